@@ -1,0 +1,1 @@
+"""Pulumi components, one concern each. They consume the typed spec, never YAML."""

@@ -1,0 +1,3 @@
+"""mlplat: one YAML spec to a whole MLOps platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,122 @@
+"""The `mlplat` command: validate, plan, schema.
+
+Exit codes: 0 ok; 1 the plan found a problem in the program (e.g. duplicate URNs);
+2 bad input (an invalid spec, a bad command line). Pulumi is imported only by `plan`,
+so `validate` stays fast enough for editors and pre-commit hooks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import sys
+from pathlib import Path
+
+from mlplat import __version__
+from mlplat.spec import LoadResult, load_spec
+
+EXIT_OK, EXIT_PLAN_PROBLEM, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def run() -> None:
+    """Console-script entry: run, flush, and exit without interpreter teardown.
+
+    Tearing down the thousands of classes the Pulumi SDKs define costs ~0.5 s, a quarter
+    of a plan; the process holds nothing that needs a clean shutdown once output is flushed.
+    """
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        pass
+    os._exit(code)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mlplat", description="An MLOps platform from one YAML spec.")
+    parser.add_argument("--version", action="version", version=f"mlplat {__version__}")
+    verbs = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    validate = verbs.add_parser("validate", help="check specs without running the program")
+    validate.add_argument("specs", nargs="+", metavar="SPEC")
+    validate.set_defaults(run=_validate)
+
+    plan = verbs.add_parser("plan", help="offline plan: run the program under Pulumi's mock runtime")
+    plan.add_argument("spec", metavar="SPEC")
+    plan.add_argument("--stack", help="stack name for URNs (default: the spec file's stem)")
+    plan.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    plan.add_argument("--output", "-o", type=Path, help="write the plan to this file instead of stdout")
+    plan.set_defaults(run=_plan)
+
+    schema = verbs.add_parser("schema", help="print the spec's JSON Schema")
+    schema.set_defaults(run=_schema)
+    return parser
+
+
+def _report(result: LoadResult) -> None:
+    for error in result.errors:
+        print(error.format(), file=sys.stderr)
+    count = len(result.errors)
+    print(f"{count} error{'s' if count != 1 else ''}; nothing was planned or applied", file=sys.stderr)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    status = EXIT_OK
+    for path in args.specs:
+        result = load_spec(path)
+        if result.ok:
+            extra = f" (extends {', '.join(result.files[1:])})" if len(result.files) > 1 else ""
+            print(f"ok: {path}{extra}")
+        else:
+            _report(result)
+            status = EXIT_BAD_INPUT
+    return status
+
+
+def _plan(args: argparse.Namespace) -> int:
+    result = load_spec(args.spec)
+    if result.spec is None:
+        _report(result)
+        return EXIT_BAD_INPUT
+    # Cyclic GC passes while the SDKs define their classes are pure overhead for a
+    # short-lived plan (~10% of its time); reference counting still frees memory.
+    gc.disable()
+    from mlplat.plan.offline import plan_spec  # imports Pulumi: only here
+    from mlplat.plan.render import render
+
+    stack = args.stack or Path(args.spec).stem
+    plan = plan_spec(args.spec, result.spec, result.files, stack)
+    text = render(plan, args.format)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    if plan.duplicate_urns:
+        for urn in plan.duplicate_urns:
+            print(f"error[duplicate-urn] declared more than once: {urn}", file=sys.stderr)
+        return EXIT_PLAN_PROBLEM
+    return EXIT_OK
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from mlplat.spec.schema import schema
+
+    print(json.dumps(schema(), indent=2))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    run()

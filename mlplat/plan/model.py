@@ -1,0 +1,149 @@
+"""The plan document: every declared resource under its real-engine URN, secrets masked.
+
+Shape of ``Plan.to_dict()`` (also the JSON output; keys sorted, resources sorted by URN):
+
+    formatVersion  1
+    kind           "mlplat.dev/plan"
+    note           what the plan is and is not
+    project, stack, specFiles
+    resources[]    urn, type, name, custom, parent (URN|null), provider (URN|null),
+                   inputs (camelCase wire names; secrets "[secret]"),
+                   options {protect, retainOnDelete, dependsOn[], ignoreChanges[], aliases[]}
+    outputs        stack outputs (secrets "[secret]")
+    summary        {resources: count of custom resources, components: count, byType: {type: n}}
+    diagnostics[]  warnings the program logged
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlplat.plan.runtime import ProgramRun, Registration
+
+FORMAT_VERSION = 1
+SECRET = "[secret]"
+NOTE = (
+    "Offline synth of what the program declares, run in-process under Pulumi's mock runtime. "
+    "Not a diff against live state: nothing was read from the cloud, and computed values "
+    "(ids, ARNs, endpoints) are deterministic placeholders."
+)
+# Wire-protocol markers of the Pulumi SDK (pulumi/runtime/rpc.py); stable across versions.
+_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+@dataclass
+class PlannedResource:
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str | None
+    provider: str | None
+    inputs: dict[str, Any]
+    options: dict[str, Any]
+
+
+@dataclass
+class Plan:
+    project: str
+    stack: str
+    spec_files: list[str]
+    resources: list[PlannedResource]
+    outputs: dict[str, Any]
+    diagnostics: list[str] = field(default_factory=list)
+    duplicate_urns: list[str] = field(default_factory=list)
+    """URNs declared more than once; the real engine refuses such a program."""
+
+    def to_dict(self) -> dict[str, Any]:
+        custom = [r for r in self.resources if r.custom]
+        return {
+            "formatVersion": FORMAT_VERSION,
+            "kind": "mlplat.dev/plan",
+            "note": NOTE,
+            "project": self.project,
+            "stack": self.stack,
+            "specFiles": self.spec_files,
+            "resources": [vars(r) for r in self.resources],
+            "outputs": self.outputs,
+            "summary": {
+                "resources": len(custom),
+                "components": len(self.resources) - len(custom),
+                "byType": dict(sorted(Counter(r.type for r in custom).items())),
+            },
+            "diagnostics": self.diagnostics,
+        }
+
+    def children(self, parent: str | None) -> list[PlannedResource]:
+        return sorted((r for r in self.resources if r.parent == parent), key=lambda r: (r.type, r.name))
+
+
+def build_plan(run: ProgramRun, spec_files: list[str]) -> Plan:
+    by_mock = {r.mock_urn: r for r in run.registrations}
+    real: dict[str, str] = {}
+
+    def qualified_type(reg: Registration) -> str:
+        parent = by_mock.get(reg.parent)
+        return reg.type if parent is None else f"{qualified_type(parent)}${reg.type}"
+
+    prefix = f"urn:pulumi:{run.stack}::{run.project}::"
+    for reg in run.registrations:
+        real[reg.mock_urn] = f"{prefix}{qualified_type(reg)}::{reg.name}"
+    counts = Counter(real[r.mock_urn] for r in run.registrations)
+
+    resources = []
+    for reg in run.registrations:
+        explicit = [real.get(d, d) for d in reg.dependencies if d not in reg.property_dependencies]
+        provider = real.get(reg.provider.rsplit("::", 1)[0]) if reg.provider else None
+        resources.append(
+            PlannedResource(
+                urn=real[reg.mock_urn],
+                type=reg.type,
+                name=reg.name,
+                custom=reg.custom,
+                parent=real.get(reg.parent),
+                provider=provider,
+                inputs=mask(reg.inputs),
+                options={
+                    "protect": reg.protect,
+                    "retainOnDelete": reg.retain_on_delete,
+                    "dependsOn": sorted(explicit),
+                    "ignoreChanges": sorted(reg.ignore_changes),
+                    "aliases": reg.aliases,
+                },
+            )
+        )
+    resources.sort(key=lambda r: r.urn)
+    outputs = {key: SECRET if secret else mask(value) for key, (value, secret) in sorted(run.outputs.items())}
+    return Plan(
+        project=run.project,
+        stack=run.stack,
+        spec_files=spec_files,
+        resources=resources,
+        outputs=outputs,
+        diagnostics=list(run.log),
+        duplicate_urns=sorted(urn for urn, n in counts.items() if n > 1),
+    )
+
+
+def mask(value: Any) -> Any:
+    """Replace secrets with a marker and make the value plain JSON data."""
+    if isinstance(value, dict):
+        sig = value.get(_SIG_KEY)
+        if sig == _SECRET_SIG:
+            return SECRET
+        if sig == _RESOURCE_SIG:
+            return value.get("urn", "")
+        return {str(k): mask(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask(v) for v in value]
+    if value == _UNKNOWN:
+        return "[unknown]"
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+

@@ -1,0 +1,22 @@
+"""`mlplat plan`: load the spec, run the very program `pulumi up` runs, under mocks."""
+
+from __future__ import annotations
+
+from mlplat.plan.model import Plan, build_plan
+from mlplat.plan.placeholders import CloudContext
+from mlplat.plan.runtime import PROJECT, run_program
+from mlplat.program import SPEC_CONFIG_KEY, main
+from mlplat.spec import PlatformSpec
+from mlplat.spec.aws_regions import partition
+
+
+def plan_spec(spec_path: str, spec: PlatformSpec, files: list[str], stack: str) -> Plan:
+    """Plan an already-validated spec as stack ``stack``."""
+    region = spec.cloud.region or "us-east-1"
+    run = run_program(
+        main,
+        stack=stack,
+        config={f"{PROJECT}:{SPEC_CONFIG_KEY}": spec_path},
+        ctx=CloudContext(region=region, partition=partition(region)),
+    )
+    return build_plan(run, files)

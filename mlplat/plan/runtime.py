@@ -1,0 +1,159 @@
+"""Run the Pulumi program in-process under Pulumi's mock runtime and capture what it declares.
+
+The mock runtime (``pulumi.runtime.set_mocks``) is the only way to run a Pulumi program
+without the CLI and provider plugins. It reports nothing about resource options and does
+not catch duplicate URNs, so the monitor below records every raw registration request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings as pulumi_settings
+
+from mlplat.plan.placeholders import CloudContext, call_result, resource_id, resource_state
+
+PROJECT = "mlplat"
+"""Must equal Pulumi.yaml's name: config keys and URNs depend on it."""
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+@dataclass
+class Registration:
+    """One resource registration exactly as the program sent it."""
+
+    mock_urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    provider: str
+    inputs: dict[str, Any]
+    dependencies: list[str]
+    property_dependencies: set[str]
+    protect: bool
+    retain_on_delete: bool
+    ignore_changes: list[str]
+    aliases: list[dict[str, Any]]
+
+
+@dataclass
+class ProgramRun:
+    """What one run of the program declared."""
+
+    project: str
+    stack: str
+    registrations: list[Registration]
+    outputs: dict[str, tuple[Any, bool]]
+    """Stack outputs: name -> (value, is_secret)."""
+    log: list[str] = field(default_factory=list)
+    """Warnings and errors the program logged."""
+
+
+class PlaceholderMocks(pulumi.runtime.Mocks):
+    """Answers registrations and data-source calls with deterministic placeholders."""
+
+    def __init__(self, ctx: CloudContext) -> None:
+        self.ctx = ctx
+        self.last = threading.local()
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        self.last.inputs = args.inputs  # read back by CapturingMonitor on this same thread
+        if not args.custom:
+            return None, {}
+        return resource_id(args.typ, args.name), resource_state(self.ctx, args.typ, args.name, args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        return call_result(self.ctx, args.token, args.args)
+
+
+class CapturingMonitor(pulumi_mocks.MockMonitor):
+    """A mock monitor that keeps each raw RegisterResourceRequest (options included)."""
+
+    mocks: PlaceholderMocks
+
+    def __init__(self, mocks: PlaceholderMocks) -> None:
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        if request.type == STACK_TYPE:
+            return response
+        property_deps = {
+            urn for deps in request.propertyDependencies.values() for urn in deps.urns
+        }
+        self.registrations.append(
+            Registration(
+                mock_urn=response.urn,
+                type=request.type,
+                name=request.name,
+                custom=bool(request.custom),
+                parent=request.parent,
+                provider=request.provider,
+                inputs=self.mocks.last.inputs,
+                dependencies=list(request.dependencies),
+                property_dependencies=property_deps,
+                protect=bool(request.protect),
+                retain_on_delete=bool(request.retainOnDelete),
+                ignore_changes=list(request.ignoreChanges),
+                aliases=[_alias(a) for a in request.aliases],
+            )
+        )
+        return response
+
+
+def _alias(alias: Any) -> dict[str, Any]:
+    if alias.HasField("urn"):
+        return {"urn": alias.urn}
+    spec = alias.spec
+    fields = {"name": spec.name, "type": spec.type, "stack": spec.stack, "project": spec.project}
+    out: dict[str, Any] = {k: v for k, v in fields.items() if v}
+    if spec.noParent:
+        out["noParent"] = True
+    elif spec.parentUrn:
+        out["parentUrn"] = spec.parentUrn
+    return out
+
+
+class _LogCollector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.levelname.lower()}: {record.getMessage()}")
+
+
+def run_program(program: Any, *, stack: str, config: dict[str, str], ctx: CloudContext) -> ProgramRun:
+    """Run ``program`` (a no-argument callable) as stack ``stack`` and capture everything."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    collector = _LogCollector()
+    logger = logging.getLogger(f"mlplat.plan.{stack}")
+    logger.propagate = False
+    logger.handlers[:] = [collector]
+    try:
+        pulumi_settings.ROOT.set(None)
+        pulumi.runtime.set_all_config(config)
+        mocks = PlaceholderMocks(ctx)
+        monitor = CapturingMonitor(mocks)
+        pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor, logger=logger)
+        pulumi.runtime.test(program)()
+        root = pulumi_settings.get_root_resource()
+        outputs = {}
+        for key, value in (root.outputs if root else {}).items():
+            output = pulumi.Output.from_input(value)
+            outputs[key] = (loop.run_until_complete(output.future()), loop.run_until_complete(output.is_secret()))
+        return ProgramRun(PROJECT, stack, monitor.registrations, outputs, collector.lines)
+    finally:
+        pulumi.runtime.set_all_config({})
+        pulumi_settings.ROOT.set(None)
+        loop.close()
+        asyncio.set_event_loop(None)

@@ -1,0 +1,54 @@
+"""Shared fixtures. `synth` is the mock-runtime harness every component test uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+STACKS = ROOT / "stacks"
+EXAMPLE_SPECS = sorted(p for p in STACKS.glob("*.yaml") if not p.name.startswith("Pulumi."))
+"""Every example stack spec (files under stacks/base/ are fragments, not stacks)."""
+
+
+class Synth:
+    """A finished mock run: resources under real-engine URNs, with options and outputs."""
+
+    def __init__(self, plan) -> None:
+        self.plan = plan
+        self.resources = plan.resources
+        self.outputs = plan.outputs
+
+    def of_type(self, typ: str) -> list:
+        return [r for r in self.resources if r.type == typ]
+
+    def one(self, typ: str, name: str | None = None):
+        found = [r for r in self.of_type(typ) if name is None or r.name == name]
+        assert len(found) == 1, f"expected one {typ} {name or ''}, found {[r.name for r in found]}"
+        return found[0]
+
+    def parent_of(self, resource):
+        (parent,) = [r for r in self.resources if r.urn == resource.parent]
+        return parent
+
+
+@pytest.fixture
+def synth() -> Callable[..., Synth]:
+    """Run a program under the mock runtime and return what it declared.
+
+    Each call starts from a fresh root stack, config and event loop (run_program resets
+    them), runs with preview off so every output resolves, and captures raw registration
+    requests, so options (protect, dependsOn, ignoreChanges...) are visible to asserts.
+    """
+    from mlplat.plan.model import build_plan
+    from mlplat.plan.placeholders import CloudContext
+    from mlplat.plan.runtime import run_program
+
+    def run(program: Callable[[], object], *, stack: str = "test", config: dict[str, str] | None = None,
+            region: str = "eu-west-1") -> Synth:
+        result = run_program(program, stack=stack, config=config or {}, ctx=CloudContext(region=region))
+        return Synth(build_plan(result, []))
+
+    return run
