@@ -94,9 +94,17 @@ def _plan(args: argparse.Namespace) -> int:
     # Cyclic GC passes while the SDKs define their classes are pure overhead for a
     # short-lived plan (~10% of its time); reference counting still frees memory.
     gc.disable()
+    try:
+        return _plan_with_pulumi(args, result)
+    finally:
+        gc.enable()
+
+
+def _plan_with_pulumi(args: argparse.Namespace, result: LoadResult) -> int:
     from mlplat.plan.offline import plan_spec  # imports Pulumi: only here
     from mlplat.plan.render import render
 
+    assert result.spec is not None
     stack = args.stack or Path(args.spec).stem
     plan = plan_spec(args.spec, result.spec, result.files, stack)
     text = render(plan, args.format)

@@ -81,9 +81,26 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: PlaceholderMocks) -> None:
         super().__init__(mocks)
         self.registrations: list[Registration] = []
+        self.thread_loops: set[asyncio.AbstractEventLoop] = set()
+        """Loops the SDK opened in executor threads (and never closes); closed after the run."""
+
+    def _note_thread_loop(self) -> None:
+        try:
+            self.thread_loops.add(asyncio.get_event_loop_policy().get_event_loop())
+        except RuntimeError:  # this thread never needed a loop (e.g. the root stack's registration)
+            pass
+
+    def Invoke(self, request: Any) -> Any:
+        try:
+            return super().Invoke(request)
+        finally:
+            self._note_thread_loop()
 
     def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)
+        try:
+            response = super().RegisterResource(request)
+        finally:
+            self._note_thread_loop()
         if request.type == STACK_TYPE:
             return response
         property_deps = {
@@ -139,11 +156,11 @@ def run_program(program: Any, *, stack: str, config: dict[str, str], ctx: CloudC
     logger = logging.getLogger(f"mlplat.plan.{stack}")
     logger.propagate = False
     logger.handlers[:] = [collector]
+    mocks = PlaceholderMocks(ctx)
+    monitor = CapturingMonitor(mocks)
     try:
         pulumi_settings.ROOT.set(None)
         pulumi.runtime.set_all_config(config)
-        mocks = PlaceholderMocks(ctx)
-        monitor = CapturingMonitor(mocks)
         pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor, logger=logger)
         pulumi.runtime.test(program)()
         root = pulumi_settings.get_root_resource()
@@ -155,5 +172,8 @@ def run_program(program: Any, *, stack: str, config: dict[str, str], ctx: CloudC
     finally:
         pulumi.runtime.set_all_config({})
         pulumi_settings.ROOT.set(None)
+        loop.run_until_complete(loop.shutdown_default_executor())
+        for thread_loop in monitor.thread_loops - {loop}:
+            thread_loop.close()
         loop.close()
         asyncio.set_event_loop(None)

@@ -1,0 +1,93 @@
+import json
+
+import pulumi
+import pytest
+
+from components.eks_cluster import EksCluster, EksClusterArgs, kubeconfig
+from mlplat.spec.model import ClusterSpec, EndpointAccess
+
+ADMINS = ("arn:aws:iam::111122223333:role/platform-admin", "arn:aws:iam::111122223333:user/alice")
+
+
+def _cluster(synth, *, protect=False, nodes=False, **spec):
+    def program():
+        cluster = EksCluster(
+            "plat",
+            EksClusterArgs(
+                spec=ClusterSpec(admins=ADMINS, **spec),
+                cluster_name="plat",
+                subnet_ids=["subnet-a", "subnet-b"],
+                region="eu-west-1",
+                partition="aws",
+                protect=protect,
+            ),
+        )
+        if nodes:
+            node = pulumi.CustomResource("test:index:Node", "node", {})
+            cluster.add_post_node_addons([node])
+        pulumi.export("kubeconfig", cluster.kubeconfig)
+
+    return synth(program)
+
+
+def test_private_endpoint_and_access_entries_only_by_default(synth) -> None:
+    cluster = _cluster(synth).one("aws:eks/cluster:Cluster").inputs
+    assert cluster["vpcConfig"]["endpointPrivateAccess"] is True
+    assert cluster["vpcConfig"]["endpointPublicAccess"] is False
+    assert "publicAccessCidrs" not in cluster["vpcConfig"]
+    assert cluster["accessConfig"] == {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False}
+    assert cluster["bootstrapSelfManagedAddons"] is False
+    assert cluster["version"] == "1.35"
+    assert cluster["name"] == "plat"
+
+
+def test_public_endpoint_is_limited_to_the_listed_cidrs(synth) -> None:
+    out = _cluster(synth, endpoint_access=EndpointAccess.BOTH, public_access_cidrs=("198.51.100.0/24",))
+    vpc = out.one("aws:eks/cluster:Cluster").inputs["vpcConfig"]
+    assert vpc["endpointPublicAccess"] is True
+    assert vpc["publicAccessCidrs"] == ["198.51.100.0/24"]
+
+
+def test_each_admin_gets_an_access_entry_with_cluster_admin_policy(synth) -> None:
+    out = _cluster(synth)
+    entries = out.of_type("aws:eks/accessEntry:AccessEntry")
+    grants = out.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+    assert sorted(e.inputs["principalArn"] for e in entries) == sorted(ADMINS)
+    for grant in grants:
+        assert grant.inputs["policyArn"] == "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+        assert grant.inputs["accessScope"] == {"type": "cluster"}
+    assert len(grants) == len(ADMINS)
+
+
+def test_cluster_role_trusts_only_eks(synth) -> None:
+    role = _cluster(synth).one("aws:iam/role:Role").inputs
+    statement = json.loads(role["assumeRolePolicy"])["Statement"]
+    assert statement == [{"Action": ["sts:AssumeRole", "sts:TagSession"], "Effect": "Allow",
+                          "Principal": {"Service": "eks.amazonaws.com"}}]
+
+
+@pytest.mark.parametrize("protect", [True, False])
+def test_protect_follows_the_argument(synth, protect) -> None:
+    assert _cluster(synth, protect=protect).one("aws:eks/cluster:Cluster").options["protect"] is protect
+
+
+def test_coredns_waits_for_nodes_and_cni_does_not(synth) -> None:
+    out = _cluster(synth, nodes=True)
+    addons = {a.inputs["addonName"]: a for a in out.of_type("aws:eks/addon:Addon")}
+    assert set(addons) == {"vpc-cni", "kube-proxy", "coredns"}
+    node = out.one("test:index:Node")
+    assert addons["coredns"].options["dependsOn"] == [node.urn]
+    assert addons["vpc-cni"].options["dependsOn"] == []
+
+
+def test_kubeconfig_is_a_secret_output(synth) -> None:
+    assert _cluster(synth).outputs["kubeconfig"] == "[secret]"
+
+
+def test_kubeconfig_uses_short_lived_tokens() -> None:
+    config = json.loads(kubeconfig("plat", "https://example", "Q0E=", "eu-west-1"))
+    user = config["users"][0]["user"]
+    assert "token" not in user
+    assert user["exec"]["command"] == "aws"
+    assert user["exec"]["args"][:4] == ["eks", "get-token", "--cluster-name", "plat"]
+    assert config["clusters"][0]["cluster"]["server"] == "https://example"
