@@ -48,13 +48,17 @@ class EksCluster(pulumi.ComponentResource):
     kubeconfig: pulumi.Output[str]
     """Secret. Released only once every admin access entry exists."""
 
-    def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("mlplat:index:EksCluster", name, None, opts)
         spec = args.spec
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
             f"{name}-cluster-role",
-            assume_role_policy=assume_role_policy("eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")),
+            assume_role_policy=assume_role_policy(
+                "eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")
+            ),
             opts=child,
         )
         policy = aws.iam.RolePolicyAttachment(
@@ -108,7 +112,10 @@ class EksCluster(pulumi.ComponentResource):
         self.version = cluster.version
         self.security_group_id = cluster.vpc_config.cluster_security_group_id
         ready = pulumi.Output.all(
-            cluster.name, cluster.endpoint, cluster.certificate_authority.data, *[g.id for g in grants]
+            cluster.name,
+            cluster.endpoint,
+            cluster.certificate_authority.data,
+            *[g.id for g in grants],
         )
         self.kubeconfig = pulumi.Output.secret(
             ready.apply(lambda v: kubeconfig(v[0], v[1], v[2], args.region))
@@ -146,9 +153,14 @@ def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> s
             "apiVersion": "v1",
             "kind": "Config",
             "clusters": [
-                {"name": cluster_name, "cluster": {"server": endpoint, "certificate-authority-data": ca_data}}
+                {
+                    "name": cluster_name,
+                    "cluster": {"server": endpoint, "certificate-authority-data": ca_data},
+                }
             ],
-            "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
+            "contexts": [
+                {"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}
+            ],
             "current-context": cluster_name,
             "users": [
                 {
@@ -157,7 +169,16 @@ def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> s
                         "exec": {
                             "apiVersion": "client.authentication.k8s.io/v1beta1",
                             "command": "aws",
-                            "args": ["eks", "get-token", "--cluster-name", cluster_name, "--region", region, "--output", "json"],
+                            "args": [
+                                "eks",
+                                "get-token",
+                                "--cluster-name",
+                                cluster_name,
+                                "--region",
+                                region,
+                                "--output",
+                                "json",
+                            ],
                         }
                     },
                 }

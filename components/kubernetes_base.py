@@ -43,7 +43,10 @@ class KubernetesBase(pulumi.ComponentResource):
         )
         labels = {
             "app.kubernetes.io/managed-by": "mlplat",
-            **{f"pod-security.kubernetes.io/{mode}": PSA_LEVEL for mode in ("enforce", "audit", "warn")},
+            **{
+                f"pod-security.kubernetes.io/{mode}": PSA_LEVEL
+                for mode in ("enforce", "audit", "warn")
+            },
         }
         namespace = k8s.core.v1.Namespace(
             f"{name}-platform-ns",

@@ -31,7 +31,9 @@ class Network(pulumi.ComponentResource):
     public_subnet_ids: pulumi.Output[list[str]]
     availability_zones: pulumi.Output[list[str]]
 
-    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("mlplat:index:Network", name, None, opts)
         spec = args.spec
         layout = plan_subnets(spec.cidr, spec.availability_zones)
@@ -80,7 +82,11 @@ class Network(pulumi.ComponentResource):
                 cidr_block=layout.public[i],
                 availability_zone=zone,
                 map_public_ip_on_launch=False,
-                tags={"Name": f"{name}-public-{suffix}", "kubernetes.io/role/elb": "1", **cluster_tag},
+                tags={
+                    "Name": f"{name}-public-{suffix}",
+                    "kubernetes.io/role/elb": "1",
+                    **cluster_tag,
+                },
                 opts=child,
             )
             aws.ec2.RouteTableAssociation(
@@ -91,7 +97,12 @@ class Network(pulumi.ComponentResource):
             )
             public.append(public_subnet)
             if spec.nat_gateways is NatGateways.PER_ZONE or i == 0:
-                eip = aws.ec2.Eip(f"{name}-nat-{suffix}", domain="vpc", tags={"Name": f"{name}-nat-{suffix}"}, opts=child)
+                eip = aws.ec2.Eip(
+                    f"{name}-nat-{suffix}",
+                    domain="vpc",
+                    tags={"Name": f"{name}-nat-{suffix}"},
+                    opts=child,
+                )
                 nats.append(
                     aws.ec2.NatGateway(
                         f"{name}-nat-{suffix}",

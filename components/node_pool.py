@@ -19,7 +19,11 @@ from mlplat.spec.model import CapacityType, NodePoolSpec
 
 AMI_TYPES = {instances.X86_64: "AL2023_x86_64_STANDARD", instances.ARM64: "AL2023_ARM_64_STANDARD"}
 """EKS AMI type per CPU architecture (Amazon Linux 2023)."""
-NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly")
+NODE_POLICIES = (
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEKS_CNI_Policy",
+    "AmazonEC2ContainerRegistryPullOnly",
+)
 """Managed policies a node needs: join the cluster, run the VPC CNI, pull images (read-only)."""
 MAX_UNAVAILABLE_PERCENT = 33
 """Rolling updates replace at most a third of the pool at a time."""
@@ -45,13 +49,17 @@ class NodePool(pulumi.ComponentResource):
     node_group_name: pulumi.Output[str]
     role_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, args: NodePoolArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: NodePoolArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("mlplat:index:NodePool", name, None, opts)
         spec = args.spec
         arch = instances.CPU_FAMILIES[instances.family(spec.instance_types[0])]
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
-            f"{name}-node-role", assume_role_policy=assume_role_policy("ec2.amazonaws.com"), opts=child
+            f"{name}-node-role",
+            assume_role_policy=assume_role_policy("ec2.amazonaws.com"),
+            opts=child,
         )
         attachments = [
             aws.iam.RolePolicyAttachment(

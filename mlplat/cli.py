@@ -46,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mlplat", description="An MLOps platform from one YAML spec.")
+    parser = argparse.ArgumentParser(
+        prog="mlplat", description="An MLOps platform from one YAML spec."
+    )
     parser.add_argument("--version", action="version", version=f"mlplat {__version__}")
     verbs = parser.add_subparsers(required=True, metavar="COMMAND")
 
@@ -54,11 +56,15 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("specs", nargs="+", metavar="SPEC")
     validate.set_defaults(run=_validate)
 
-    plan = verbs.add_parser("plan", help="offline plan: run the program under Pulumi's mock runtime")
+    plan = verbs.add_parser(
+        "plan", help="offline plan: run the program under Pulumi's mock runtime"
+    )
     plan.add_argument("spec", metavar="SPEC")
     plan.add_argument("--stack", help="stack name for URNs (default: the spec file's stem)")
     plan.add_argument("--format", choices=("text", "json", "markdown"), default="text")
-    plan.add_argument("--output", "-o", type=Path, help="write the plan to this file instead of stdout")
+    plan.add_argument(
+        "--output", "-o", type=Path, help="write the plan to this file instead of stdout"
+    )
     plan.set_defaults(run=_plan)
 
     schema = verbs.add_parser("schema", help="print the spec's JSON Schema")
@@ -70,7 +76,9 @@ def _report(result: LoadResult) -> None:
     for error in result.errors:
         print(error.format(), file=sys.stderr)
     count = len(result.errors)
-    print(f"{count} error{'s' if count != 1 else ''}; nothing was planned or applied", file=sys.stderr)
+    print(
+        f"{count} error{'s' if count != 1 else ''}; nothing was planned or applied", file=sys.stderr
+    )
 
 
 def _validate(args: argparse.Namespace) -> int:

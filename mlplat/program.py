@@ -1,4 +1,4 @@
-"""The Pulumi program. `pulumi up` runs it through __main__.py; `mlplat plan` runs it under mocks."""
+"""The Pulumi program: `pulumi up` runs it via __main__.py, `mlplat plan` runs it under mocks."""
 
 from __future__ import annotations
 

@@ -46,9 +46,16 @@ def synth() -> Callable[..., Synth]:
     from mlplat.plan.placeholders import CloudContext
     from mlplat.plan.runtime import run_program
 
-    def run(program: Callable[[], object], *, stack: str = "test", config: dict[str, str] | None = None,
-            region: str = "eu-west-1") -> Synth:
-        result = run_program(program, stack=stack, config=config or {}, ctx=CloudContext(region=region))
+    def run(
+        program: Callable[[], object],
+        *,
+        stack: str = "test",
+        config: dict[str, str] | None = None,
+        region: str = "eu-west-1",
+    ) -> Synth:
+        result = run_program(
+            program, stack=stack, config=config or {}, ctx=CloudContext(region=region)
+        )
         return Synth(build_plan(result, []))
 
     return run

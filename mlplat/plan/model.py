@@ -79,7 +79,9 @@ class Plan:
         }
 
     def children(self, parent: str | None) -> list[PlannedResource]:
-        return sorted((r for r in self.resources if r.parent == parent), key=lambda r: (r.type, r.name))
+        return sorted(
+            (r for r in self.resources if r.parent == parent), key=lambda r: (r.type, r.name)
+        )
 
 
 def build_plan(run: ProgramRun, spec_files: list[str]) -> Plan:
@@ -118,7 +120,10 @@ def build_plan(run: ProgramRun, spec_files: list[str]) -> Plan:
             )
         )
     resources.sort(key=lambda r: r.urn)
-    outputs = {key: SECRET if secret else mask(value) for key, (value, secret) in sorted(run.outputs.items())}
+    outputs = {
+        key: SECRET if secret else mask(value)
+        for key, (value, secret) in sorted(run.outputs.items())
+    }
     return Plan(
         project=run.project,
         stack=run.stack,
@@ -146,4 +151,3 @@ def mask(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)
-

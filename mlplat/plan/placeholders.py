@@ -54,13 +54,17 @@ def resource_id(typ: str, name: str) -> str:
     return f"{prefix}{digest(typ, name)}" if prefix else f"{name}-id"
 
 
-def resource_state(ctx: CloudContext, typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+def resource_state(
+    ctx: CloudContext, typ: str, name: str, inputs: dict[str, Any]
+) -> dict[str, Any]:
     """Inputs echoed back, plus placeholders for the computed outputs the program reads."""
     state = dict(inputs)
     if typ.startswith("aws:"):
         module, resource = typ.split(":")[1].split("/")[0], typ.rsplit(":", 1)[-1]
         region = "" if module in GLOBAL_SERVICES else ctx.region
-        state.setdefault("arn", f"arn:{ctx.partition}:{module}:{region}:{ACCOUNT_ID}:{resource.lower()}/{name}")
+        state.setdefault(
+            "arn", f"arn:{ctx.partition}:{module}:{region}:{ACCOUNT_ID}:{resource.lower()}/{name}"
+        )
         state.setdefault("name", name)
     extra = _EXTRAS.get(typ)
     if extra:
@@ -72,17 +76,30 @@ def _eks_cluster(ctx: CloudContext, name: str, inputs: dict[str, Any]) -> dict[s
     token = digest(name, length=32).upper()
     return {
         "endpoint": f"https://{token}.gr7.{ctx.region}.eks.amazonaws.com",
-        "certificateAuthority": {"data": base64.b64encode(f"placeholder CA of {name}".encode()).decode()},
-        "vpcConfig": {**inputs.get("vpcConfig", {}), "clusterSecurityGroupId": f"sg-{digest(name, 'cluster-sg')}"},
-        "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{ctx.region}.amazonaws.com/id/{token}"}]}],
+        "certificateAuthority": {
+            "data": base64.b64encode(f"placeholder CA of {name}".encode()).decode()
+        },
+        "vpcConfig": {
+            **inputs.get("vpcConfig", {}),
+            "clusterSecurityGroupId": f"sg-{digest(name, 'cluster-sg')}",
+        },
+        "identities": [
+            {"oidcs": [{"issuer": f"https://oidc.eks.{ctx.region}.amazonaws.com/id/{token}"}]}
+        ],
         "status": "ACTIVE",
     }
 
 
 _EXTRAS: dict[str, Callable[[CloudContext, str, dict[str, Any]], dict[str, Any]]] = {
     "aws:eks/cluster:Cluster": _eks_cluster,
-    "aws:ec2/launchTemplate:LaunchTemplate": lambda ctx, name, inputs: {"latestVersion": 1, "defaultVersion": 1},
-    "aws:eks/nodeGroup:NodeGroup": lambda ctx, name, inputs: {"nodeGroupName": name, "status": "ACTIVE"},
+    "aws:ec2/launchTemplate:LaunchTemplate": lambda ctx, name, inputs: {
+        "latestVersion": 1,
+        "defaultVersion": 1,
+    },
+    "aws:eks/nodeGroup:NodeGroup": lambda ctx, name, inputs: {
+        "nodeGroupName": name,
+        "status": "ACTIVE",
+    },
 }
 
 
@@ -92,7 +109,10 @@ def call_result(ctx: CloudContext, token: str, args: dict[str, Any]) -> dict[str
         letters = "abcdef"
         return {
             "names": [f"{ctx.region}{c}" for c in letters],
-            "zoneIds": [f"{ctx.region[:3]}{ctx.region.split('-')[-1]}-az{i + 1}" for i in range(len(letters))],
+            "zoneIds": [
+                f"{ctx.region[:3]}{ctx.region.split('-')[-1]}-az{i + 1}"
+                for i in range(len(letters))
+            ],
             "id": ctx.region,
         }
     raise UnplannableCall(

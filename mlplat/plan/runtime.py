@@ -8,6 +8,7 @@ not catch duplicate URNs, so the monitor below records every raw registration re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -63,11 +64,15 @@ class PlaceholderMocks(pulumi.runtime.Mocks):
         self.ctx = ctx
         self.last = threading.local()
 
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
         self.last.inputs = args.inputs  # read back by CapturingMonitor on this same thread
         if not args.custom:
             return None, {}
-        return resource_id(args.typ, args.name), resource_state(self.ctx, args.typ, args.name, args.inputs)
+        return resource_id(args.typ, args.name), resource_state(
+            self.ctx, args.typ, args.name, args.inputs
+        )
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         return call_result(self.ctx, args.token, args.args)
@@ -85,10 +90,9 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
         """Loops the SDK opened in executor threads (and never closes); closed after the run."""
 
     def _note_thread_loop(self) -> None:
-        try:
+        # A thread that never needed a loop (e.g. the root stack's registration) has none.
+        with contextlib.suppress(RuntimeError):
             self.thread_loops.add(asyncio.get_event_loop_policy().get_event_loop())
-        except RuntimeError:  # this thread never needed a loop (e.g. the root stack's registration)
-            pass
 
     def Invoke(self, request: Any) -> Any:
         try:
@@ -103,9 +107,7 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
             self._note_thread_loop()
         if request.type == STACK_TYPE:
             return response
-        property_deps = {
-            urn for deps in request.propertyDependencies.values() for urn in deps.urns
-        }
+        property_deps = {urn for deps in request.propertyDependencies.values() for urn in deps.urns}
         self.registrations.append(
             Registration(
                 mock_urn=response.urn,
@@ -148,7 +150,9 @@ class _LogCollector(logging.Handler):
         self.lines.append(f"{record.levelname.lower()}: {record.getMessage()}")
 
 
-def run_program(program: Any, *, stack: str, config: dict[str, str], ctx: CloudContext) -> ProgramRun:
+def run_program(
+    program: Any, *, stack: str, config: dict[str, str], ctx: CloudContext
+) -> ProgramRun:
     """Run ``program`` (a no-argument callable) as stack ``stack`` and capture everything."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -161,13 +165,18 @@ def run_program(program: Any, *, stack: str, config: dict[str, str], ctx: CloudC
     try:
         pulumi_settings.ROOT.set(None)
         pulumi.runtime.set_all_config(config)
-        pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor, logger=logger)
+        pulumi.runtime.set_mocks(
+            mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor, logger=logger
+        )
         pulumi.runtime.test(program)()
         root = pulumi_settings.get_root_resource()
         outputs = {}
         for key, value in (root.outputs if root else {}).items():
             output = pulumi.Output.from_input(value)
-            outputs[key] = (loop.run_until_complete(output.future()), loop.run_until_complete(output.is_secret()))
+            outputs[key] = (
+                loop.run_until_complete(output.future()),
+                loop.run_until_complete(output.is_secret()),
+            )
         return ProgramRun(PROJECT, stack, monitor.registrations, outputs, collector.lines)
     finally:
         pulumi.runtime.set_all_config({})

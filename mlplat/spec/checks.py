@@ -39,7 +39,9 @@ def run_checks(spec: PlatformSpec, doc: SourceDoc) -> list[SpecError]:
     return [error for check in checks for error in check(spec, doc)]
 
 
-def _error(doc: SourceDoc, code: str, path: Path, message: str, hint: str | None = None) -> SpecError:
+def _error(
+    doc: SourceDoc, code: str, path: Path, message: str, hint: str | None = None
+) -> SpecError:
     """An error located at ``path``, or at its nearest written ancestor."""
     probe = path
     while probe and probe not in doc.values:
@@ -148,7 +150,9 @@ def _aws_region(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     if not _is_aws(spec) or region is None:
         return
     if region in aws_regions.UNSUPPORTED:
-        yield _error(doc, "region-unsupported", ("cloud", "region"), aws_regions.UNSUPPORTED[region])
+        yield _error(
+            doc, "region-unsupported", ("cloud", "region"), aws_regions.UNSUPPORTED[region]
+        )
     elif region not in aws_regions.ZONES:
         close = suggest(region, sorted(aws_regions.ZONES))
         yield _error(
@@ -185,8 +189,9 @@ def _aws_cluster_version(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecErr
             doc,
             "kubernetes-version",
             ("cluster", "kubernetesVersion"),
-            f"EKS does not support Kubernetes '{version}'; supported: {', '.join(versions.SUPPORTED)}",
-            f"use \"{versions.STANDARD_SUPPORT[-1]}\" (quote it: YAML reads 1.30 as 1.3)",
+            f"EKS does not support Kubernetes '{version}'; "
+            f"supported: {', '.join(versions.SUPPORTED)}",
+            f'use "{versions.STANDARD_SUPPORT[-1]}" (quote it: YAML reads 1.30 as 1.3)',
         )
 
 
@@ -218,7 +223,9 @@ def _aws_endpoint(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
         try:
             network = ipaddress.IPv4Network(cidr)
         except ValueError as exc:
-            yield _error(doc, "cidr-invalid", (*cidrs_path, j), f"'{cidr}' is not an IPv4 CIDR: {exc}")
+            yield _error(
+                doc, "cidr-invalid", (*cidrs_path, j), f"'{cidr}' is not an IPv4 CIDR: {exc}"
+            )
             continue
         if network.prefixlen == 0 and spec.is_prod:
             yield _error(
@@ -234,7 +241,13 @@ def _aws_required(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     if not _is_aws(spec):
         return
     if spec.cloud.region is None:
-        yield _error(doc, "missing-field", ("cloud", "region"), "provider aws needs a region", "e.g. region: eu-west-1")
+        yield _error(
+            doc,
+            "missing-field",
+            ("cloud", "region"),
+            "provider aws needs a region",
+            "e.g. region: eu-west-1",
+        )
     if not spec.node_pools:
         yield _error(
             doc,

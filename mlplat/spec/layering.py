@@ -26,18 +26,30 @@ def display_name(path: FsPath) -> str:
         return str(path)
 
 
-def read_file(path: FsPath, referenced_at: Location | None = None) -> tuple[SourceDoc | None, list[SpecError]]:
+def read_file(
+    path: FsPath, referenced_at: Location | None = None
+) -> tuple[SourceDoc | None, list[SpecError]]:
     display = display_name(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return None, [_io_error("file-not-found", f"no such file: {display}", referenced_at, display)]
+        return None, [
+            _io_error("file-not-found", f"no such file: {display}", referenced_at, display)
+        ]
     except IsADirectoryError:
-        return None, [_io_error("file-unreadable", f"{display} is a directory", referenced_at, display)]
+        return None, [
+            _io_error("file-unreadable", f"{display} is a directory", referenced_at, display)
+        ]
     except UnicodeDecodeError:
-        return None, [_io_error("file-unreadable", f"{display} is not UTF-8 text", referenced_at, display)]
+        return None, [
+            _io_error("file-unreadable", f"{display} is not UTF-8 text", referenced_at, display)
+        ]
     except OSError as exc:
-        return None, [_io_error("file-unreadable", f"cannot read {display}: {exc.strerror}", referenced_at, display)]
+        return None, [
+            _io_error(
+                "file-unreadable", f"cannot read {display}: {exc.strerror}", referenced_at, display
+            )
+        ]
     return read_yaml(display, text)
 
 
@@ -55,11 +67,20 @@ def resolve(path: FsPath) -> tuple[SourceDoc | None, list[str], list[SpecError]]
         resolved = current.resolve()
         if resolved in chain:
             cycle = " -> ".join(display_name(p) for p in [*chain, resolved])
-            errors.append(SpecError("extends-cycle", ("extends",), f"extends forms a cycle: {cycle}", referenced_at))
+            errors.append(
+                SpecError(
+                    "extends-cycle", ("extends",), f"extends forms a cycle: {cycle}", referenced_at
+                )
+            )
             return None, [], errors
         if len(chain) >= MAX_CHAIN:
             errors.append(
-                SpecError("extends-too-deep", ("extends",), f"more than {MAX_CHAIN} files extend each other", referenced_at)
+                SpecError(
+                    "extends-too-deep",
+                    ("extends",),
+                    f"more than {MAX_CHAIN} files extend each other",
+                    referenced_at,
+                )
             )
             return None, [], errors
         chain.append(resolved)
@@ -101,7 +122,9 @@ def _overlay(base: SourceDoc, top: SourceDoc) -> SourceDoc:
     return result
 
 
-def _merge(base: dict[str, Any], top: dict[str, Any], path: Path, out: SourceDoc, top_doc: SourceDoc) -> dict[str, Any]:
+def _merge(
+    base: dict[str, Any], top: dict[str, Any], path: Path, out: SourceDoc, top_doc: SourceDoc
+) -> dict[str, Any]:
     merged = dict(base)
     for key, value in top.items():
         child = (*path, key)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 SMALLEST_PRIVATE_PREFIX = 24
 """Private subnets smaller than /24 cannot hold a useful number of pods."""
 ALLOWED_RANGES = tuple(
-    ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+    ipaddress.ip_network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
 )
 """VPC ranges that are private (RFC 1918) or shared address space (RFC 6598)."""
 

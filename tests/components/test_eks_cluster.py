@@ -35,14 +35,19 @@ def test_private_endpoint_and_access_entries_only_by_default(synth) -> None:
     assert cluster["vpcConfig"]["endpointPrivateAccess"] is True
     assert cluster["vpcConfig"]["endpointPublicAccess"] is False
     assert "publicAccessCidrs" not in cluster["vpcConfig"]
-    assert cluster["accessConfig"] == {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False}
+    assert cluster["accessConfig"] == {
+        "authenticationMode": "API",
+        "bootstrapClusterCreatorAdminPermissions": False,
+    }
     assert cluster["bootstrapSelfManagedAddons"] is False
     assert cluster["version"] == "1.35"
     assert cluster["name"] == "plat"
 
 
 def test_public_endpoint_is_limited_to_the_listed_cidrs(synth) -> None:
-    out = _cluster(synth, endpoint_access=EndpointAccess.BOTH, public_access_cidrs=("198.51.100.0/24",))
+    out = _cluster(
+        synth, endpoint_access=EndpointAccess.BOTH, public_access_cidrs=("198.51.100.0/24",)
+    )
     vpc = out.one("aws:eks/cluster:Cluster").inputs["vpcConfig"]
     assert vpc["endpointPublicAccess"] is True
     assert vpc["publicAccessCidrs"] == ["198.51.100.0/24"]
@@ -54,7 +59,10 @@ def test_each_admin_gets_an_access_entry_with_cluster_admin_policy(synth) -> Non
     grants = out.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
     assert sorted(e.inputs["principalArn"] for e in entries) == sorted(ADMINS)
     for grant in grants:
-        assert grant.inputs["policyArn"] == "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+        assert (
+            grant.inputs["policyArn"]
+            == "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+        )
         assert grant.inputs["accessScope"] == {"type": "cluster"}
     assert len(grants) == len(ADMINS)
 
@@ -62,13 +70,21 @@ def test_each_admin_gets_an_access_entry_with_cluster_admin_policy(synth) -> Non
 def test_cluster_role_trusts_only_eks(synth) -> None:
     role = _cluster(synth).one("aws:iam/role:Role").inputs
     statement = json.loads(role["assumeRolePolicy"])["Statement"]
-    assert statement == [{"Action": ["sts:AssumeRole", "sts:TagSession"], "Effect": "Allow",
-                          "Principal": {"Service": "eks.amazonaws.com"}}]
+    assert statement == [
+        {
+            "Action": ["sts:AssumeRole", "sts:TagSession"],
+            "Effect": "Allow",
+            "Principal": {"Service": "eks.amazonaws.com"},
+        }
+    ]
 
 
 @pytest.mark.parametrize("protect", [True, False])
 def test_protect_follows_the_argument(synth, protect) -> None:
-    assert _cluster(synth, protect=protect).one("aws:eks/cluster:Cluster").options["protect"] is protect
+    assert (
+        _cluster(synth, protect=protect).one("aws:eks/cluster:Cluster").options["protect"]
+        is protect
+    )
 
 
 def test_coredns_waits_for_nodes_and_cni_does_not(synth) -> None:

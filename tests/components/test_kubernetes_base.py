@@ -2,7 +2,11 @@ from components.kubernetes_base import PLATFORM_NAMESPACE, KubernetesBase, Kuber
 
 
 def test_namespace_is_restricted_and_uses_the_explicit_provider(synth) -> None:
-    out = synth(lambda: KubernetesBase("plat", KubernetesBaseArgs(kubeconfig="/kube/config", context="kind-mlplat")))
+    out = synth(
+        lambda: KubernetesBase(
+            "plat", KubernetesBaseArgs(kubeconfig="/kube/config", context="kind-mlplat")
+        )
+    )
     provider = out.one("pulumi:providers:kubernetes")
     assert provider.inputs["context"] == "kind-mlplat"
     assert provider.inputs["kubeconfig"] == "/kube/config"

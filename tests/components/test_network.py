@@ -37,7 +37,10 @@ def test_nat_gateways_per_zone_or_single(synth, mode, expected) -> None:
     out = _network(synth, availability_zones=3, nat_gateways=mode)
     nats = out.of_type("aws:ec2/natGateway:NatGateway")
     assert len(nats) == expected
-    routes = [out.one("aws:ec2/routeTable:RouteTable", f"net-private-{i}").inputs["routes"] for i in (1, 2, 3)]
+    routes = [
+        out.one("aws:ec2/routeTable:RouteTable", f"net-private-{i}").inputs["routes"]
+        for i in (1, 2, 3)
+    ]
     assert all(r[0]["cidrBlock"] == "0.0.0.0/0" for r in routes)
     assert {r[0]["natGatewayId"] for r in routes} == {resource_id(n.type, n.name) for n in nats}
 
@@ -47,7 +50,10 @@ def test_only_the_public_route_table_reaches_the_internet_gateway(synth) -> None
     public = out.one("aws:ec2/routeTable:RouteTable", "net-public")
     assert public.inputs["routes"][0]["gatewayId"].startswith("igw-")
     for i in (1, 2):
-        assert "gatewayId" not in out.one("aws:ec2/routeTable:RouteTable", f"net-private-{i}").inputs["routes"][0]
+        assert (
+            "gatewayId"
+            not in out.one("aws:ec2/routeTable:RouteTable", f"net-private-{i}").inputs["routes"][0]
+        )
 
 
 def test_default_security_group_is_emptied(synth) -> None:

@@ -75,14 +75,19 @@ def test_json_plan_is_byte_identical_between_runs() -> None:
     assert first == second
     document = json.loads(first)
     assert document["formatVersion"] == 1
-    assert [r["urn"] for r in document["resources"]] == sorted(r["urn"] for r in document["resources"])
+    assert [r["urn"] for r in document["resources"]] == sorted(
+        r["urn"] for r in document["resources"]
+    )
 
 
 def test_prod_protects_the_cluster_and_spans_three_zones() -> None:
     plan = _plan(STACKS / "prod.yaml")
     assert _by(plan, "aws:eks/cluster:Cluster")[0].options["protect"] is True
     assert len(_by(plan, "aws:ec2/natGateway:NatGateway")) == 3
-    amis = {r.inputs["labels"]["mlplat.dev/pool"]: r.inputs["amiType"] for r in _by(plan, "aws:eks/nodeGroup:NodeGroup")}
+    amis = {
+        r.inputs["labels"]["mlplat.dev/pool"]: r.inputs["amiType"]
+        for r in _by(plan, "aws:eks/nodeGroup:NodeGroup")
+    }
     assert amis == {"system": "AL2023_x86_64_STANDARD", "general": "AL2023_ARM_64_STANDARD"}
     assert plan.spec_files == ["stacks/prod.yaml", "stacks/base/aws.yaml"]
 
@@ -159,10 +164,36 @@ def test_build_plan_maps_provider_references() -> None:
     from mlplat.plan.runtime import ProgramRun, Registration
 
     def reg(urn, typ, name, provider=""):
-        return Registration(urn, typ, name, True, "", provider, {"a": {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "pw"}},
-                            [], set(), False, False, [], [])
+        return Registration(
+            urn,
+            typ,
+            name,
+            True,
+            "",
+            provider,
+            {
+                "a": {
+                    "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+                    "value": "pw",
+                }
+            },
+            [],
+            set(),
+            False,
+            False,
+            [],
+            [],
+        )
 
-    run = ProgramRun("mlplat", "s", [reg("m1", "pulumi:providers:aws", "p"), reg("m2", "aws:s3/bucket:Bucket", "b", "m1::p-id")], {})
+    run = ProgramRun(
+        "mlplat",
+        "s",
+        [
+            reg("m1", "pulumi:providers:aws", "p"),
+            reg("m2", "aws:s3/bucket:Bucket", "b", "m1::p-id"),
+        ],
+        {},
+    )
     plan = build_plan(run, [])
     bucket = next(r for r in plan.resources if r.name == "b")
     assert bucket.provider == "urn:pulumi:s::mlplat::pulumi:providers:aws::p"

@@ -6,6 +6,7 @@ import ast
 import dataclasses
 import enum
 import inspect
+import itertools
 import subprocess
 import sys
 import typing
@@ -74,10 +75,16 @@ def test_schema_defaults_equal_model_defaults(where: str, obj: dict, cls: type) 
         prop = obj["properties"][key]
         default = _default(f)
         if key in required:
-            assert default is dataclasses.MISSING, f"{where}.{key} is required but has a model default"
+            assert default is dataclasses.MISSING, (
+                f"{where}.{key} is required but has a model default"
+            )
         elif "default" in prop:
-            assert prop["default"] == default, f"{where}.{key}: schema {prop['default']!r} != model {default!r}"
-            assert not list(Draft202012Validator(prop).iter_errors(prop["default"])), f"{where}.{key} default invalid"
+            assert prop["default"] == default, (
+                f"{where}.{key}: schema {prop['default']!r} != model {default!r}"
+            )
+            assert not list(Draft202012Validator(prop).iter_errors(prop["default"])), (
+                f"{where}.{key} default invalid"
+            )
 
 
 def test_schema_enums_equal_model_enums() -> None:
@@ -98,7 +105,7 @@ def test_every_model_field_has_an_attribute_docstring(cls: type) -> None:
     body = tree.body[0].body
     documented = {
         node.target.id
-        for node, after in zip(body, body[1:], strict=False)
+        for node, after in itertools.pairwise(body)
         if isinstance(node, ast.AnnAssign)
         and isinstance(after, ast.Expr)
         and isinstance(after.value, ast.Constant)
@@ -115,7 +122,8 @@ def test_spec_layer_does_not_import_pulumi() -> None:
     code = (
         "import sys, mlplat.spec, mlplat.cli; "
         "from mlplat.spec import load_spec; load_spec('stacks/dev.yaml'); "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_aws', 'pulumi_kubernetes')))"
+        "print(sorted(m for m in sys.modules "
+        "if m.split('.')[0] in ('pulumi', 'pulumi_aws', 'pulumi_kubernetes')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

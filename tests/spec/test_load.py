@@ -119,7 +119,9 @@ def test_errors_in_a_base_point_at_the_base_file(tmp_path: Path) -> None:
 
 def test_a_list_replaced_by_the_top_file_forgets_the_base_locations(tmp_path: Path) -> None:
     (tmp_path / "base.yaml").write_text(
-        "nodePools:\n  - {name: a, instanceTypes: [m7i.large]}\n  - {name: b, instanceTypes: [m7i.large]}\n"
+        "nodePools:\n"
+        "  - {name: a, instanceTypes: [m7i.large]}\n"
+        "  - {name: b, instanceTypes: [m7i.large]}\n"
     )
     (tmp_path / "top.yaml").write_text(
         "extends: base.yaml\napiVersion: mlplat.dev/v1\nkind: Platform\n"

@@ -5,7 +5,10 @@ import pytest
 from mlplat.spec.subnets import CidrError, plan_subnets
 
 
-@pytest.mark.parametrize(("cidr", "zones"), [("10.0.0.0/16", 2), ("10.0.0.0/16", 3), ("10.20.0.0/16", 6), ("172.16.0.0/20", 2)])
+@pytest.mark.parametrize(
+    ("cidr", "zones"),
+    [("10.0.0.0/16", 2), ("10.0.0.0/16", 3), ("10.20.0.0/16", 6), ("172.16.0.0/20", 2)],
+)
 def test_subnets_are_disjoint_inside_the_vpc(cidr: str, zones: int) -> None:
     layout = plan_subnets(cidr, zones)
     vpc = ipaddress.ip_network(cidr)

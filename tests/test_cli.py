@@ -1,0 +1,91 @@
+"""The command line as a user meets it: exit codes, messages, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlplat.cli import main
+from mlplat.spec.schema import schema
+from tests.conftest import ROOT
+
+INVALID = ROOT / "tests" / "spec" / "cases" / "invalid"
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mlplat.cli", *args], capture_output=True, text=True, cwd=ROOT
+    )
+
+
+def test_validate_accepts_the_examples() -> None:
+    done = _cli("validate", "stacks/dev.yaml", "stacks/prod.yaml", "stacks/local.yaml")
+    assert done.returncode == 0, done.stderr
+    assert "ok: stacks/prod.yaml (extends stacks/base/aws.yaml)" in done.stdout
+
+
+@pytest.mark.parametrize("verb", ["validate", "plan"])
+def test_bad_input_exits_2_with_located_errors_and_no_traceback(verb: str) -> None:
+    done = _cli(verb, str(INVALID / "wrong-type.yaml"))
+    assert done.returncode == 2
+    assert (
+        "wrong-type.yaml:20:14: error[wrong-type] nodePools[1].maxSize: expected integer"
+        in done.stderr
+    )
+    assert "nothing was planned or applied" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_alias_bomb_and_syntax_errors_exit_2() -> None:
+    for case in ("alias-bomb.yaml", "yaml-syntax.yaml", "self-reference.yaml", "empty-file.yaml"):
+        done = _cli("validate", str(INVALID / case))
+        assert done.returncode == 2, case
+        assert "Traceback" not in done.stderr, case
+
+
+def test_missing_file_exits_2() -> None:
+    done = _cli("validate", "stacks/nope.yaml")
+    assert done.returncode == 2
+    assert "error[file-not-found]" in done.stderr
+
+
+def test_bad_command_line_exits_2() -> None:
+    assert _cli("plan").returncode == 2
+    assert _cli("plan", "stacks/dev.yaml", "--format", "yaml").returncode == 2
+
+
+def test_schema_prints_the_packaged_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema"]) == 0
+    assert json.loads(capsys.readouterr().out) == schema()
+
+
+def test_plan_writes_identical_json_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    outputs = [tmp_path / "a.json", tmp_path / "b.json"]
+    for out in outputs:
+        assert main(["plan", "stacks/dev.yaml", "--format", "json", "-o", str(out)]) == 0
+    assert outputs[0].read_bytes() == outputs[1].read_bytes()
+    assert json.loads(outputs[0].read_text())["stack"] == "dev"
+
+
+def test_plan_stack_name_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "p.json"
+    assert (
+        main(["plan", "stacks/local.yaml", "--stack", "laptop", "--format", "json", "-o", str(out)])
+        == 0
+    )
+    assert all(
+        r["urn"].startswith("urn:pulumi:laptop::mlplat::")
+        for r in json.loads(out.read_text())["resources"]
+    )
+
+
+def test_console_entry_plans_as_a_whole_process() -> None:
+    done = _cli("plan", "stacks/local.yaml", "--format", "markdown")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("### mlplat plan: `local`")

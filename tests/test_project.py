@@ -1,0 +1,85 @@
+"""Project conventions, as tests: Pulumi wiring, stack configs, component shape, file size."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+
+import pulumi
+import pytest
+import yaml
+
+import components.eks_cluster
+import components.kubernetes_base
+import components.network
+import components.node_pool
+from mlplat.plan.runtime import PROJECT
+from mlplat.program import SPEC_CONFIG_KEY
+from tests.conftest import EXAMPLE_SPECS, ROOT, STACKS
+
+COMPONENT_MODULES = [
+    components.network,
+    components.eks_cluster,
+    components.node_pool,
+    components.kubernetes_base,
+]
+MAX_LINES = 400
+
+
+def test_pulumi_project_file() -> None:
+    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    assert project["name"] == PROJECT
+    assert project["runtime"]["name"] == "python"
+    assert project["stackConfigDir"] == "stacks"
+
+
+@pytest.mark.parametrize("spec", EXAMPLE_SPECS, ids=[p.stem for p in EXAMPLE_SPECS])
+def test_each_example_has_a_stack_config_pointing_at_it(spec: Path) -> None:
+    config = yaml.safe_load((STACKS / f"Pulumi.{spec.stem}.yaml").read_text())["config"]
+    assert config[f"{PROJECT}:{SPEC_CONFIG_KEY}"] == f"stacks/{spec.name}"
+
+
+@pytest.mark.parametrize(
+    "spec", [*EXAMPLE_SPECS, *STACKS.glob("base/*.yaml")], ids=lambda p: p.stem
+)
+def test_each_spec_names_the_schema_for_editors(spec: Path) -> None:
+    first = spec.read_text().splitlines()[0]
+    prefix = "# yaml-language-server: $schema="
+    assert first.startswith(prefix)
+    assert (
+        spec.parent / first.removeprefix(prefix)
+    ).resolve() == ROOT / "mlplat" / "spec" / "platform.schema.json"
+
+
+def _component_classes() -> list[type]:
+    return [
+        cls
+        for module in COMPONENT_MODULES
+        for _, cls in inspect.getmembers(module, inspect.isclass)
+        if issubclass(cls, pulumi.ComponentResource) and cls.__module__ == module.__name__
+    ]
+
+
+@pytest.mark.parametrize("cls", _component_classes(), ids=lambda c: c.__name__)
+def test_components_use_stable_tokens_and_register_outputs(cls: type) -> None:
+    source = inspect.getsource(cls)
+    assert f'"mlplat:index:{cls.__name__}"' in source
+    assert "self.register_outputs(" in source
+
+
+def test_no_source_file_is_too_long() -> None:
+    sources = [
+        p for d in ("mlplat", "components", "tests", "bench") for p in (ROOT / d).rglob("*.py")
+    ]
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in sources
+        if (n := len(p.read_text().splitlines())) > MAX_LINES
+    }
+    assert long == {}
+
+
+def test_main_module_stays_thin() -> None:
+    tree = ast.parse((ROOT / "__main__.py").read_text())
+    assert len([n for n in tree.body if not isinstance(n, ast.Expr | ast.ImportFrom)]) == 0
