@@ -170,13 +170,17 @@ def run_program(
         )
         pulumi.runtime.test(program)()
         root = pulumi_settings.get_root_resource()
-        outputs = {}
-        for key, value in (root.outputs if root else {}).items():
-            output = pulumi.Output.from_input(value)
-            outputs[key] = (
-                loop.run_until_complete(output.future()),
-                loop.run_until_complete(output.is_secret()),
+        exported = {
+            k: pulumi.Output.from_input(v) for k, v in (root.outputs if root else {}).items()
+        }
+        resolved = loop.run_until_complete(
+            asyncio.gather(
+                *(o.future() for o in exported.values()),
+                *(o.is_secret() for o in exported.values()),
             )
+        )
+        values, secret = resolved[: len(exported)], resolved[len(exported) :]
+        outputs = dict(zip(exported, zip(values, secret, strict=True), strict=True))
         return ProgramRun(PROJECT, stack, monitor.registrations, outputs, collector.lines)
     finally:
         pulumi.runtime.set_all_config({})

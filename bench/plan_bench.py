@@ -1,0 +1,157 @@
+"""Benchmark `mlplat plan` against the floor of Pulumi's mock runtime, in one process run.
+
+For each example stack: time the full in-process plan (load, validate, run the program
+under mocks, render JSON), then the floor: the very same registrations (types, names,
+inputs) replayed as bare resources through Pulumi's mock runtime with no mlplat code.
+A third column runs the same program under a plain MockMonitor without the plan's
+capture and rendering, which splits the gap into mlplat's plan machinery and the SDK's
+own cost for typed resources and output dependency chains.
+Then time whole processes: `mlplat plan stacks/dev.yaml` and `mlplat validate`.
+
+Targets (issue #2): plan/floor <= 1.5; dev plan < 2 s wall; validate < 0.3 s wall.
+Exit status 1 when a target is missed. Usage: python bench/plan_bench.py [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ("dev", "prod", "local")
+TARGET_RATIO, TARGET_PLAN_S, TARGET_VALIDATE_S = 1.5, 2.0, 0.3
+
+
+def median_seconds(fn: Callable[[], object], repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def plan_once(stack: str):
+    from mlplat.plan.offline import plan_spec
+    from mlplat.plan.render import render_json
+    from mlplat.spec import load_spec
+
+    path = f"stacks/{stack}.yaml"
+    result = load_spec(path)
+    plan = plan_spec(path, result.spec, result.files, stack)
+    render_json(plan)
+    return plan
+
+
+def floor_once(plan) -> None:
+    """Replay the plan's registrations as bare resources under a plain mock monitor."""
+    import pulumi
+    from pulumi.runtime import mocks, settings
+
+    class Echo(pulumi.runtime.Mocks):
+        def new_resource(self, args):
+            return f"{args.name}-id", args.inputs
+
+        def call(self, args):
+            return {}
+
+    def program() -> None:
+        for r in plan.resources:
+            if r.custom:
+                pulumi.CustomResource(r.type, r.name, dict(r.inputs))
+            else:
+                pulumi.ComponentResource(r.type, r.name)
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    settings.ROOT.set(None)
+    echo = Echo()
+    pulumi.runtime.set_mocks(
+        echo, project="floor", stack=plan.stack, monitor=mocks.MockMonitor(echo)
+    )
+    pulumi.runtime.test(program)()
+    loop.run_until_complete(loop.shutdown_default_executor())
+    loop.close()
+
+
+def program_once(stack: str) -> None:
+    """The same program under a plain MockMonitor: no capture, no URN mapping, no render."""
+    import pulumi
+    from pulumi.runtime import mocks, settings
+
+    from mlplat.plan.placeholders import CloudContext
+    from mlplat.plan.runtime import PlaceholderMocks
+    from mlplat.program import main
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    settings.ROOT.set(None)
+    pulumi.runtime.set_all_config({"mlplat:spec": f"stacks/{stack}.yaml"})
+    placeholders = PlaceholderMocks(CloudContext(region="eu-west-1"))
+    monitor = mocks.MockMonitor(placeholders)
+    pulumi.runtime.set_mocks(placeholders, project="mlplat", stack=stack, monitor=monitor)
+    pulumi.runtime.test(main)()
+    loop.run_until_complete(loop.shutdown_default_executor())
+    loop.close()
+
+
+def process_seconds(args: list[str], repeat: int) -> float:
+    mlplat = str(Path(sys.executable).parent / "mlplat")
+
+    def run() -> None:
+        subprocess.run([mlplat, *args], cwd=ROOT, check=True, capture_output=True)
+
+    return median_seconds(run, repeat)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (median)")
+    repeat = parser.parse_args().repeat
+
+    started = time.perf_counter()
+    plans = {stack: plan_once(stack) for stack in EXAMPLES}  # warm-up: imports, caches
+    print(f"warm-up (imports + first plans): {time.perf_counter() - started:.2f} s")
+    print(
+        f"{'stack':<7} {'resources':>9} {'plan ms':>9} {'floor ms':>9} {'ratio':>6} "
+        f"{'program ms':>11}"
+    )
+    missed = []
+    for stack, plan in plans.items():
+        plan_s = median_seconds(lambda s=stack: plan_once(s), repeat)
+        floor_s = median_seconds(lambda p=plan: floor_once(p), repeat)
+        program_s = median_seconds(lambda s=stack: program_once(s), repeat)
+        ratio = plan_s / floor_s
+        count = len(plan.resources)
+        print(
+            f"{stack:<7} {count:>9} {plan_s * 1000:>9.1f} {floor_s * 1000:>9.1f} {ratio:>6.2f} "
+            f"{program_s * 1000:>11.1f}"
+        )
+        if ratio > TARGET_RATIO:
+            missed.append(f"{stack}: plan/floor {ratio:.2f} > {TARGET_RATIO}")
+
+    plan_wall = process_seconds(
+        ["plan", "stacks/dev.yaml", "--format", "json", "-o", "/dev/null"], repeat
+    )
+    validate_wall = process_seconds(["validate", "stacks/dev.yaml"], repeat)
+    print(
+        f"whole process, median of {repeat}: mlplat plan stacks/dev.yaml {plan_wall:.2f} s "
+        f"(target < {TARGET_PLAN_S}); "
+        f"mlplat validate {validate_wall:.3f} s (target < {TARGET_VALIDATE_S})"
+    )
+    if plan_wall >= TARGET_PLAN_S:
+        missed.append(f"plan wall {plan_wall:.2f} s")
+    if validate_wall >= TARGET_VALIDATE_S:
+        missed.append(f"validate wall {validate_wall:.3f} s")
+    print("targets met" if not missed else "targets missed: " + "; ".join(missed))
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
