@@ -72,28 +72,12 @@ class Network(pulumi.ComponentResource):
             tags={"Name": f"{name}-public"},
             opts=child,
         )
+        self._vpc_id, self._zones, self._cluster_tag = vpc.id, zones, cluster_tag
         public, private, nats = [], [], []
         for i in range(spec.availability_zones):
-            zone = zones[i]
             suffix = i + 1
-            public_subnet = aws.ec2.Subnet(
-                f"{name}-public-{suffix}",
-                vpc_id=vpc.id,
-                cidr_block=layout.public[i],
-                availability_zone=zone,
-                map_public_ip_on_launch=False,
-                tags={
-                    "Name": f"{name}-public-{suffix}",
-                    "kubernetes.io/role/elb": "1",
-                    **cluster_tag,
-                },
-                opts=child,
-            )
-            aws.ec2.RouteTableAssociation(
-                f"{name}-public-{suffix}",
-                subnet_id=public_subnet.id,
-                route_table_id=public_rt.id,
-                opts=child,
+            public_subnet = self._subnet(
+                f"{name}-public-{suffix}", layout.public[i], i, "kubernetes.io/role/elb", public_rt
             )
             public.append(public_subnet)
             if spec.nat_gateways is NatGateways.PER_ZONE or i == 0:
@@ -112,19 +96,6 @@ class Network(pulumi.ComponentResource):
                         opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
                     )
                 )
-            private_subnet = aws.ec2.Subnet(
-                f"{name}-private-{suffix}",
-                vpc_id=vpc.id,
-                cidr_block=layout.private[i],
-                availability_zone=zone,
-                map_public_ip_on_launch=False,
-                tags={
-                    "Name": f"{name}-private-{suffix}",
-                    "kubernetes.io/role/internal-elb": "1",
-                    **cluster_tag,
-                },
-                opts=child,
-            )
             private_rt = aws.ec2.RouteTable(
                 f"{name}-private-{suffix}",
                 vpc_id=vpc.id,
@@ -132,13 +103,15 @@ class Network(pulumi.ComponentResource):
                 tags={"Name": f"{name}-private-{suffix}"},
                 opts=child,
             )
-            aws.ec2.RouteTableAssociation(
-                f"{name}-private-{suffix}",
-                subnet_id=private_subnet.id,
-                route_table_id=private_rt.id,
-                opts=child,
+            private.append(
+                self._subnet(
+                    f"{name}-private-{suffix}",
+                    layout.private[i],
+                    i,
+                    "kubernetes.io/role/internal-elb",
+                    private_rt,
+                )
             )
-            private.append(private_subnet)
 
         self.vpc_id = vpc.id
         self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private])
@@ -152,3 +125,24 @@ class Network(pulumi.ComponentResource):
                 "availabilityZones": self.availability_zones,
             }
         )
+
+    def _subnet(
+        self, name: str, cidr: str, zone: int, role_tag: str, route_table: aws.ec2.RouteTable
+    ) -> aws.ec2.Subnet:
+        """A subnet in the zone-th zone, tagged for load balancers, attached to a route table."""
+        subnet = aws.ec2.Subnet(
+            name,
+            vpc_id=self._vpc_id,
+            cidr_block=cidr,
+            availability_zone=self._zones[zone],
+            map_public_ip_on_launch=False,
+            tags={"Name": name, role_tag: "1", **self._cluster_tag},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.ec2.RouteTableAssociation(
+            name,
+            subnet_id=subnet.id,
+            route_table_id=route_table.id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return subnet
