@@ -44,7 +44,6 @@ class EksCluster(pulumi.ComponentResource):
     name: pulumi.Output[str]
     endpoint: pulumi.Output[str]
     version: pulumi.Output[str]
-    security_group_id: pulumi.Output[str]
     kubeconfig: pulumi.Output[str]
     """Secret. Released only once every admin access entry exists."""
 
@@ -110,7 +109,6 @@ class EksCluster(pulumi.ComponentResource):
         self.name = cluster.name
         self.endpoint = cluster.endpoint
         self.version = cluster.version
-        self.security_group_id = cluster.vpc_config.cluster_security_group_id
         ready = pulumi.Output.all(
             cluster.name,
             cluster.endpoint,

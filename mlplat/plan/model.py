@@ -58,9 +58,19 @@ class Plan:
     diagnostics: list[str] = field(default_factory=list)
     duplicate_urns: list[str] = field(default_factory=list)
     """URNs declared more than once; the real engine refuses such a program."""
+    _children: dict[str | None, list[PlannedResource]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    def summary(self) -> dict[str, Any]:
+        custom = [r for r in self.resources if r.custom]
+        return {
+            "resources": len(custom),
+            "components": len(self.resources) - len(custom),
+            "byType": dict(sorted(Counter(r.type for r in custom).items())),
+        }
 
     def to_dict(self) -> dict[str, Any]:
-        custom = [r for r in self.resources if r.custom]
         return {
             "formatVersion": FORMAT_VERSION,
             "kind": "mlplat.dev/plan",
@@ -70,18 +80,18 @@ class Plan:
             "specFiles": self.spec_files,
             "resources": [vars(r) for r in self.resources],
             "outputs": self.outputs,
-            "summary": {
-                "resources": len(custom),
-                "components": len(self.resources) - len(custom),
-                "byType": dict(sorted(Counter(r.type for r in custom).items())),
-            },
+            "summary": self.summary(),
             "diagnostics": self.diagnostics,
         }
 
     def children(self, parent: str | None) -> list[PlannedResource]:
-        return sorted(
-            (r for r in self.resources if r.parent == parent), key=lambda r: (r.type, r.name)
-        )
+        """Resources directly under ``parent`` (None: top level), by type then name."""
+        if self._children is None:
+            index: dict[str | None, list[PlannedResource]] = {}
+            for resource in sorted(self.resources, key=lambda r: (r.type, r.name)):
+                index.setdefault(resource.parent, []).append(resource)
+            self._children = index
+        return self._children.get(parent, [])
 
 
 def build_plan(run: ProgramRun, spec_files: list[str]) -> Plan:

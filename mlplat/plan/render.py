@@ -36,7 +36,7 @@ def _tree(plan: Plan, parent: str | None, indent: str) -> Iterator[str]:
 
 
 def _summary_line(plan: Plan) -> str:
-    summary = plan.to_dict()["summary"]
+    summary = plan.summary()
     return f"{summary['resources']} resources in {summary['components']} components"
 
 
@@ -57,7 +57,7 @@ def render_text(plan: Plan) -> str:
 
 
 def render_markdown(plan: Plan) -> str:
-    summary = plan.to_dict()["summary"]
+    summary = plan.summary()
     lines = [
         f"### mlplat plan: `{plan.stack}`",
         "",
