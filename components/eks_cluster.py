@@ -1,9 +1,12 @@
-"""EksCluster: the EKS control plane, its IAM role, core managed add-ons and admin access.
+"""EksCluster: the EKS control plane, its IAM role, logs, OIDC provider and admin access.
 
 Driven by the spec's ``cluster`` section. Stateful (it holds every workload), so it is
-protected in prod. Secure defaults: private API endpoint; authentication through access
-entries only (no aws-auth ConfigMap) and no implicit admin for whoever created it;
-add-ons are EKS-managed rather than self-managed copies nobody upgrades.
+protected and retained in prod. Secure defaults: private API endpoint; Kubernetes
+secrets envelope-encrypted with the platform key; all five control-plane log types, into
+a log group created here with retention and encryption (EKS would otherwise create one
+that keeps logs forever, unencrypted); authentication through access entries only (no
+aws-auth ConfigMap) and no implicit admin for whoever created it. Add-ons live in
+``EksAddons``.
 """
 
 from __future__ import annotations
@@ -15,13 +18,18 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import assume_role_policy, eks_access_policy_arn, managed_policy_arn
+from components.iam import (
+    IRSA_AUDIENCE,
+    assume_role_policy,
+    eks_access_policy_arn,
+    kms_use_for_grants,
+    managed_policy_arn,
+)
+from components.options import stateful
 from mlplat.spec.model import ClusterSpec, EndpointAccess
 
-PRE_NODE_ADDONS = ("vpc-cni", "kube-proxy")
-"""Add-ons nodes need to become Ready; created with the cluster."""
-POST_NODE_ADDONS = ("coredns",)
-"""Add-ons that schedule pods, so they only become healthy once nodes exist."""
+LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+"""Every control-plane log type EKS can send to CloudWatch Logs."""
 
 
 @dataclass(frozen=True)
@@ -36,14 +44,21 @@ class EksClusterArgs:
     """Region, written into the kubeconfig's token command."""
     partition: str
     """ARN partition (aws, aws-us-gov)."""
+    kms_key_arn: pulumi.Input[str]
+    """Platform key: envelope-encrypts Kubernetes secrets and the control-plane log group."""
     protect: bool
-    """Protect the cluster from deletion (prod)."""
+    """Protect and retain the cluster (prod)."""
 
 
 class EksCluster(pulumi.ComponentResource):
     name: pulumi.Output[str]
+    arn: pulumi.Output[str]
     endpoint: pulumi.Output[str]
     version: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+    """The EKS-created cluster security group, shared by the control plane and nodes."""
+    oidc_provider_arn: pulumi.Output[str]
+    oidc_issuer: pulumi.Output[str]
     kubeconfig: pulumi.Output[str]
     """Secret. Released only once every admin access entry exists."""
 
@@ -66,6 +81,19 @@ class EksCluster(pulumi.ComponentResource):
             policy_arn=managed_policy_arn(args.partition, "AmazonEKSClusterPolicy"),
             opts=child,
         )
+        key_use = aws.iam.RolePolicy(
+            f"{name}-cluster-kms",
+            role=role.id,
+            policy=pulumi.Output.from_input(args.kms_key_arn).apply(kms_use_for_grants),
+            opts=child,
+        )
+        logs = aws.cloudwatch.LogGroup(
+            f"{name}-control-plane-logs",
+            name=f"/aws/eks/{args.cluster_name}/cluster",
+            retention_in_days=spec.log_retention_days,
+            kms_key_id=args.kms_key_arn,
+            opts=child,
+        )
         public = spec.endpoint_access is not EndpointAccess.PRIVATE
         cluster = aws.eks.Cluster(
             f"{name}-cluster",
@@ -82,12 +110,18 @@ class EksCluster(pulumi.ComponentResource):
                 "authentication_mode": "API",
                 "bootstrap_cluster_creator_admin_permissions": False,
             },
+            encryption_config={
+                "provider": {"key_arn": args.kms_key_arn},
+                "resources": ["secrets"],
+            },
+            enabled_cluster_log_types=list(LOG_TYPES),
             bootstrap_self_managed_addons=False,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy], protect=args.protect),
+            opts=stateful(self, args.protect, depends_on=[policy, key_use, logs]),
         )
-        self._cluster, self._prefix = cluster, name
-        for addon in PRE_NODE_ADDONS:
-            self._addon(addon)
+        issuer = cluster.identities[0].oidcs[0].issuer
+        oidc = aws.iam.OpenIdConnectProvider(
+            f"{name}-oidc", url=issuer, client_id_lists=[IRSA_AUDIENCE], opts=child
+        )
 
         grants = []
         for arn in spec.admins:
@@ -107,8 +141,12 @@ class EksCluster(pulumi.ComponentResource):
             )
 
         self.name = cluster.name
+        self.arn = cluster.arn
         self.endpoint = cluster.endpoint
         self.version = cluster.version
+        self.security_group_id = cluster.vpc_config.cluster_security_group_id
+        self.oidc_provider_arn = oidc.arn
+        self.oidc_issuer = issuer
         ready = pulumi.Output.all(
             cluster.name,
             cluster.endpoint,
@@ -119,22 +157,15 @@ class EksCluster(pulumi.ComponentResource):
             ready.apply(lambda v: kubeconfig(v[0], v[1], v[2], args.region))
         )
         self.register_outputs(
-            {"name": self.name, "endpoint": self.endpoint, "kubeconfig": self.kubeconfig}
-        )
-
-    def add_post_node_addons(self, nodes: list[pulumi.Resource]) -> None:
-        """Create the add-ons that need running nodes, once ``nodes`` exist."""
-        for addon in POST_NODE_ADDONS:
-            self._addon(addon, depends_on=nodes)
-
-    def _addon(self, addon: str, depends_on: list[pulumi.Resource] | None = None) -> aws.eks.Addon:
-        return aws.eks.Addon(
-            f"{self._prefix}-{addon}",
-            cluster_name=self._cluster.name,
-            addon_name=addon,
-            resolve_conflicts_on_create="OVERWRITE",
-            resolve_conflicts_on_update="PRESERVE",
-            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+            {
+                "name": self.name,
+                "arn": self.arn,
+                "endpoint": self.endpoint,
+                "securityGroupId": self.security_group_id,
+                "oidcProviderArn": self.oidc_provider_arn,
+                "oidcIssuer": self.oidc_issuer,
+                "kubeconfig": self.kubeconfig,
+            }
         )
 
 

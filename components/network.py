@@ -1,9 +1,11 @@
-"""Network: the VPC, per-zone private (node) and public (load balancer) subnets, routing, NAT.
+"""Network: the VPC, subnets, routing, NAT, VPC endpoints and flow logs.
 
 Driven by the spec's ``network`` section. Not stateful. Nodes live only in private
 subnets; public subnets never auto-assign public IPs (load balancers and NAT gateways
 get their own addresses). The VPC's default security group is emptied so nothing can
-use it by accident.
+use it by accident. S3 traffic stays on the gateway endpoint (free, and never crosses
+the NAT); chosen AWS APIs get private interface endpoints. Every flow is logged to an
+encrypted log group with a retention period.
 """
 
 from __future__ import annotations
@@ -13,8 +15,18 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.iam import assume_role_policy, log_delivery
 from mlplat.spec.model import NatGateways, NetworkSpec
 from mlplat.spec.subnets import plan_subnets
+
+ENDPOINT_SERVICES = {
+    "ecr": ("ecr.api", "ecr.dkr"),
+    "sts": ("sts",),
+    "logs": ("logs",),
+    "ec2": ("ec2",),
+    "eks-auth": ("eks-auth",),
+}
+"""Interface endpoint services behind each spec name."""
 
 
 @dataclass(frozen=True)
@@ -23,6 +35,10 @@ class NetworkArgs:
     """The spec's network section (CIDR, zone count, NAT layout)."""
     cluster_name: str
     """EKS cluster name, for the kubernetes.io/cluster/<name> subnet tag."""
+    region: str
+    """Region, for endpoint service names."""
+    kms_key_arn: pulumi.Input[str]
+    """Key that encrypts the flow-log group."""
 
 
 class Network(pulumi.ComponentResource):
@@ -73,7 +89,7 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
         self._vpc_id, self._zones, self._cluster_tag = vpc.id, zones, cluster_tag
-        public, private, nats = [], [], []
+        public, private, nats, private_rts = [], [], [], []
         for i in range(spec.availability_zones):
             suffix = i + 1
             public_subnet = self._subnet(
@@ -103,6 +119,7 @@ class Network(pulumi.ComponentResource):
                 tags={"Name": f"{name}-private-{suffix}"},
                 opts=child,
             )
+            private_rts.append(private_rt)
             private.append(
                 self._subnet(
                     f"{name}-private-{suffix}",
@@ -113,7 +130,20 @@ class Network(pulumi.ComponentResource):
                 )
             )
 
+        aws.ec2.VpcEndpoint(
+            f"{name}-s3",
+            vpc_id=vpc.id,
+            service_name=f"com.amazonaws.{args.region}.s3",
+            vpc_endpoint_type="Gateway",
+            route_table_ids=[rt.id for rt in private_rts],
+            tags={"Name": f"{name}-s3"},
+            opts=child,
+        )
+        self._interface_endpoints(name, args, vpc.id, [s.id for s in private])
+        self._flow_logs(name, args, vpc.id)
+
         self.vpc_id = vpc.id
+        self._private_subnets = private
         self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private])
         self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public])
         self.availability_zones = pulumi.Output.all(*[s.availability_zone for s in private])
@@ -124,6 +154,89 @@ class Network(pulumi.ComponentResource):
                 "publicSubnetIds": self.public_subnet_ids,
                 "availabilityZones": self.availability_zones,
             }
+        )
+
+    def private_subnet_in(self, zone: str) -> pulumi.Output[list[str]]:
+        """The private subnet of one zone (as a one-item list), for zone-pinned pools."""
+        pairs = pulumi.Output.all(
+            *[pulumi.Output.all(s.availability_zone, s.id) for s in self._private_subnets]
+        )
+
+        def pick(found: list[list[str]]) -> list[str]:
+            for subnet_zone, subnet_id in found:
+                if subnet_zone == zone:
+                    return [subnet_id]
+            zones = ", ".join(z for z, _ in found)
+            raise ValueError(f"zone {zone} is not one of the network's zones ({zones})")
+
+        return pairs.apply(pick)
+
+    def _interface_endpoints(
+        self, name: str, args: NetworkArgs, vpc_id: pulumi.Output[str], subnets: list
+    ) -> None:
+        services = [svc for key in args.spec.interface_endpoints for svc in ENDPOINT_SERVICES[key]]
+        if not services:
+            return
+        group = aws.ec2.SecurityGroup(
+            f"{name}-endpoints",
+            description="HTTPS from inside the VPC to AWS interface endpoints",
+            vpc_id=vpc_id,
+            ingress=[
+                {
+                    "protocol": "tcp",
+                    "from_port": 443,
+                    "to_port": 443,
+                    "cidr_blocks": [args.spec.cidr],
+                    "description": "HTTPS from the VPC",
+                }
+            ],
+            egress=[],
+            tags={"Name": f"{name}-endpoints"},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        for service in services:
+            aws.ec2.VpcEndpoint(
+                f"{name}-{service.replace('.', '-')}",
+                vpc_id=vpc_id,
+                service_name=f"com.amazonaws.{args.region}.{service}",
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=subnets,
+                security_group_ids=[group.id],
+                tags={"Name": f"{name}-{service}"},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+    def _flow_logs(self, name: str, args: NetworkArgs, vpc_id: pulumi.Output[str]) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        group = aws.cloudwatch.LogGroup(
+            f"{name}-flow-logs",
+            name=f"/mlplat/{args.cluster_name}/vpc-flow-logs",
+            retention_in_days=args.spec.flow_log_retention_days,
+            kms_key_id=args.kms_key_arn,
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{name}-flow-logs",
+            assume_role_policy=assume_role_policy("vpc-flow-logs.amazonaws.com"),
+            opts=child,
+        )
+        grant = aws.iam.RolePolicy(
+            f"{name}-flow-logs",
+            role=role.id,
+            policy=group.arn.apply(log_delivery),
+            opts=child,
+        )
+        aws.ec2.FlowLog(
+            f"{name}-flow-logs",
+            vpc_id=vpc_id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=60,
+            tags={"Name": f"{name}-flow-logs"},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[grant]),
         )
 
     def _subnet(

@@ -1,9 +1,16 @@
 """NodePool: one EKS managed node group with its launch template and node IAM role.
 
 Driven by one entry of the spec's ``nodePools``. Not stateful: nodes are cattle and are
-replaced by rolling update, never delete-first. Secure defaults: IMDSv2 required with
-hop limit 1 (pods cannot borrow the node's credentials), encrypted gp3 root volume, no
-SSH key, private subnets only.
+replaced by rolling update, never delete-first (names are auto-generated, so a
+replacement group is created before the old one goes). Secure defaults: IMDSv2 required
+with hop limit 1 (pods cannot borrow the node's credentials), root volumes encrypted
+with the platform key, no SSH key, private subnets only, and a node role with only what
+a node needs (the VPC CNI has its own role).
+
+GPU pools are decided from the instance table (``mlplat.spec.instances``): the NVIDIA
+AMI, the ``nvidia.com/gpu`` taint, accelerator and model labels, and, when a pool can
+scale to zero, the cluster-autoscaler node-template tags that let it scale up from
+nothing. EFA pools add an EFA interface and a cluster placement group.
 """
 
 from __future__ import annotations
@@ -15,19 +22,32 @@ import pulumi_aws as aws
 
 from components.iam import assume_role_policy, managed_policy_arn
 from mlplat.spec import instances
-from mlplat.spec.model import CapacityType, NodePoolSpec
+from mlplat.spec.model import CapacityType, NodeOs, NodePoolSpec, TaintEffect
 
-AMI_TYPES = {instances.X86_64: "AL2023_x86_64_STANDARD", instances.ARM64: "AL2023_ARM_64_STANDARD"}
-"""EKS AMI type per CPU architecture (Amazon Linux 2023)."""
-NODE_POLICIES = (
-    "AmazonEKSWorkerNodePolicy",
-    "AmazonEKS_CNI_Policy",
-    "AmazonEC2ContainerRegistryPullOnly",
-)
-"""Managed policies a node needs: join the cluster, run the VPC CNI, pull images (read-only)."""
+AMI_TYPES = {
+    (NodeOs.AL2023, instances.X86_64, False): "AL2023_x86_64_STANDARD",
+    (NodeOs.AL2023, instances.ARM64, False): "AL2023_ARM_64_STANDARD",
+    (NodeOs.AL2023, instances.X86_64, True): "AL2023_x86_64_NVIDIA",
+    (NodeOs.BOTTLEROCKET, instances.X86_64, False): "BOTTLEROCKET_x86_64",
+    (NodeOs.BOTTLEROCKET, instances.ARM64, False): "BOTTLEROCKET_ARM_64",
+    (NodeOs.BOTTLEROCKET, instances.X86_64, True): "BOTTLEROCKET_x86_64_NVIDIA",
+}
+"""EKS AMI type by (OS, CPU architecture, NVIDIA GPU)."""
+NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly")
+"""Managed policies a node needs: join the cluster and pull images (read-only)."""
 MAX_UNAVAILABLE_PERCENT = 33
 """Rolling updates replace at most a third of the pool at a time."""
 POOL_LABEL = "mlplat.dev/pool"
+ACCELERATOR_LABEL = "mlplat.dev/accelerator"
+GPU_MODEL_LABEL = "mlplat.dev/gpu-model"
+GPU_RESOURCE = "nvidia.com/gpu"
+GPU_TAINT = {"key": GPU_RESOURCE, "value": "present", "effect": TaintEffect.NO_SCHEDULE}
+AUTOSCALER_TEMPLATE = "k8s.io/cluster-autoscaler/node-template"
+_EKS_EFFECTS = {
+    TaintEffect.NO_SCHEDULE: "NO_SCHEDULE",
+    TaintEffect.PREFER_NO_SCHEDULE: "PREFER_NO_SCHEDULE",
+    TaintEffect.NO_EXECUTE: "NO_EXECUTE",
+}
 
 
 @dataclass(frozen=True)
@@ -39,9 +59,13 @@ class NodePoolArgs:
     kubernetes_version: pulumi.Input[str]
     """Kept equal to the control plane's, so upgrades roll the nodes after it."""
     subnet_ids: pulumi.Input[list[str]]
-    """Private subnets for the nodes."""
+    """Private subnets for the nodes (one, for a zone-pinned pool)."""
     partition: str
     """ARN partition (aws, aws-us-gov)."""
+    kms_key_arn: pulumi.Input[str]
+    """Key that encrypts the root volumes."""
+    cluster_security_group_id: pulumi.Input[str]
+    """The cluster security group, attached to an EFA interface (EFA pools only)."""
 
 
 class NodePool(pulumi.ComponentResource):
@@ -54,7 +78,9 @@ class NodePool(pulumi.ComponentResource):
     ) -> None:
         super().__init__("mlplat:index:NodePool", name, None, opts)
         spec = args.spec
-        arch = instances.CPU_FAMILIES[instances.family(spec.instance_types[0])]
+        first = spec.instance_types[0]
+        gpu = instances.gpu(first)
+        arch = instances.architecture(first)
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
             f"{name}-node-role",
@@ -70,6 +96,10 @@ class NodePool(pulumi.ComponentResource):
             )
             for policy in NODE_POLICIES
         ]
+        placement = None
+        if spec.efa:
+            group = aws.ec2.PlacementGroup(f"{name}-placement", strategy="cluster", opts=child)
+            placement = {"group_name": group.name}
         template = aws.ec2.LaunchTemplate(
             f"{name}-lt",
             description=f"mlplat node pool {spec.name}",
@@ -79,22 +109,20 @@ class NodePool(pulumi.ComponentResource):
                 "http_tokens": "required",
                 "http_put_response_hop_limit": 1,
             },
-            block_device_mappings=[
-                {
-                    "device_name": "/dev/xvda",
-                    "ebs": {
-                        "volume_size": spec.disk_size_gib,
-                        "volume_type": "gp3",
-                        "encrypted": "true",
-                        "delete_on_termination": "true",
-                    },
-                }
-            ],
+            block_device_mappings=_volumes(spec, args.kms_key_arn),
+            network_interfaces=_efa_interface(args) if spec.efa else None,
+            placement=placement,
             tag_specifications=[
                 {"resource_type": kind, "tags": {"Name": name}} for kind in ("instance", "volume")
             ],
             opts=child,
         )
+        labels = {**spec.labels, POOL_LABEL: spec.name}
+        taints = [{"key": t.key, "value": t.value, "effect": t.effect} for t in spec.taints]
+        if gpu is not None:
+            labels |= {ACCELERATOR_LABEL: "nvidia", GPU_MODEL_LABEL: gpu.model}
+            taints.append(GPU_TAINT)
+        assert arch is not None, "the spec checks refuse unknown instance types"
         self.node_group = aws.eks.NodeGroup(
             f"{name}-ng",
             cluster_name=args.cluster_name,
@@ -102,7 +130,7 @@ class NodePool(pulumi.ComponentResource):
             node_role_arn=role.arn,
             subnet_ids=args.subnet_ids,
             instance_types=list(spec.instance_types),
-            ami_type=AMI_TYPES[arch],
+            ami_type=AMI_TYPES[(spec.os, arch, gpu is not None)],
             capacity_type="SPOT" if spec.capacity_type is CapacityType.SPOT else "ON_DEMAND",
             scaling_config={
                 "min_size": spec.min_size,
@@ -111,7 +139,8 @@ class NodePool(pulumi.ComponentResource):
             },
             update_config={"max_unavailable_percentage": MAX_UNAVAILABLE_PERCENT},
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},
-            labels={**spec.labels, POOL_LABEL: spec.name},
+            labels=labels,
+            taints=[{**t, "effect": _EKS_EFFECTS[t["effect"]]} for t in taints] or None,
             opts=pulumi.ResourceOptions(
                 parent=self,
                 depends_on=attachments,
@@ -119,6 +148,72 @@ class NodePool(pulumi.ComponentResource):
                 ignore_changes=["scalingConfig.desiredSize"],
             ),
         )
+        if spec.min_size == 0:
+            self._scale_from_zero_tags(name, labels, taints, gpu)
         self.node_group_name = self.node_group.node_group_name
         self.role_arn = role.arn
         self.register_outputs({"nodeGroupName": self.node_group_name, "roleArn": self.role_arn})
+
+    def _scale_from_zero_tags(
+        self,
+        name: str,
+        labels: dict[str, str],
+        taints: list[dict[str, str]],
+        gpu: instances.Gpu | None,
+    ) -> None:
+        """Tell cluster-autoscaler what an empty group's nodes would look like.
+
+        With zero nodes there is nothing to inspect, so the autoscaler reads these tags
+        from the Auto Scaling group EKS created (tags on the node group itself are not
+        copied there).
+        """
+        asg = self.node_group.resources.apply(lambda r: r[0].autoscaling_groups[0].name)
+        tags = {f"label/{k}": v for k, v in labels.items()}
+        tags |= {f"taint/{t['key']}": f"{t['value']}:{t['effect']}" for t in taints}
+        if gpu is not None:
+            tags[f"resources/{GPU_RESOURCE}"] = str(gpu.count)
+        for i, (key, value) in enumerate(sorted(tags.items())):
+            aws.autoscaling.Tag(
+                f"{name}-ca-{i}",
+                autoscaling_group_name=asg,
+                tag={
+                    "key": f"{AUTOSCALER_TEMPLATE}/{key}",
+                    "value": value,
+                    "propagate_at_launch": False,
+                },
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+
+def _volumes(spec: NodePoolSpec, kms_key_arn: pulumi.Input[str]) -> list[dict[str, object]]:
+    """Encrypted gp3 volumes. Bottlerocket boots from a small OS volume and keeps images
+    and pods on a second, data volume, so that one gets the requested size."""
+
+    def volume(device: str, size: int | None) -> dict[str, object]:
+        ebs: dict[str, object] = {
+            "volume_type": "gp3",
+            "encrypted": "true",
+            "kms_key_id": kms_key_arn,
+            "delete_on_termination": "true",
+        }
+        if size is not None:
+            ebs["volume_size"] = size
+        return {"device_name": device, "ebs": ebs}
+
+    if spec.os is NodeOs.BOTTLEROCKET:
+        return [volume("/dev/xvda", None), volume("/dev/xvdb", spec.disk_size_gib)]
+    return [volume("/dev/xvda", spec.disk_size_gib)]
+
+
+def _efa_interface(args: NodePoolArgs) -> list[dict[str, object]]:
+    """One EFA as the primary interface, in the cluster security group (which admits all
+    traffic between its members, as EFA's self-referencing rule requires)."""
+    return [
+        {
+            "device_index": 0,
+            "network_card_index": 0,
+            "interface_type": "efa",
+            "security_groups": [args.cluster_security_group_id],
+            "delete_on_termination": "true",
+        }
+    ]

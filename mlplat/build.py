@@ -12,22 +12,35 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.database import Database, DatabaseArgs
+from components.eks_addons import EksAddons, EksAddonsArgs
 from components.eks_cluster import EksCluster, EksClusterArgs
 from components.kubernetes_base import KubernetesBase, KubernetesBaseArgs
 from components.network import Network, NetworkArgs
 from components.node_pool import NodePool, NodePoolArgs
+from components.platform_key import PlatformKey, PlatformKeyArgs
+from components.registry import Registry, RegistryArgs
+from components.storage import Storage, StorageArgs
+from components.storage_class import EbsStorageClass, EbsStorageClassArgs
+from components.workload_identity import ClusterIdentity
 from mlplat.spec.aws_regions import partition
 from mlplat.spec.model import CloudProvider, PlatformSpec
 
 
 @dataclass
 class Platform:
-    """Handles on what was built, for stack outputs and tests."""
+    """Handles on what was built, for stack outputs, later layers and tests."""
 
     kubernetes: KubernetesBase
     network: Network | None = None
     cluster: EksCluster | None = None
+    identity: ClusterIdentity | None = None
+    """What workload roles need to trust this cluster (aws)."""
+    kms_key_arn: pulumi.Input[str] | None = None
     node_pools: dict[str, NodePool] = field(default_factory=dict)
+    registry: Registry | None = None
+    storage: Storage | None = None
+    database: Database | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     """Stack outputs, by name."""
 
@@ -64,10 +77,34 @@ def _build_aws(spec: PlatformSpec) -> Platform:
     region = spec.cloud.region
     assert region is not None, "the spec checks require a region on aws"
     arn_partition = partition(region)
+    prod = spec.is_prod
     provider = aws.Provider(f"{name}-aws", region=region, default_tags={"tags": cloud_tags(spec)})
     on_aws = pulumi.ResourceOptions(providers=[provider])
+    account_id = aws.get_caller_identity_output(
+        opts=pulumi.InvokeOutputOptions(provider=provider)
+    ).account_id
 
-    network = Network(name, NetworkArgs(spec=spec.network, cluster_name=name), on_aws)
+    key_arn: pulumi.Input[str]
+    if spec.encryption.kms_key_arn is not None:
+        key_arn = spec.encryption.kms_key_arn
+    else:
+        key_arn = PlatformKey(
+            name,
+            PlatformKeyArgs(
+                alias=name,
+                account_id=account_id,
+                region=region,
+                partition=arn_partition,
+                deletion_window_days=spec.encryption.deletion_window_days,
+                protect=prod,
+            ),
+            on_aws,
+        ).arn
+    network = Network(
+        name,
+        NetworkArgs(spec=spec.network, cluster_name=name, region=region, kms_key_arn=key_arn),
+        on_aws,
+    )
     cluster = EksCluster(
         name,
         EksClusterArgs(
@@ -76,9 +113,18 @@ def _build_aws(spec: PlatformSpec) -> Platform:
             subnet_ids=network.private_subnet_ids,
             region=region,
             partition=arn_partition,
-            protect=spec.is_prod,
+            kms_key_arn=key_arn,
+            protect=prod,
         ),
         on_aws,
+    )
+    identity = ClusterIdentity(
+        cluster_name=cluster.name,
+        cluster_arn=cluster.arn,
+        oidc_provider_arn=cluster.oidc_provider_arn,
+        oidc_issuer=cluster.oidc_issuer,
+        account_id=account_id,
+        partition=arn_partition,
     )
     pools = {
         pool.name: NodePool(
@@ -87,29 +133,93 @@ def _build_aws(spec: PlatformSpec) -> Platform:
                 spec=pool,
                 cluster_name=cluster.name,
                 kubernetes_version=cluster.version,
-                subnet_ids=network.private_subnet_ids,
+                subnet_ids=(
+                    network.private_subnet_in(pool.availability_zone)
+                    if pool.availability_zone
+                    else network.private_subnet_ids
+                ),
                 partition=arn_partition,
+                kms_key_arn=key_arn,
+                cluster_security_group_id=cluster.security_group_id,
             ),
             on_aws,
         )
         for pool in spec.node_pools
     }
-    cluster.add_post_node_addons([pool.node_group for pool in pools.values()])
+    EksAddons(
+        name,
+        EksAddonsArgs(
+            cluster=identity,
+            kms_key_arn=key_arn,
+            nodes=[pool.node_group for pool in pools.values()],
+            moved_from=cluster,
+        ),
+        on_aws,
+    )
+    registry = Registry(
+        name,
+        RegistryArgs(spec=spec.registry, prefix=name, kms_key_arn=key_arn, protect=prod),
+        on_aws,
+    )
+    storage = Storage(
+        name,
+        StorageArgs(
+            spec=spec.storage,
+            platform=name,
+            region=region,
+            partition=arn_partition,
+            account_id=account_id,
+            kms_key_arn=key_arn,
+            protect=prod,
+        ),
+        on_aws,
+    )
+    database = Database(
+        name,
+        DatabaseArgs(
+            spec=spec.database,
+            identifier=f"{name}-metadata",
+            vpc_id=network.vpc_id,
+            subnet_ids=network.private_subnet_ids,
+            client_security_group_id=cluster.security_group_id,
+            kms_key_arn=key_arn,
+            multi_az=prod if spec.database.multi_az is None else spec.database.multi_az,
+            protect=prod,
+        ),
+        on_aws,
+    )
     kubernetes = KubernetesBase(name, KubernetesBaseArgs(kubeconfig=cluster.kubeconfig))
+    storage_class = EbsStorageClass(
+        name,
+        EbsStorageClassArgs(provider=kubernetes.provider, kms_key_arn=key_arn, retain=prod),
+    )
     return Platform(
         kubernetes=kubernetes,
         network=network,
         cluster=cluster,
+        identity=identity,
+        kms_key_arn=key_arn,
         node_pools=pools,
+        registry=registry,
+        storage=storage,
+        database=database,
         outputs={
             "region": region,
+            "kmsKeyArn": key_arn,
             "vpcId": network.vpc_id,
             "privateSubnetIds": network.private_subnet_ids,
             "publicSubnetIds": network.public_subnet_ids,
             "clusterName": cluster.name,
             "clusterEndpoint": cluster.endpoint,
             "kubeconfig": cluster.kubeconfig,
+            "oidcProviderArn": cluster.oidc_provider_arn,
             "nodeGroups": {key: pool.node_group_name for key, pool in pools.items()},
+            "registryUrls": registry.repository_urls,
+            "bucketNames": storage.bucket_names,
+            "databaseAddress": database.address,
+            "databasePort": database.port,
+            "databaseSecretArn": database.master_secret_arn,
+            "storageClass": storage_class.name,
         },
     )
 

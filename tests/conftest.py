@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,22 @@ ROOT = Path(__file__).resolve().parent.parent
 STACKS = ROOT / "stacks"
 EXAMPLE_SPECS = sorted(p for p in STACKS.glob("*.yaml") if not p.name.startswith("Pulumi."))
 """Every example stack spec (files under stacks/base/ are fragments, not stacks)."""
+
+
+def plan_file(path: Path, stack: str | None = None):
+    """Load and plan a spec file exactly as `mlplat plan` does (a fresh run each call)."""
+    from mlplat.plan.offline import plan_spec
+    from mlplat.spec import load_spec
+
+    result = load_spec(path)
+    assert result.spec is not None, [e.format() for e in result.errors]
+    return plan_spec(str(path), result.spec, result.files, stack or path.stem)
+
+
+@cache
+def planned(path: Path):
+    """A shared plan of an example stack, for tests that only read it."""
+    return plan_file(path)
 
 
 class Synth:

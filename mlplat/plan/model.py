@@ -8,7 +8,8 @@ Shape of ``Plan.to_dict()`` (also the JSON output; keys sorted, resources sorted
     project, stack, specFiles
     resources[]    urn, type, name, custom, parent (URN|null), provider (URN|null),
                    inputs (camelCase wire names; secrets "[secret]"),
-                   options {protect, retainOnDelete, dependsOn[], ignoreChanges[], aliases[]}
+                   options {protect, retainOnDelete, dependsOn[], ignoreChanges[],
+                            aliases[] (the old URNs this resource answers to)}
     outputs        stack outputs (secrets "[secret]")
     summary        {resources: count of custom resources, components: count, byType: {type: n}}
     diagnostics[]  warnings the program logged
@@ -107,6 +108,15 @@ def build_plan(run: ProgramRun, spec_files: list[str]) -> Plan:
         real[reg.mock_urn] = f"{prefix}{qualified_type(reg)}::{reg.name}"
     counts = Counter(real[r.mock_urn] for r in run.registrations)
 
+    def alias_urn(alias: dict[str, Any], reg: Registration) -> str:
+        """The old URN an alias stands for, in the same real-engine format."""
+        if "urn" in alias:
+            return alias["urn"]
+        typ = alias.get("type", reg.type)
+        parent = None if alias.get("noParent") else by_mock.get(alias.get("parentUrn", reg.parent))
+        chain = typ if parent is None else f"{qualified_type(parent)}${typ}"
+        return f"{prefix}{chain}::{alias.get('name', reg.name)}"
+
     resources = []
     for reg in run.registrations:
         explicit = [real.get(d, d) for d in reg.dependencies if d not in reg.property_dependencies]
@@ -125,7 +135,7 @@ def build_plan(run: ProgramRun, spec_files: list[str]) -> Plan:
                     "retainOnDelete": reg.retain_on_delete,
                     "dependsOn": sorted(explicit),
                     "ignoreChanges": sorted(reg.ignore_changes),
-                    "aliases": reg.aliases,
+                    "aliases": sorted(alias_urn(a, reg) for a in reg.aliases),
                 },
             )
         )

@@ -30,6 +30,9 @@ _ID_PREFIXES = {
     "aws:ec2/securityGroup:SecurityGroup": "sg-",
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg-",
     "aws:ec2/launchTemplate:LaunchTemplate": "lt-",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-",
+    "aws:ec2/flowLog:FlowLog": "fl-",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr-",
 }
 
 
@@ -49,7 +52,13 @@ def digest(*parts: str, length: int = 17) -> str:
     return hashlib.sha256("::".join(parts).encode()).hexdigest()[:length]
 
 
-def resource_id(typ: str, name: str) -> str:
+_IDS_FROM_INPUT = {"aws:s3/bucket:Bucket": "bucket"}
+"""Resources whose id is one of their inputs (a bucket's id is its name)."""
+
+
+def resource_id(typ: str, name: str, inputs: dict[str, Any]) -> str:
+    if typ in _IDS_FROM_INPUT and _IDS_FROM_INPUT[typ] in inputs:
+        return str(inputs[_IDS_FROM_INPUT[typ]])
     prefix = _ID_PREFIXES.get(typ)
     return f"{prefix}{digest(typ, name)}" if prefix else f"{name}-id"
 
@@ -72,9 +81,39 @@ def resource_state(
     return state
 
 
+def _uuid(*parts: str) -> str:
+    h = digest(*parts, length=32)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def _arn(ctx: CloudContext, service: str, resource: str, region: bool = True) -> str:
+    return f"arn:{ctx.partition}:{service}:{ctx.region if region else ''}:{ACCOUNT_ID}:{resource}"
+
+
+def _kms_key(ctx: CloudContext, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    key_id = _uuid("kms", name)
+    return {"keyId": key_id, "arn": _arn(ctx, "kms", f"key/{key_id}")}
+
+
+def _rds_instance(ctx: CloudContext, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    identifier = inputs.get("identifier", name)
+    address = f"{identifier}.c{digest(name, length=11)}.{ctx.region}.rds.amazonaws.com"
+    port = inputs.get("port", 5432)
+    secret = _arn(ctx, "secretsmanager", f"secret:rds!db-{_uuid('rds', name)}-{digest(name)[:6]}")
+    return {
+        "address": address,
+        "port": port,
+        "endpoint": f"{address}:{int(port)}",
+        "masterUserSecrets": [
+            {"secretArn": secret, "secretStatus": "active", "kmsKeyId": inputs.get("kmsKeyId")}
+        ],
+    }
+
+
 def _eks_cluster(ctx: CloudContext, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     token = digest(name, length=32).upper()
     return {
+        "arn": _arn(ctx, "eks", f"cluster/{inputs.get('name', name)}"),
         "endpoint": f"https://{token}.gr7.{ctx.region}.eks.amazonaws.com",
         "certificateAuthority": {
             "data": base64.b64encode(f"placeholder CA of {name}".encode()).decode()
@@ -99,6 +138,24 @@ _EXTRAS: dict[str, Callable[[CloudContext, str, dict[str, Any]], dict[str, Any]]
     "aws:eks/nodeGroup:NodeGroup": lambda ctx, name, inputs: {
         "nodeGroupName": name,
         "status": "ACTIVE",
+        "resources": [{"autoscalingGroups": [{"name": f"eks-{name}-{_uuid('asg', name)}"}]}],
+    },
+    "aws:kms/key:Key": _kms_key,
+    "aws:rds/instance:Instance": _rds_instance,
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": lambda ctx, name, inputs: {
+        "arn": f"arn:{ctx.partition}:iam::{ACCOUNT_ID}:oidc-provider/"
+        + str(inputs.get("url", name)).removeprefix("https://")
+    },
+    "aws:cloudwatch/logGroup:LogGroup": lambda ctx, name, inputs: {
+        "arn": _arn(ctx, "logs", f"log-group:{inputs.get('name', name)}")
+    },
+    "aws:s3/bucket:Bucket": lambda ctx, name, inputs: {
+        "arn": f"arn:{ctx.partition}:s3:::{inputs.get('bucket', name)}"
+    },
+    "aws:ecr/repository:Repository": lambda ctx, name, inputs: {
+        "arn": _arn(ctx, "ecr", f"repository/{inputs.get('name', name)}"),
+        "repositoryUrl": f"{ACCOUNT_ID}.dkr.ecr.{ctx.region}.amazonaws.com/"
+        + str(inputs.get("name", name)),
     },
 }
 
@@ -114,6 +171,13 @@ def call_result(ctx: CloudContext, token: str, args: dict[str, Any]) -> dict[str
                 for i in range(len(letters))
             ],
             "id": ctx.region,
+        }
+    if token == "aws:index/getCallerIdentity:getCallerIdentity":
+        return {
+            "accountId": ACCOUNT_ID,
+            "arn": f"arn:{ctx.partition}:iam::{ACCOUNT_ID}:role/placeholder-caller",
+            "userId": "AROAPLACEHOLDER",
+            "id": ACCOUNT_ID,
         }
     raise UnplannableCall(
         f"the program called {token}, which the offline plan has no placeholder for; "

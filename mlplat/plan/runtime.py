@@ -70,7 +70,7 @@ class PlaceholderMocks(pulumi.runtime.Mocks):
         self.last.inputs = args.inputs  # read back by CapturingMonitor on this same thread
         if not args.custom:
             return None, {}
-        return resource_id(args.typ, args.name), resource_state(
+        return resource_id(args.typ, args.name, args.inputs), resource_state(
             self.ctx, args.typ, args.name, args.inputs
         )
 

@@ -3,142 +3,43 @@
 from __future__ import annotations
 
 import ipaddress
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
-from mlplat.spec import aws_regions, instances, versions
-from mlplat.spec.errors import Path, SpecError
+from mlplat.spec import aws_regions, versions
+from mlplat.spec.errors import SpecError
+from mlplat.spec.findings import Check, dns_label, duplicates
+from mlplat.spec.findings import error_at as _error
 from mlplat.spec.model import CloudProvider, EndpointAccess, PlatformSpec
+from mlplat.spec.pool_checks import POOL_CHECKS
 from mlplat.spec.schema import suggest
 from mlplat.spec.subnets import CidrError, plan_subnets
 from mlplat.spec.yaml_source import SourceDoc
 
 PLATFORM_NAME_MAX = 24
-"""Room for suffixes within AWS name limits (IAM role prefixes, node group names)."""
-POOL_NAME_MAX = 32
-_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-_AWS_ONLY = ("network", "cluster", "nodePools")
-
-Check = Callable[[PlatformSpec, SourceDoc], Iterator[SpecError]]
+"""Room for suffixes within AWS name limits (bucket names, IAM role prefixes)."""
+_AWS_ONLY = ("encryption", "network", "cluster", "nodePools", "registry", "storage", "database")
 
 
 def run_checks(spec: PlatformSpec, doc: SourceDoc) -> list[SpecError]:
     """All semantic errors; the spec must already be schema-valid."""
     checks: tuple[Check, ...] = (
         _platform_name,
-        _pool_names,
-        _pool_sizes,
-        _pool_instance_types,
+        *POOL_CHECKS,
         _aws_region,
         _aws_network,
         _aws_cluster_version,
         _aws_endpoint,
         _aws_required,
+        _aws_kms_key,
+        _aws_registry,
+        _aws_database,
         _existing_target,
     )
     return [error for check in checks for error in check(spec, doc)]
 
 
-def _error(
-    doc: SourceDoc, code: str, path: Path, message: str, hint: str | None = None
-) -> SpecError:
-    """An error located at ``path``, or at its nearest written ancestor."""
-    probe = path
-    while probe and probe not in doc.values:
-        probe = probe[:-1]
-    return SpecError(code, path, message, doc.values.get(probe), hint)
-
-
-def _dns_label(doc: SourceDoc, path: Path, value: str, limit: int) -> Iterator[SpecError]:
-    if len(value) > limit or not _DNS_LABEL.match(value):
-        fixed = re.sub(r"[^a-z0-9-]+", "-", value.lower()).strip("-")[:limit].strip("-")
-        yield _error(
-            doc,
-            "invalid-name",
-            path,
-            f"expected a DNS-1123 label (lowercase letters, digits and '-', starting with a "
-            f"letter, at most {limit} characters), found '{value}'",
-            f"e.g. '{fixed}'" if fixed and _DNS_LABEL.match(fixed) else None,
-        )
-
-
 def _platform_name(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
-    yield from _dns_label(doc, ("metadata", "name"), spec.metadata.name, PLATFORM_NAME_MAX)
-
-
-def _pool_names(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
-    first: dict[str, int] = {}
-    for i, pool in enumerate(spec.node_pools):
-        path = ("nodePools", i, "name")
-        yield from _dns_label(doc, path, pool.name, POOL_NAME_MAX)
-        if pool.name in first:
-            yield _error(
-                doc,
-                "duplicate-name",
-                path,
-                f"pool name '{pool.name}' is already used by nodePools[{first[pool.name]}]",
-                "pool names must be unique; they name the node groups",
-            )
-        first.setdefault(pool.name, i)
-
-
-def _pool_sizes(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
-    for i, pool in enumerate(spec.node_pools):
-        if pool.min_size > pool.max_size:
-            yield _error(
-                doc,
-                "pool-size-order",
-                ("nodePools", i, "minSize"),
-                f"minSize {pool.min_size} is greater than maxSize {pool.max_size}",
-                "raise maxSize or lower minSize",
-            )
-        elif not pool.min_size <= pool.initial_size <= pool.max_size:
-            yield _error(
-                doc,
-                "pool-size-order",
-                ("nodePools", i, "desiredSize"),
-                f"desiredSize {pool.initial_size} is outside minSize..maxSize "
-                f"({pool.min_size}..{pool.max_size})",
-                "set desiredSize between minSize and maxSize, or leave it unset",
-            )
-
-
-def _pool_instance_types(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
-    known = sorted(instances.CPU_FAMILIES)
-    for i, pool in enumerate(spec.node_pools):
-        arches: dict[str, str] = {}
-        for j, instance_type in enumerate(pool.instance_types):
-            path = ("nodePools", i, "instanceTypes", j)
-            fam = instances.family(instance_type)
-            if fam in instances.ACCELERATED_FAMILIES:
-                yield _error(
-                    doc,
-                    "gpu-unsupported",
-                    path,
-                    f"'{instance_type}' is an accelerated (GPU/ML chip) instance; "
-                    "node pools support CPU instance families only so far",
-                    "use a CPU family such as m7i or m7g",
-                )
-            elif fam not in instances.CPU_FAMILIES:
-                close = suggest(fam, known)
-                yield _error(
-                    doc,
-                    "unknown-instance-family",
-                    path,
-                    f"unknown instance family '{fam}' in '{instance_type}'",
-                    f"did you mean '{close}'?" if close else "see mlplat/spec/instances.py",
-                )
-            else:
-                arches.setdefault(instances.CPU_FAMILIES[fam], instance_type)
-        if len(arches) > 1:
-            yield _error(
-                doc,
-                "mixed-architectures",
-                ("nodePools", i, "instanceTypes"),
-                "instance types mix CPU architectures: "
-                + ", ".join(f"{t} is {a}" for a, t in sorted(arches.items())),
-                "a node group runs one AMI; split the pool in two",
-            )
+    yield from dns_label(doc, ("metadata", "name"), spec.metadata.name, PLATFORM_NAME_MAX)
 
 
 def _is_aws(spec: PlatformSpec) -> bool:
@@ -263,6 +164,63 @@ def _aws_required(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
             ("cluster", "admins"),
             "provider aws needs at least one cluster admin ARN",
             "add the IAM role you run `pulumi up` with; the creator gets no implicit access",
+        )
+
+
+def _aws_kms_key(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
+    arn = spec.encryption.kms_key_arn
+    if not _is_aws(spec) or arn is None or spec.cloud.region is None:
+        return
+    key_region = arn.split(":")[3]
+    if key_region != spec.cloud.region:
+        yield _error(
+            doc,
+            "kms-key-region",
+            ("encryption", "kmsKeyArn"),
+            f"the key is in {key_region} but the platform is in {spec.cloud.region}; "
+            "KMS keys cannot be used across regions",
+            "use a key (or a multi-Region replica) in the platform's region, or unset "
+            "kmsKeyArn to create one",
+        )
+
+
+def _aws_registry(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
+    registry = spec.registry
+    repos = [repo.name for repo in registry.repositories]
+    yield from duplicates(doc, ("registry", "repositories"), repos, "name", "repository name")
+    prefixes = [rule.prefix for rule in registry.pull_through_cache]
+    yield from duplicates(doc, ("registry", "pullThroughCache"), prefixes, "prefix", "prefix")
+    for i, rule in enumerate(registry.pull_through_cache):
+        if rule.upstream.needs_credentials and rule.credential_arn is None:
+            yield _error(
+                doc,
+                "credential-required",
+                ("registry", "pullThroughCache", i, "credentialArn"),
+                f"ECR caches {rule.upstream} only with stored credentials",
+                "create a Secrets Manager secret named ecr-pullthroughcache/<name> holding "
+                "username and accessToken, and set credentialArn to its ARN",
+            )
+
+
+def _aws_database(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
+    db = spec.database
+    if db.engine_version not in versions.POSTGRES_MAJORS:
+        yield _error(
+            doc,
+            "postgres-version",
+            ("database", "engineVersion"),
+            f"expected a PostgreSQL major version RDS supports "
+            f"({', '.join(versions.POSTGRES_MAJORS)}), found '{db.engine_version}'",
+            f'use "{versions.POSTGRES_DEFAULT}"; pin the major only, RDS applies minors',
+        )
+    if db.max_allocated_storage_gib < db.allocated_storage_gib:
+        yield _error(
+            doc,
+            "storage-order",
+            ("database", "maxAllocatedStorageGiB"),
+            f"maxAllocatedStorageGiB {db.max_allocated_storage_gib} is below "
+            f"allocatedStorageGiB {db.allocated_storage_gib}",
+            "raise maxAllocatedStorageGiB; it is the storage autoscaling ceiling",
         )
 
 

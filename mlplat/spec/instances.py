@@ -1,10 +1,15 @@
-"""EC2 instance families mlplat knows, with their CPU architecture.
+"""EC2 instance types mlplat knows: CPU architecture, and for NVIDIA GPU types the GPU.
 
-Decided from a table, not from name patterns: a name rule (say "ends in g means ARM")
-misfiles g5g, a GPU family. Families not listed here are rejected with a suggestion,
-so a typo never reaches AWS. Checked 2026-11-22 against the EC2 instance-type docs.
-GPU and accelerator families are listed separately: node pools do not support them yet.
+Decided from tables, not from name patterns: a name rule ("starts with g means NVIDIA",
+"ends in g means ARM") misfiles g4ad (AMD GPU) and g5g (ARM host). Types not listed are
+rejected with a suggestion, so a typo never reaches AWS. Checked 2026-11-22 against the
+EC2 accelerated-computing instance docs; a family whose sizes could not be confirmed is
+refused with a reason instead of guessed.
 """
+
+from __future__ import annotations
+
+from dataclasses import dataclass
 
 X86_64 = "x86_64"
 ARM64 = "arm64"
@@ -37,16 +42,106 @@ CPU_FAMILIES: dict[str, str] = {
     ),
 }
 
-ACCELERATED_FAMILIES = frozenset(
-    _words(
-        """
-            g4dn g4ad g5 g5g g6 g6e g6f gr6 gr6f g7e p3 p3dn p4d p4de p5 p5e p5en p6-b200
-            p6-b300 p6e-gb200 inf1 inf2 trn1 trn1n trn2 dl1 dl2q f1 f2 vt1
-            """
+
+@dataclass(frozen=True)
+class GpuFamily:
+    """An NVIDIA GPU instance family on an x86_64 host."""
+
+    model: str
+    """GPU model, lowercase; becomes the mlplat.dev/gpu-model node label."""
+    gpus: dict[str, int]
+    """GPUs per instance, by size."""
+    efa_sizes: frozenset[str]
+    """Sizes with an Elastic Fabric Adapter."""
+
+
+_SMALL = ("xlarge", "2xlarge", "4xlarge", "8xlarge", "16xlarge")
+_EFA_FROM_8X = frozenset(_words("8xlarge 12xlarge 16xlarge 24xlarge 48xlarge"))
+
+
+def _g_family(model: str) -> GpuFamily:
+    """The g5/g6/g6e layout: one GPU up to 16xlarge, four at 12x/24x, eight at 48x."""
+    return GpuFamily(
+        model,
+        {**dict.fromkeys(_SMALL, 1), "12xlarge": 4, "24xlarge": 4, "48xlarge": 8},
+        _EFA_FROM_8X,
     )
-)
+
+
+GPU_FAMILIES: dict[str, GpuFamily] = {
+    "g4dn": GpuFamily(
+        "t4",
+        {**dict.fromkeys(_SMALL, 1), "12xlarge": 4, "metal": 8},
+        frozenset(_words("8xlarge 12xlarge 16xlarge metal")),
+    ),
+    "g5": _g_family("a10g"),
+    "g6": _g_family("l4"),
+    "g6e": _g_family("l40s"),
+    "gr6": GpuFamily("l4", {"4xlarge": 1, "8xlarge": 1}, frozenset({"8xlarge"})),
+    "p3": GpuFamily("v100", {"2xlarge": 1, "8xlarge": 4, "16xlarge": 8}, frozenset()),
+    "p3dn": GpuFamily("v100-32gb", {"24xlarge": 8}, frozenset({"24xlarge"})),
+    "p4d": GpuFamily("a100-40gb", {"24xlarge": 8}, frozenset({"24xlarge"})),
+    "p4de": GpuFamily("a100-80gb", {"24xlarge": 8}, frozenset({"24xlarge"})),
+    "p5": GpuFamily("h100", {"48xlarge": 8}, frozenset({"48xlarge"})),
+    "p5e": GpuFamily("h200", {"48xlarge": 8}, frozenset({"48xlarge"})),
+    "p5en": GpuFamily("h200", {"48xlarge": 8}, frozenset({"48xlarge"})),
+    "p6-b200": GpuFamily("b200", {"48xlarge": 8}, frozenset({"48xlarge"})),
+}
+
+REFUSED_ACCELERATED: dict[str, str] = {
+    "g4ad": "its GPU is an AMD Radeon Pro V520, not NVIDIA",
+    "g5g": "its host is Graviton (arm64); mlplat GPU pools run x86_64 NVIDIA AMIs",
+    "p6e-gb200": "its host is NVIDIA Grace (arm64), sold as UltraServer capacity blocks",
+    "g6f": "it offers fractional L4 GPUs, which the NVIDIA device plugin cannot split",
+    "gr6f": "it offers fractional L4 GPUs, which the NVIDIA device plugin cannot split",
+    "g7e": "its sizes are not yet verified in mlplat's GPU table",
+    "p6-b300": "its sizes are not yet verified in mlplat's GPU table",
+    **dict.fromkeys(
+        _words("inf1 inf2 trn1 trn1n trn2"), "it uses AWS Neuron accelerators, not NVIDIA GPUs"
+    ),
+    "dl1": "it uses Habana Gaudi accelerators, not NVIDIA GPUs",
+    "dl2q": "it uses Qualcomm AI 100 accelerators, not NVIDIA GPUs",
+    **dict.fromkeys(_words("f1 f2"), "it is an FPGA instance"),
+    "vt1": "it uses Xilinx video transcoding accelerators",
+}
+"""Accelerated families a node pool refuses, and why."""
+
+
+@dataclass(frozen=True)
+class Gpu:
+    """What one GPU instance type carries."""
+
+    model: str
+    count: int
+    efa: bool
 
 
 def family(instance_type: str) -> str:
     """``m7i-flex.large`` -> ``m7i-flex``."""
     return instance_type.split(".", 1)[0]
+
+
+def size(instance_type: str) -> str:
+    """``g5.12xlarge`` -> ``12xlarge``."""
+    return instance_type.split(".", 1)[1]
+
+
+def gpu(instance_type: str) -> Gpu | None:
+    """The GPUs of a tabled NVIDIA type; None for anything else (including unknown sizes)."""
+    fam = GPU_FAMILIES.get(family(instance_type))
+    if fam is None or size(instance_type) not in fam.gpus:
+        return None
+    return Gpu(fam.model, fam.gpus[size(instance_type)], size(instance_type) in fam.efa_sizes)
+
+
+def architecture(instance_type: str) -> str | None:
+    """CPU architecture of a known type; GPU types are all x86_64 hosts."""
+    if gpu(instance_type) is not None:
+        return X86_64
+    return CPU_FAMILIES.get(family(instance_type))
+
+
+def supports_efa(instance_type: str) -> bool:
+    """Whether a type has an EFA. Only GPU types are tabled; CPU pools do not use EFA."""
+    found = gpu(instance_type)
+    return found is not None and found.efa

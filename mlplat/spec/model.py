@@ -45,6 +45,41 @@ class CapacityType(enum.StrEnum):
     SPOT = "spot"
 
 
+class NodeOs(enum.StrEnum):
+    AL2023 = "al2023"
+    BOTTLEROCKET = "bottlerocket"
+
+
+class TaintEffect(enum.StrEnum):
+    NO_SCHEDULE = "NoSchedule"
+    PREFER_NO_SCHEDULE = "PreferNoSchedule"
+    NO_EXECUTE = "NoExecute"
+
+
+class WorkloadIdentityMode(enum.StrEnum):
+    IRSA = "irsa"
+    POD_IDENTITY = "podIdentity"
+
+
+class Scanning(enum.StrEnum):
+    ON_PUSH = "onPush"
+    ENHANCED = "enhanced"
+
+
+class Upstream(enum.StrEnum):
+    ECR_PUBLIC = "public.ecr.aws"
+    KUBERNETES = "registry.k8s.io"
+    QUAY = "quay.io"
+    DOCKER_HUB = "registry-1.docker.io"
+    GITHUB = "ghcr.io"
+    GITLAB = "registry.gitlab.com"
+
+    @property
+    def needs_credentials(self) -> bool:
+        """ECR only caches these upstreams with a stored credential."""
+        return self in (Upstream.DOCKER_HUB, Upstream.GITHUB, Upstream.GITLAB)
+
+
 @dataclass(frozen=True)
 class MetadataSpec:
     name: str
@@ -77,6 +112,18 @@ class NetworkSpec:
     """Number of availability zones to spread subnets over."""
     nat_gateways: NatGateways = NatGateways.PER_ZONE
     """One NAT gateway per zone, or a single shared one."""
+    interface_endpoints: tuple[str, ...] = ()
+    """Services reached through private interface endpoints (ecr, sts, logs, ec2, eks-auth)."""
+    flow_log_retention_days: int = 365
+    """Days VPC flow logs are kept."""
+
+
+@dataclass(frozen=True)
+class EncryptionSpec:
+    kms_key_arn: str | None = None
+    """An existing key to use; None creates the platform key."""
+    deletion_window_days: int = 30
+    """Days a deleted platform key waits before destruction."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +136,20 @@ class ClusterSpec:
     """CIDRs allowed to reach a public endpoint."""
     admins: tuple[str, ...] = ()
     """IAM principal ARNs granted cluster admin via access entries."""
+    log_retention_days: int = 365
+    """Days control-plane logs are kept."""
+    workload_identity: WorkloadIdentityMode = WorkloadIdentityMode.IRSA
+    """How platform workloads get AWS credentials."""
+
+
+@dataclass(frozen=True)
+class TaintSpec:
+    key: str
+    """Taint key."""
+    effect: TaintEffect
+    """NoSchedule, PreferNoSchedule or NoExecute."""
+    value: str = ""
+    """Taint value; empty means none."""
 
 
 @dataclass(frozen=True)
@@ -109,11 +170,73 @@ class NodePoolSpec:
     """On-demand or spot capacity."""
     labels: Mapping[str, str] = field(default_factory=dict)
     """Extra Kubernetes node labels."""
+    os: NodeOs = NodeOs.AL2023
+    """Amazon Linux 2023 or Bottlerocket."""
+    taints: tuple[TaintSpec, ...] = ()
+    """Extra Kubernetes taints."""
+    efa: bool = False
+    """Attach an EFA and use a cluster placement group."""
+    availability_zone: str | None = None
+    """Pin the pool to one zone; None spreads it over all."""
 
     @property
     def initial_size(self) -> int:
         """The node count at creation: desired_size, or min_size when unset."""
         return self.min_size if self.desired_size is None else self.desired_size
+
+
+@dataclass(frozen=True)
+class RepositorySpec:
+    name: str
+    """Repository name under the platform prefix."""
+    keep_last_tagged: int | None = None
+    """Tagged artifacts to keep; None keeps all."""
+    untagged_expiry_days: int = 7
+    """Days before untagged artifacts expire."""
+
+
+@dataclass(frozen=True)
+class PullThroughCacheSpec:
+    prefix: str
+    """ECR prefix for cached images."""
+    upstream: Upstream
+    """Upstream registry."""
+    credential_arn: str | None = None
+    """Secrets Manager secret with upstream credentials."""
+
+
+@dataclass(frozen=True)
+class RegistrySpec:
+    scanning: Scanning = Scanning.ON_PUSH
+    """Basic scan on push, or Inspector enhanced scanning."""
+    repositories: tuple[RepositorySpec, ...] = ()
+    """Repositories to create."""
+    pull_through_cache: tuple[PullThroughCacheSpec, ...] = ()
+    """Pull-through cache rules."""
+
+
+@dataclass(frozen=True)
+class StorageSpec:
+    noncurrent_version_expiry_days: int = 90
+    """Days old object versions are kept in the artifacts and data buckets."""
+    access_log_expiry_days: int = 365
+    """Days access logs are kept."""
+
+
+@dataclass(frozen=True)
+class DatabaseSpec:
+    engine_version: str = "17"
+    """PostgreSQL major version."""
+    instance_class: str = "db.t4g.medium"
+    """RDS instance class."""
+    allocated_storage_gib: int = field(default=50, metadata={"key": "allocatedStorageGiB"})
+    """Initial storage in GiB."""
+    max_allocated_storage_gib: int = field(default=200, metadata={"key": "maxAllocatedStorageGiB"})
+    """Storage autoscaling ceiling in GiB."""
+    multi_az: bool | None = None
+    """Synchronous standby; None means on in prod only."""
+    backup_retention_days: int = 7
+    """Days automated backups are kept."""
 
 
 @dataclass(frozen=True)
@@ -126,12 +249,20 @@ class PlatformSpec:
     """Who and what the platform is."""
     cloud: CloudSpec
     """Where it runs."""
+    encryption: EncryptionSpec = field(default_factory=EncryptionSpec)
+    """The platform KMS key (aws)."""
     network: NetworkSpec = field(default_factory=NetworkSpec)
     """The VPC (aws)."""
     cluster: ClusterSpec = field(default_factory=ClusterSpec)
     """The EKS control plane (aws)."""
     node_pools: tuple[NodePoolSpec, ...] = ()
     """Managed node pools (aws)."""
+    registry: RegistrySpec = field(default_factory=RegistrySpec)
+    """ECR repositories (aws)."""
+    storage: StorageSpec = field(default_factory=StorageSpec)
+    """S3 buckets (aws)."""
+    database: DatabaseSpec = field(default_factory=DatabaseSpec)
+    """RDS PostgreSQL (aws)."""
 
     @property
     def is_prod(self) -> bool:

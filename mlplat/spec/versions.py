@@ -1,4 +1,4 @@
-"""Kubernetes versions EKS accepts for new and existing clusters.
+"""Engine versions mlplat accepts: Kubernetes on EKS, PostgreSQL on RDS.
 
 Checked 2026-11-22 against the EKS version lifecycle (docs.aws.amazon.com/eks/latest/
 userguide/kubernetes-versions.html and its release calendar): 14 months of standard
@@ -13,3 +13,10 @@ EXTENDED_SUPPORT = ("1.32", "1.33")
 """Versions only in (paid) extended support on the date above."""
 
 SUPPORTED = EXTENDED_SUPPORT + STANDARD_SUPPORT
+
+POSTGRES_MAJORS = ("14", "15", "16", "17", "18")
+"""RDS for PostgreSQL major versions in standard support, checked 2026-11-22 against the
+RDS PostgreSQL release calendar (13 left standard support on 2026-02-28). RDS picks the
+newest minor of the pinned major and applies minor upgrades in the maintenance window."""
+
+POSTGRES_DEFAULT = "17"

@@ -6,10 +6,11 @@ import pytest
 from components.eks_cluster import EksCluster, EksClusterArgs, kubeconfig
 from mlplat.spec.model import ClusterSpec, EndpointAccess
 
+KEY = "arn:aws:kms:eu-west-1:111122223333:key/test"
 ADMINS = ("arn:aws:iam::111122223333:role/platform-admin", "arn:aws:iam::111122223333:user/alice")
 
 
-def _cluster(synth, *, protect=False, nodes=False, **spec):
+def _cluster(synth, *, protect=False, **spec):
     def program():
         cluster = EksCluster(
             "plat",
@@ -19,12 +20,10 @@ def _cluster(synth, *, protect=False, nodes=False, **spec):
                 subnet_ids=["subnet-a", "subnet-b"],
                 region="eu-west-1",
                 partition="aws",
+                kms_key_arn=KEY,
                 protect=protect,
             ),
         )
-        if nodes:
-            node = pulumi.CustomResource("test:index:Node", "node", {})
-            cluster.add_post_node_addons([node])
         pulumi.export("kubeconfig", cluster.kubeconfig)
 
     return synth(program)
@@ -80,20 +79,50 @@ def test_cluster_role_trusts_only_eks(synth) -> None:
 
 
 @pytest.mark.parametrize("protect", [True, False])
-def test_protect_follows_the_argument(synth, protect) -> None:
-    assert (
-        _cluster(synth, protect=protect).one("aws:eks/cluster:Cluster").options["protect"]
-        is protect
-    )
+def test_protect_and_retain_follow_the_argument(synth, protect) -> None:
+    options = _cluster(synth, protect=protect).one("aws:eks/cluster:Cluster").options
+    assert options["protect"] is protect
+    assert options["retainOnDelete"] is protect
 
 
-def test_coredns_waits_for_nodes_and_cni_does_not(synth) -> None:
-    out = _cluster(synth, nodes=True)
-    addons = {a.inputs["addonName"]: a for a in out.of_type("aws:eks/addon:Addon")}
-    assert set(addons) == {"vpc-cni", "kube-proxy", "coredns"}
-    node = out.one("test:index:Node")
-    assert addons["coredns"].options["dependsOn"] == [node.urn]
-    assert addons["vpc-cni"].options["dependsOn"] == []
+def test_secrets_are_envelope_encrypted_with_the_platform_key(synth) -> None:
+    out = _cluster(synth)
+    cluster = out.one("aws:eks/cluster:Cluster")
+    assert cluster.inputs["encryptionConfig"] == {
+        "provider": {"keyArn": KEY},
+        "resources": ["secrets"],
+    }
+    grant = json.loads(out.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    assert {s["Resource"] for s in grant["Statement"]} == {KEY}
+    assert "kms:Decrypt" in grant["Statement"][0]["Action"]
+
+
+def test_all_control_plane_logs_go_to_an_encrypted_group_with_retention(synth) -> None:
+    out = _cluster(synth, log_retention_days=90)
+    cluster = out.one("aws:eks/cluster:Cluster")
+    assert cluster.inputs["enabledClusterLogTypes"] == [
+        "api",
+        "audit",
+        "authenticator",
+        "controllerManager",
+        "scheduler",
+    ]
+    group = out.one("aws:cloudwatch/logGroup:LogGroup")
+    assert group.inputs["name"] == "/aws/eks/plat/cluster"
+    assert group.inputs["retentionInDays"] == 90.0
+    assert group.inputs["kmsKeyId"] == KEY
+    # The group must exist first, or EKS creates its own: unencrypted, kept forever.
+    assert group.urn in cluster.options["dependsOn"]
+
+
+def test_oidc_provider_trusts_the_cluster_issuer_for_sts_only(synth) -> None:
+    provider = _cluster(synth).one("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+    assert provider.inputs["url"].startswith("https://oidc.eks.eu-west-1.amazonaws.com/id/")
+    assert provider.inputs["clientIdLists"] == ["sts.amazonaws.com"]
+
+
+def test_no_addons_here(synth) -> None:
+    assert _cluster(synth).of_type("aws:eks/addon:Addon") == []
 
 
 def test_kubeconfig_is_a_secret_output(synth) -> None:

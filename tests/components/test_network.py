@@ -1,3 +1,6 @@
+import json
+
+import pulumi
 import pytest
 
 from components.network import Network, NetworkArgs
@@ -8,8 +11,14 @@ from mlplat.spec.subnets import plan_subnets
 SUBNET = "aws:ec2/subnet:Subnet"
 
 
+KEY = "arn:aws:kms:eu-west-1:111122223333:key/test"
+
+
 def _network(synth, **spec):
-    return synth(lambda: Network("net", NetworkArgs(spec=NetworkSpec(**spec), cluster_name="plat")))
+    args = NetworkArgs(
+        spec=NetworkSpec(**spec), cluster_name="plat", region="eu-west-1", kms_key_arn=KEY
+    )
+    return synth(lambda: Network("net", args))
 
 
 def test_subnets_follow_the_layout_across_zones_in_order(synth) -> None:
@@ -42,7 +51,9 @@ def test_nat_gateways_per_zone_or_single(synth, mode, expected) -> None:
         for i in (1, 2, 3)
     ]
     assert all(r[0]["cidrBlock"] == "0.0.0.0/0" for r in routes)
-    assert {r[0]["natGatewayId"] for r in routes} == {resource_id(n.type, n.name) for n in nats}
+    assert {r[0]["natGatewayId"] for r in routes} == {
+        resource_id(n.type, n.name, n.inputs) for n in nats
+    }
 
 
 def test_only_the_public_route_table_reaches_the_internet_gateway(synth) -> None:
@@ -66,3 +77,86 @@ def test_children_are_parented_to_the_component(synth) -> None:
     component = out.one("mlplat:index:Network")
     children = [r for r in out.resources if r.custom]
     assert children and all(r.parent == component.urn for r in children)
+
+
+def test_s3_gateway_endpoint_serves_every_private_route_table(synth) -> None:
+    out = _network(synth, availability_zones=3)
+    (endpoint,) = [
+        e
+        for e in out.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+        if e.inputs["vpcEndpointType"] == "Gateway"
+    ]
+    assert endpoint.inputs["serviceName"] == "com.amazonaws.eu-west-1.s3"
+    private = [out.one("aws:ec2/routeTable:RouteTable", f"net-private-{i}") for i in (1, 2, 3)]
+    assert endpoint.inputs["routeTableIds"] == [
+        resource_id(r.type, r.name, r.inputs) for r in private
+    ]
+
+
+def test_no_interface_endpoints_unless_asked(synth) -> None:
+    out = _network(synth)
+    assert [
+        e.inputs["vpcEndpointType"] for e in out.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    ] == ["Gateway"]
+    assert out.of_type("aws:ec2/securityGroup:SecurityGroup") == []
+
+
+def test_interface_endpoints_are_private_and_admit_only_https_from_the_vpc(synth) -> None:
+    out = _network(synth, cidr="10.1.0.0/16", interface_endpoints=("ecr", "sts"))
+    interfaces = [
+        e
+        for e in out.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+        if e.inputs["vpcEndpointType"] == "Interface"
+    ]
+    assert sorted(e.inputs["serviceName"] for e in interfaces) == [
+        "com.amazonaws.eu-west-1.ecr.api",
+        "com.amazonaws.eu-west-1.ecr.dkr",
+        "com.amazonaws.eu-west-1.sts",
+    ]
+    group = out.one("aws:ec2/securityGroup:SecurityGroup")
+    (rule,) = group.inputs["ingress"]
+    assert (rule["fromPort"], rule["toPort"], rule["cidrBlocks"]) == (443.0, 443.0, ["10.1.0.0/16"])
+    assert group.inputs["egress"] == []
+    for endpoint in interfaces:
+        assert endpoint.inputs["privateDnsEnabled"] is True
+        assert len(endpoint.inputs["subnetIds"]) == 3
+
+
+def test_flow_logs_capture_all_traffic_into_an_encrypted_group(synth) -> None:
+    out = _network(synth, flow_log_retention_days=30)
+    group = out.one("aws:cloudwatch/logGroup:LogGroup")
+    assert group.inputs["retentionInDays"] == 30.0
+    assert group.inputs["kmsKeyId"] == KEY
+    flow = out.one("aws:ec2/flowLog:FlowLog")
+    assert flow.inputs["trafficType"] == "ALL"
+    assert flow.inputs["logDestination"] == group.inputs["name"].join(
+        ["arn:aws:logs:eu-west-1:123456789012:log-group:", ""]
+    )
+    policy = json.loads(out.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    (statement,) = policy["Statement"]
+    assert statement["Resource"][0] == flow.inputs["logDestination"]
+    trust = json.loads(out.one("aws:iam/role:Role").inputs["assumeRolePolicy"])
+    assert trust["Statement"][0]["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+
+
+def test_private_subnet_in_picks_the_zone_or_fails_clearly(synth) -> None:
+    picked = {}
+
+    def program():
+        net = Network(
+            "net",
+            NetworkArgs(
+                spec=NetworkSpec(availability_zones=2),
+                cluster_name="plat",
+                region="eu-west-1",
+                kms_key_arn=KEY,
+            ),
+        )
+        net.private_subnet_in("eu-west-1b").apply(lambda v: picked.setdefault("b", v))
+        pulumi.export("c", net.private_subnet_in("eu-west-1c"))
+
+    with pytest.raises(Exception, match=r"zone eu-west-1c is not one of the network's zones"):
+        synth(program)
+    out = _network(synth, availability_zones=2)
+    subnet = out.one(SUBNET, "net-private-2")
+    assert picked["b"] == [resource_id(subnet.type, subnet.name, subnet.inputs)]

@@ -3,7 +3,12 @@ import json
 import pytest
 
 from components.node_pool import NODE_POLICIES, NodePool, NodePoolArgs
-from mlplat.spec.model import CapacityType, NodePoolSpec
+from mlplat.spec.model import CapacityType, NodeOs, NodePoolSpec, TaintEffect, TaintSpec
+
+KEY = "arn:aws:kms:eu-west-1:111122223333:key/test"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+TEMPLATE_TAG = "k8s.io/cluster-autoscaler/node-template/"
 
 
 def _pool(synth, **spec):
@@ -14,8 +19,16 @@ def _pool(synth, **spec):
         kubernetes_version="1.35",
         subnet_ids=["subnet-a"],
         partition="aws",
+        kms_key_arn=KEY,
+        cluster_security_group_id="sg-cluster",
     )
     return synth(lambda: NodePool("plat-system", args))
+
+
+def _autoscaler_tags(out) -> dict:
+    tags = [t.inputs["tag"] for t in out.of_type("aws:autoscaling/tag:Tag")]
+    assert all(t["propagateAtLaunch"] is False for t in tags)
+    return {t["key"].removeprefix(TEMPLATE_TAG): t["value"] for t in tags}
 
 
 def test_launch_template_requires_imdsv2_with_hop_limit_one(synth) -> None:
@@ -34,25 +47,97 @@ def test_root_volume_is_encrypted_gp3_of_the_requested_size(synth) -> None:
         .one("aws:ec2/launchTemplate:LaunchTemplate")
         .inputs["blockDeviceMappings"]
     )
+    assert mapping["deviceName"] == "/dev/xvda"
     assert mapping["ebs"] == {
         "deleteOnTermination": "true",
         "encrypted": "true",
+        "kmsKeyId": KEY,
         "volumeSize": 120.0,
         "volumeType": "gp3",
     }
 
 
 @pytest.mark.parametrize(
-    ("instance", "ami"),
-    [("m7i.large", "AL2023_x86_64_STANDARD"), ("m7g.large", "AL2023_ARM_64_STANDARD")],
+    ("instance", "os", "ami"),
+    [
+        ("m7i.large", NodeOs.AL2023, "AL2023_x86_64_STANDARD"),
+        ("m7g.large", NodeOs.AL2023, "AL2023_ARM_64_STANDARD"),
+        ("g6.xlarge", NodeOs.AL2023, "AL2023_x86_64_NVIDIA"),
+        ("m7g.large", NodeOs.BOTTLEROCKET, "BOTTLEROCKET_ARM_64"),
+        ("p5.48xlarge", NodeOs.BOTTLEROCKET, "BOTTLEROCKET_x86_64_NVIDIA"),
+    ],
 )
-def test_ami_type_follows_the_cpu_architecture(synth, instance, ami) -> None:
-    assert (
-        _pool(synth, instance_types=(instance,))
-        .one("aws:eks/nodeGroup:NodeGroup")
-        .inputs["amiType"]
-        == ami
-    )
+def test_ami_type_follows_os_architecture_and_gpu(synth, instance, os, ami) -> None:
+    out = _pool(synth, instance_types=(instance,), os=os)
+    assert out.one(NODE_GROUP).inputs["amiType"] == ami
+
+
+def test_bottlerocket_sizes_its_data_volume_and_encrypts_both(synth) -> None:
+    out = _pool(synth, os=NodeOs.BOTTLEROCKET, disk_size_gib=100)
+    mappings = out.one(LAUNCH_TEMPLATE).inputs["blockDeviceMappings"]
+    assert [m["deviceName"] for m in mappings] == ["/dev/xvda", "/dev/xvdb"]
+    assert all(m["ebs"]["encrypted"] == "true" and m["ebs"]["kmsKeyId"] == KEY for m in mappings)
+    assert "volumeSize" not in mappings[0]["ebs"]
+    assert mappings[1]["ebs"]["volumeSize"] == 100.0
+
+
+def test_gpu_pool_is_tainted_and_labelled_from_the_instance_table(synth) -> None:
+    group = _pool(synth, instance_types=("g6e.12xlarge",)).one(NODE_GROUP).inputs
+    assert group["taints"] == [
+        {"effect": "NO_SCHEDULE", "key": "nvidia.com/gpu", "value": "present"}
+    ]
+    assert group["labels"]["mlplat.dev/accelerator"] == "nvidia"
+    assert group["labels"]["mlplat.dev/gpu-model"] == "l40s"
+
+
+def test_cpu_pool_has_no_gpu_taint_or_labels(synth) -> None:
+    group = _pool(synth).one(NODE_GROUP).inputs
+    assert "taints" not in group
+    assert "mlplat.dev/accelerator" not in group["labels"]
+
+
+def test_user_taints_are_passed_in_eks_form(synth) -> None:
+    taint = TaintSpec(key="example.com/dedicated", value="etl", effect=TaintEffect.NO_EXECUTE)
+    group = _pool(synth, taints=(taint,)).one(NODE_GROUP).inputs
+    assert group["taints"] == [
+        {"effect": "NO_EXECUTE", "key": "example.com/dedicated", "value": "etl"}
+    ]
+
+
+def test_gpu_pool_scaling_from_zero_tells_the_autoscaler_what_a_node_looks_like(synth) -> None:
+    out = _pool(synth, instance_types=("p4d.24xlarge",), min_size=0, max_size=2)
+    tags = _autoscaler_tags(out)
+    assert tags == {
+        "label/mlplat.dev/pool": "system",
+        "label/mlplat.dev/accelerator": "nvidia",
+        "label/mlplat.dev/gpu-model": "a100-40gb",
+        "taint/nvidia.com/gpu": "present:NoSchedule",
+        "resources/nvidia.com/gpu": "8",
+    }
+    for tag in out.of_type("aws:autoscaling/tag:Tag"):
+        assert tag.inputs["autoscalingGroupName"].startswith("eks-plat-system-ng-")
+
+
+def test_pools_that_never_reach_zero_get_no_template_tags(synth) -> None:
+    assert _pool(synth, min_size=1).of_type("aws:autoscaling/tag:Tag") == []
+
+
+def test_efa_pool_gets_an_efa_interface_and_a_cluster_placement_group(synth) -> None:
+    out = _pool(synth, instance_types=("p5.48xlarge",), efa=True, availability_zone="eu-west-1a")
+    group = out.one("aws:ec2/placementGroup:PlacementGroup")
+    assert group.inputs["strategy"] == "cluster"
+    template = out.one(LAUNCH_TEMPLATE).inputs
+    assert template["placement"] == {"groupName": group.name}
+    (interface,) = template["networkInterfaces"]
+    assert interface["interfaceType"] == "efa"
+    assert interface["securityGroups"] == ["sg-cluster"]
+    assert "associatePublicIpAddress" not in interface
+
+
+def test_non_efa_pool_has_no_interfaces_or_placement(synth) -> None:
+    template = _pool(synth).one(LAUNCH_TEMPLATE).inputs
+    assert "networkInterfaces" not in template
+    assert "placement" not in template
 
 
 def test_node_group_scaling_update_and_placement(synth) -> None:
@@ -77,6 +162,17 @@ def test_node_group_waits_for_its_role_policies(synth) -> None:
     )
     group = out.one("aws:eks/nodeGroup:NodeGroup")
     assert sorted(group.options["dependsOn"]) == sorted(a.urn for a in attachments)
+
+
+def test_node_role_has_no_cni_permissions(synth) -> None:
+    # The VPC CNI has its own IRSA role; pods on the node must not inherit ENI rights.
+    assert "AmazonEKS_CNI_Policy" not in NODE_POLICIES
+
+
+def test_node_group_is_replaced_create_first(synth) -> None:
+    group = _pool(synth).one(NODE_GROUP)
+    assert "nodeGroupName" not in group.inputs  # auto-named, so a replacement can coexist
+    assert group.options.get("deleteBeforeReplace") in (None, False)
 
 
 def test_node_role_trusts_only_ec2(synth) -> None:

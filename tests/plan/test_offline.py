@@ -9,16 +9,10 @@ import pulumi
 import pytest
 
 from mlplat.plan.model import SECRET, build_plan
-from mlplat.plan.offline import plan_spec
 from mlplat.plan.render import render, render_json
-from mlplat.spec import load_spec
-from tests.conftest import EXAMPLE_SPECS, STACKS
+from tests.conftest import EXAMPLE_SPECS, STACKS, plan_file
 
-
-def _plan(path: Path, stack: str | None = None):
-    result = load_spec(path)
-    assert result.spec is not None, [e.format() for e in result.errors]
-    return plan_spec(str(path), result.spec, result.files, stack or path.stem)
+_plan = plan_file
 
 
 def _by(plan, typ):
@@ -54,7 +48,12 @@ def test_dev_plan_declares_the_first_slice_with_parents() -> None:
         assert len(found) == count, typ
         assert all(parent_type[r.parent] == parent for r in found), typ
     roles = {parent_type[r.parent] for r in _by(plan, "aws:iam/role:Role")}
-    assert roles == {"mlplat:index:EksCluster", "mlplat:index:NodePool"}
+    assert roles == {
+        "mlplat:index:EksCluster",
+        "mlplat:index:NodePool",
+        "mlplat:index:Network",
+        "mlplat:index:WorkloadIdentity",
+    }
     aws_provider = _by(plan, "pulumi:providers:aws")[0]
     assert all(r.provider == aws_provider.urn for r in plan.resources if r.type.startswith("aws:"))
     assert aws_provider.inputs["region"] == "eu-west-1"
@@ -88,7 +87,12 @@ def test_prod_protects_the_cluster_and_spans_three_zones() -> None:
         r.inputs["labels"]["mlplat.dev/pool"]: r.inputs["amiType"]
         for r in _by(plan, "aws:eks/nodeGroup:NodeGroup")
     }
-    assert amis == {"system": "AL2023_x86_64_STANDARD", "general": "AL2023_ARM_64_STANDARD"}
+    assert amis == {
+        "system": "AL2023_x86_64_STANDARD",
+        "general": "AL2023_ARM_64_STANDARD",
+        "gpu-inference": "BOTTLEROCKET_x86_64_NVIDIA",
+        "gpu-training": "AL2023_x86_64_NVIDIA",
+    }
     assert plan.spec_files == ["stacks/prod.yaml", "stacks/base/aws.yaml"]
 
 
@@ -157,7 +161,7 @@ def test_unknown_data_sources_fail_loudly(synth) -> None:
     import pulumi_aws as aws
 
     with pytest.raises(Exception, match="no placeholder"):
-        synth(lambda: aws.get_caller_identity())
+        synth(lambda: aws.get_region())
 
 
 def test_build_plan_maps_provider_references() -> None:

@@ -1,0 +1,60 @@
+"""PlatformKey: the customer-managed KMS key that encrypts the whole platform.
+
+One key per platform (EKS secrets, EBS volumes, S3, ECR, RDS and its master secret, log
+groups), with yearly rotation and a key policy that names its principals (no ``*``).
+Stateful: losing it makes every encrypted byte unreadable, so it is protected and
+retained in prod.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.iam import kms_key_policy
+from components.options import stateful
+
+
+@dataclass(frozen=True)
+class PlatformKeyArgs:
+    alias: str
+    """Alias name without the alias/ prefix; the platform name."""
+    account_id: pulumi.Input[str]
+    """Account that owns the key (named in the key policy)."""
+    region: str
+    """Region of the key, for the CloudWatch Logs service principal."""
+    partition: str
+    """ARN partition (aws, aws-us-gov)."""
+    deletion_window_days: int = 30
+    """Days a scheduled deletion waits (7 to 30)."""
+    protect: bool = False
+    """Protect and retain the key (prod)."""
+
+
+class PlatformKey(pulumi.ComponentResource):
+    arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: PlatformKeyArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("mlplat:index:PlatformKey", name, None, opts)
+        key = aws.kms.Key(
+            f"{name}-key",
+            description=f"mlplat platform key for {args.alias}",
+            enable_key_rotation=True,
+            deletion_window_in_days=args.deletion_window_days,
+            policy=pulumi.Output.from_input(args.account_id).apply(
+                lambda account: kms_key_policy(args.partition, account, args.region)
+            ),
+            opts=stateful(self, args.protect),
+        )
+        aws.kms.Alias(
+            f"{name}-alias",
+            name=f"alias/{args.alias}",
+            target_key_id=key.key_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.arn = key.arn
+        self.register_outputs({"arn": self.arn})

@@ -1,0 +1,119 @@
+"""Registry: ECR repositories for images and OCI model artifacts, scanning and caching.
+
+Driven by the spec's ``registry`` section. Tags are immutable (a deployed ``:v3`` can
+never silently change, and an OCI model artifact keeps the digest it was evaluated
+with); every repository is encrypted with the platform key and scanned; lifecycle rules
+expire untagged leftovers. Repositories hold artifacts, so in prod they are protected,
+retained and never force-deleted.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.options import stateful
+from mlplat.spec.model import RegistrySpec, RepositorySpec, Scanning
+
+
+@dataclass(frozen=True)
+class RegistryArgs:
+    spec: RegistrySpec
+    """The spec's registry section."""
+    prefix: str
+    """Repository namespace, the platform name: repositories are <prefix>/<name>."""
+    kms_key_arn: pulumi.Input[str]
+    """Key that encrypts every repository."""
+    protect: bool = False
+    """Protect and retain repositories; never force-delete them (prod)."""
+
+
+class Registry(pulumi.ComponentResource):
+    repository_urls: pulumi.Output[dict[str, str]]
+    repository_arns: pulumi.Output[dict[str, str]]
+
+    def __init__(
+        self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("mlplat:index:Registry", name, None, opts)
+        spec = args.spec
+        child = pulumi.ResourceOptions(parent=self)
+        enhanced = spec.scanning is Scanning.ENHANCED
+        if enhanced:
+            aws.ecr.RegistryScanningConfiguration(
+                f"{name}-scanning",
+                scan_type="ENHANCED",
+                rules=[
+                    {
+                        "scan_frequency": "CONTINUOUS_SCAN",
+                        "repository_filters": [
+                            {"filter": f"{args.prefix}/*", "filter_type": "WILDCARD"}
+                        ],
+                    }
+                ],
+                opts=child,
+            )
+        urls, arns = {}, {}
+        for repo in spec.repositories:
+            key = f"{name}-{repo.name.replace('/', '-')}"
+            repository = aws.ecr.Repository(
+                key,
+                name=f"{args.prefix}/{repo.name}",
+                image_tag_mutability="IMMUTABLE",
+                image_scanning_configuration={"scan_on_push": not enhanced},
+                encryption_configurations=[{"encryption_type": "KMS", "kms_key": args.kms_key_arn}],
+                force_delete=not args.protect,
+                opts=stateful(self, args.protect),
+            )
+            aws.ecr.LifecyclePolicy(
+                key, repository=repository.name, policy=lifecycle_policy(repo), opts=child
+            )
+            urls[repo.name] = repository.repository_url
+            arns[repo.name] = repository.arn
+        for rule in spec.pull_through_cache:
+            aws.ecr.PullThroughCacheRule(
+                f"{name}-cache-{rule.prefix}",
+                ecr_repository_prefix=rule.prefix,
+                upstream_registry_url=str(rule.upstream),
+                credential_arn=rule.credential_arn,
+                opts=child,
+            )
+        self.repository_urls = pulumi.Output.all(**urls) if urls else pulumi.Output.from_input({})
+        self.repository_arns = pulumi.Output.all(**arns) if arns else pulumi.Output.from_input({})
+        self.register_outputs(
+            {"repositoryUrls": self.repository_urls, "repositoryArns": self.repository_arns}
+        )
+
+
+def lifecycle_policy(repo: RepositorySpec) -> str:
+    """Expire untagged artifacts after N days; keep the newest N tagged ones if asked."""
+    rules: list[dict[str, object]] = [
+        {
+            "rulePriority": 1,
+            "description": f"expire untagged artifacts after {repo.untagged_expiry_days} days",
+            "selection": {
+                "tagStatus": "untagged",
+                "countType": "sinceImagePushed",
+                "countUnit": "days",
+                "countNumber": repo.untagged_expiry_days,
+            },
+            "action": {"type": "expire"},
+        }
+    ]
+    if repo.keep_last_tagged is not None:
+        rules.append(
+            {
+                "rulePriority": 2,
+                "description": f"keep the newest {repo.keep_last_tagged} tagged artifacts",
+                "selection": {
+                    "tagStatus": "any",
+                    "countType": "imageCountMoreThan",
+                    "countNumber": repo.keep_last_tagged,
+                },
+                "action": {"type": "expire"},
+            }
+        )
+    return json.dumps({"rules": rules}, sort_keys=True)
