@@ -1,0 +1,73 @@
+import json
+
+import pytest
+
+from components.registry import Registry, RegistryArgs, lifecycle_policy
+from mlplat.spec.model import (
+    PullThroughCacheSpec,
+    RegistrySpec,
+    RepositorySpec,
+    Scanning,
+    Upstream,
+)
+
+KEY = "arn:aws:kms:eu-west-1:111122223333:key/test"
+REPOS = (RepositorySpec(name="trainers", keep_last_tagged=10), RepositorySpec(name="models/churn"))
+
+
+def _registry(synth, protect=False, **spec):
+    spec = {"repositories": REPOS, **spec}
+    args = RegistryArgs(spec=RegistrySpec(**spec), prefix="plat", kms_key_arn=KEY, protect=protect)
+    return synth(lambda: Registry("plat", args))
+
+
+def test_repositories_are_immutable_scanned_and_encrypted(synth) -> None:
+    repos = _registry(synth).of_type("aws:ecr/repository:Repository")
+    assert sorted(r.inputs["name"] for r in repos) == ["plat/models/churn", "plat/trainers"]
+    for repo in repos:
+        assert repo.inputs["imageTagMutability"] == "IMMUTABLE"
+        assert repo.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
+        assert repo.inputs["encryptionConfigurations"] == [{"encryptionType": "KMS", "kmsKey": KEY}]
+
+
+def test_enhanced_scanning_covers_the_platform_prefix(synth) -> None:
+    out = _registry(synth, scanning=Scanning.ENHANCED)
+    config = out.one("aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration")
+    assert config.inputs["scanType"] == "ENHANCED"
+    (rule,) = config.inputs["rules"]
+    assert rule["repositoryFilters"] == [{"filter": "plat/*", "filterType": "WILDCARD"}]
+
+
+@pytest.mark.parametrize("protect", [True, False])
+def test_prod_repositories_are_protected_and_never_force_deleted(synth, protect) -> None:
+    for repo in _registry(synth, protect=protect).of_type("aws:ecr/repository:Repository"):
+        assert repo.inputs["forceDelete"] is not protect
+        assert (repo.options["protect"], repo.options["retainOnDelete"]) == (protect, protect)
+
+
+def test_lifecycle_keeps_tagged_models_and_trims_images() -> None:
+    images = json.loads(lifecycle_policy(REPOS[0]))["rules"]
+    models = json.loads(lifecycle_policy(REPOS[1]))["rules"]
+    assert [r["selection"]["tagStatus"] for r in images] == ["untagged", "any"]
+    assert images[1]["selection"]["countNumber"] == 10
+    assert [r["selection"]["tagStatus"] for r in models] == ["untagged"]
+    assert models[0]["selection"]["countNumber"] == 7
+
+
+def test_pull_through_cache_rules(synth) -> None:
+    rules = (
+        PullThroughCacheSpec(prefix="k8s", upstream=Upstream.KUBERNETES),
+        PullThroughCacheSpec(
+            prefix="hub",
+            upstream=Upstream.DOCKER_HUB,
+            credential_arn="arn:aws:secretsmanager:eu-west-1:111122223333:secret:ecr-pullthroughcache/hub",
+        ),
+    )
+    out = _registry(synth, pull_through_cache=rules)
+    found = {
+        r.inputs["ecrRepositoryPrefix"]: r.inputs
+        for r in out.of_type("aws:ecr/pullThroughCacheRule:PullThroughCacheRule")
+    }
+    assert found["k8s"]["upstreamRegistryUrl"] == "registry.k8s.io"
+    assert "credentialArn" not in found["k8s"]
+    assert found["hub"]["credentialArn"].endswith("ecr-pullthroughcache/hub")

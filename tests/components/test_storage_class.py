@@ -1,0 +1,30 @@
+import pulumi_kubernetes as k8s
+import pytest
+
+from components.storage_class import EbsStorageClass, EbsStorageClassArgs
+
+KEY = "arn:aws:kms:eu-west-1:111122223333:key/test"
+
+
+def _storage_class(synth, retain=False):
+    def program():
+        provider = k8s.Provider("k8s", kubeconfig="{}")
+        EbsStorageClass(
+            "plat", EbsStorageClassArgs(provider=provider, kms_key_arn=KEY, retain=retain)
+        )
+
+    return synth(program)
+
+
+def test_default_class_is_encrypted_gp3_on_the_csi_driver(synth) -> None:
+    sc = _storage_class(synth).one("kubernetes:storage.k8s.io/v1:StorageClass").inputs
+    assert sc["metadata"]["annotations"] == {"storageclass.kubernetes.io/is-default-class": "true"}
+    assert sc["provisioner"] == "ebs.csi.aws.com"
+    assert sc["parameters"] == {"type": "gp3", "encrypted": "true", "kmsKeyId": KEY}
+    assert sc["volumeBindingMode"] == "WaitForFirstConsumer"
+
+
+@pytest.mark.parametrize(("retain", "policy"), [(True, "Retain"), (False, "Delete")])
+def test_prod_volumes_outlive_their_claims(synth, retain, policy) -> None:
+    sc = _storage_class(synth, retain).one("kubernetes:storage.k8s.io/v1:StorageClass")
+    assert sc.inputs["reclaimPolicy"] == policy

@@ -1,0 +1,149 @@
+"""The composition root, through the example stacks: wiring, day-2 safety, outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mlplat.build import build
+from mlplat.spec import load_spec
+from tests.conftest import STACKS, planned
+
+GOLDEN = Path(__file__).parent / "plan" / "golden" / "prod-urns-foundation.txt"
+REMOVED_ON_PURPOSE = {
+    # The VPC CNI now has its own IRSA role (EksAddons); nodes no longer carry ENI rights.
+    "urn:pulumi:prod::mlplat::mlplat:index:NodePool$aws:iam/rolePolicyAttachment:"
+    f"RolePolicyAttachment::mlplat-prod-{pool}-AmazonEKS_CNI_Policy"
+    for pool in ("system", "general")
+}
+STATEFUL = (
+    "aws:kms/key:Key",
+    "aws:eks/cluster:Cluster",
+    "aws:rds/instance:Instance",
+    "aws:s3/bucket:Bucket",
+    "aws:ecr/repository:Repository",
+)
+
+
+def _of(plan, typ):
+    return [r for r in plan.resources if r.type == typ]
+
+
+def test_every_foundation_resource_survives_an_upgrade_by_urn_or_alias() -> None:
+    plan = planned(STACKS / "prod.yaml")
+    answered = {r.urn for r in plan.resources} | {
+        alias for r in plan.resources for alias in r.options["aliases"]
+    }
+    previous = set(GOLDEN.read_text().split())
+    assert previous - answered == REMOVED_ON_PURPOSE
+
+
+def test_prod_protects_and_retains_every_stateful_resource() -> None:
+    plan = planned(STACKS / "prod.yaml")
+    for typ in STATEFUL:
+        found = _of(plan, typ)
+        assert found, typ
+        for resource in found:
+            assert resource.options["protect"] is True, resource.urn
+            assert resource.options["retainOnDelete"] is True, resource.urn
+
+
+def test_dev_protects_nothing_so_it_can_be_torn_down() -> None:
+    plan = planned(STACKS / "dev.yaml")
+    assert not [r.urn for r in plan.resources if r.options["protect"]]
+
+
+def test_prod_runs_two_gpu_pools_of_different_models() -> None:
+    plan = planned(STACKS / "prod.yaml")
+    models = {
+        r.inputs["labels"]["mlplat.dev/pool"]: r.inputs["labels"].get("mlplat.dev/gpu-model")
+        for r in _of(plan, "aws:eks/nodeGroup:NodeGroup")
+    }
+    assert models == {
+        "system": None,
+        "general": None,
+        "gpu-inference": "l4",
+        "gpu-training": "a100-40gb",
+    }
+
+
+def test_zone_pinned_efa_pool_uses_exactly_one_private_subnet() -> None:
+    plan = planned(STACKS / "prod.yaml")
+    groups = {
+        r.inputs["labels"]["mlplat.dev/pool"]: r.inputs["subnetIds"]
+        for r in _of(plan, "aws:eks/nodeGroup:NodeGroup")
+    }
+    private_1a = [
+        r
+        for r in _of(plan, "aws:ec2/subnet:Subnet")
+        if r.name.startswith("mlplat-prod-private-")
+        and r.inputs["availabilityZone"] == "eu-west-1a"
+    ]
+    assert len(groups["gpu-training"]) == 1
+    assert len(groups["system"]) == 3
+    assert len(private_1a) == 1
+
+
+def test_everything_encrypted_uses_the_one_platform_key() -> None:
+    plan = planned(STACKS / "prod.yaml")
+    assert len(_of(plan, "aws:kms/key:Key")) == 1
+    key_arn = plan.outputs["kmsKeyArn"]
+    assert key_arn.startswith("arn:aws:kms:eu-west-1:")
+    users = [
+        _of(plan, "aws:eks/cluster:Cluster")[0].inputs["encryptionConfig"]["provider"]["keyArn"],
+        _of(plan, "aws:rds/instance:Instance")[0].inputs["kmsKeyId"],
+        *[g.inputs["kmsKeyId"] for g in _of(plan, "aws:cloudwatch/logGroup:LogGroup")],
+        *[
+            r.inputs["encryptionConfigurations"][0]["kmsKey"]
+            for r in _of(plan, "aws:ecr/repository:Repository")
+        ],
+        *[
+            m["ebs"]["kmsKeyId"]
+            for t in _of(plan, "aws:ec2/launchTemplate:LaunchTemplate")
+            for m in t.inputs["blockDeviceMappings"]
+        ],
+    ]
+    assert set(users) == {key_arn}
+
+
+def test_outputs_name_what_later_layers_and_operators_need() -> None:
+    outputs = planned(STACKS / "prod.yaml").outputs
+    for name in (
+        "clusterName",
+        "clusterEndpoint",
+        "kubeconfig",
+        "oidcProviderArn",
+        "registryUrls",
+        "bucketNames",
+        "databaseAddress",
+        "databaseSecretArn",
+        "kmsKeyArn",
+    ):
+        assert outputs.get(name), name
+    assert outputs["kubeconfig"] == "[secret]"
+    assert set(outputs["bucketNames"]) == {"artifacts", "data", "logs"}
+    assert set(outputs["registryUrls"]) == {"trainers", "serving", "models"}
+
+
+def test_a_supplied_key_replaces_the_platform_key(synth, tmp_path) -> None:
+    arn = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    spec_file = tmp_path / "byok.yaml"
+    spec_file.write_text(
+        (STACKS / "dev.yaml")
+        .read_text()
+        .replace("registry:", f"encryption:\n  kmsKeyArn: {arn}\nregistry:", 1)
+    )
+    result = load_spec(spec_file)
+    assert result.spec is not None, [e.format() for e in result.errors]
+    out = synth(lambda: build(result.spec))
+    assert out.of_type("aws:kms/key:Key") == []
+    assert (
+        out.one("aws:eks/cluster:Cluster").inputs["encryptionConfig"]["provider"]["keyArn"] == arn
+    )
+
+
+@pytest.mark.parametrize(("stack", "multi_az"), [("dev", False), ("prod", True)])
+def test_database_multi_az_defaults_to_the_environment(stack, multi_az) -> None:
+    (db,) = _of(planned(STACKS / f"{stack}.yaml"), "aws:rds/instance:Instance")
+    assert db.inputs["multiAz"] is multi_az
