@@ -81,12 +81,18 @@ def _instance_types(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
             else:
                 kinds.setdefault(_kind(instance_type), instance_type)
         if len(kinds) > 1:
+            gpu_pool = any(instances.gpu(t) is not None for t in kinds.values())
+            found = ", ".join(f"{t} ({k})" for k, t in sorted(kinds.items()))
             yield error_at(
                 doc,
-                "mixed-instance-types",
+                "mixed-accelerators" if gpu_pool else "mixed-architectures",
                 ("nodePools", i, "instanceTypes"),
-                "a pool's instance types must share one CPU architecture, or one GPU model "
-                "and count; found " + ", ".join(f"{t} ({k})" for k, t in sorted(kinds.items())),
+                (
+                    "a GPU pool's instance types must share one GPU model and count"
+                    if gpu_pool
+                    else "instance types mix CPU architectures"
+                )
+                + f"; found {found}",
                 "a node group runs one AMI and the autoscaler assumes identical nodes; "
                 "split the pool",
             )
