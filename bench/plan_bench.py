@@ -6,7 +6,9 @@ inputs) replayed as bare resources through Pulumi's mock runtime with no mlplat 
 A third column runs the same program under a plain MockMonitor without the plan's
 capture and rendering, which splits the gap into mlplat's plan machinery and the SDK's
 own cost for typed resources and output dependency chains.
-Then time whole processes: `mlplat plan stacks/dev.yaml` and `mlplat validate`.
+Then time whole processes: `mlplat plan stacks/dev.yaml` and `mlplat validate`, next to
+their floor: a process that only imports the SDK modules the plan ends up importing (the
+SDKs load service modules lazily, so each AWS service the program uses adds import time).
 
 Targets (issue #2): plan/floor <= 1.5; dev plan < 2 s wall; validate < 0.3 s wall.
 Exit status 1 when a target is missed. Usage: python bench/plan_bench.py [--repeat N]
@@ -101,6 +103,23 @@ def program_once(stack: str) -> None:
     loop.close()
 
 
+def sdk_modules() -> list[str]:
+    """The pulumi* modules a dev plan imports, as the whole-process floor imports them."""
+    plan_once("dev")
+    prefixes = ("pulumi", "pulumi_aws", "pulumi_kubernetes")
+    return sorted(m for m in sys.modules if m.split(".")[0] in prefixes)
+
+
+def import_floor_seconds(modules: list[str], repeat: int) -> float:
+    code = f"import importlib\nfor m in {modules!r}:\n    importlib.import_module(m)\n"
+    code += "import os\nos._exit(0)\n"  # skip teardown, as the mlplat console script does
+
+    def run() -> None:
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True)
+
+    return median_seconds(run, repeat)
+
+
 def process_seconds(args: list[str], repeat: int) -> float:
     mlplat = str(Path(sys.executable).parent / "mlplat")
 
@@ -140,9 +159,11 @@ def main() -> int:
         ["plan", "stacks/dev.yaml", "--format", "json", "-o", "/dev/null"], repeat
     )
     validate_wall = process_seconds(["validate", "stacks/dev.yaml"], repeat)
+    floor_wall = import_floor_seconds(sdk_modules(), repeat)
     print(
         f"whole process, median of {repeat}: mlplat plan stacks/dev.yaml {plan_wall:.2f} s "
-        f"(target < {TARGET_PLAN_S}); "
+        f"(target < {TARGET_PLAN_S}; SDK-import floor {floor_wall:.2f} s, "
+        f"mlplat's share {plan_wall - floor_wall:.2f} s); "
         f"mlplat validate {validate_wall:.3f} s (target < {TARGET_VALIDATE_S})"
     )
     if plan_wall >= TARGET_PLAN_S:
