@@ -3,8 +3,8 @@ import pytest
 
 from components.database import Database, DatabaseArgs
 from mlplat.spec.model import DatabaseSpec
+from tests.components.fixtures import KEY
 
-KEY = "arn:aws:kms:eu-west-1:111122223333:key/test"
 INSTANCE = "aws:rds/instance:Instance"
 
 

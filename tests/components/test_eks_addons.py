@@ -3,18 +3,7 @@ import json
 import pulumi
 
 from components.eks_addons import EksAddons, EksAddonsArgs
-from components.workload_identity import ClusterIdentity
-
-KEY = "arn:aws:kms:eu-west-1:111122223333:key/test"
-ISSUER = "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC"
-IDENTITY = ClusterIdentity(
-    cluster_name="plat",
-    cluster_arn="arn:aws:eks:eu-west-1:111122223333:cluster/plat",
-    oidc_provider_arn="arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC",
-    oidc_issuer=ISSUER,
-    account_id="111122223333",
-    partition="aws",
-)
+from tests.components.fixtures import IDENTITY, KEY
 
 
 def _addons(synth, moved=False):

@@ -5,8 +5,8 @@ import pytest
 
 from components.eks_cluster import EksCluster, EksClusterArgs, kubeconfig
 from mlplat.spec.model import ClusterSpec, EndpointAccess
+from tests.components.fixtures import KEY
 
-KEY = "arn:aws:kms:eu-west-1:111122223333:key/test"
 ADMINS = ("arn:aws:iam::111122223333:role/platform-admin", "arn:aws:iam::111122223333:user/alice")
 
 

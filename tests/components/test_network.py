@@ -7,11 +7,9 @@ from components.network import Network, NetworkArgs
 from mlplat.plan.placeholders import resource_id
 from mlplat.spec.model import NatGateways, NetworkSpec
 from mlplat.spec.subnets import plan_subnets
+from tests.components.fixtures import KEY
 
 SUBNET = "aws:ec2/subnet:Subnet"
-
-
-KEY = "arn:aws:kms:eu-west-1:111122223333:key/test"
 
 
 def _network(synth, **spec):

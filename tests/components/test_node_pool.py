@@ -4,8 +4,8 @@ import pytest
 
 from components.node_pool import NODE_POLICIES, NodePool, NodePoolArgs
 from mlplat.spec.model import CapacityType, NodeOs, NodePoolSpec, TaintEffect, TaintSpec
+from tests.components.fixtures import KEY
 
-KEY = "arn:aws:kms:eu-west-1:111122223333:key/test"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 TEMPLATE_TAG = "k8s.io/cluster-autoscaler/node-template/"

@@ -10,8 +10,8 @@ from mlplat.spec.model import (
     Scanning,
     Upstream,
 )
+from tests.components.fixtures import KEY
 
-KEY = "arn:aws:kms:eu-west-1:111122223333:key/test"
 REPOS = (RepositorySpec(name="trainers", keep_last_tagged=10), RepositorySpec(name="models/churn"))
 
 

@@ -4,8 +4,8 @@ import pytest
 
 from components.storage import Storage, StorageArgs
 from mlplat.spec.model import StorageSpec
+from tests.components.fixtures import KEY
 
-KEY = "arn:aws:kms:eu-west-1:111122223333:key/test"
 NAMES = {p: f"plat-{p}-111122223333-eu-west-1" for p in ("artifacts", "data", "logs")}
 
 

@@ -2,8 +2,7 @@ import pulumi_kubernetes as k8s
 import pytest
 
 from components.storage_class import EbsStorageClass, EbsStorageClassArgs
-
-KEY = "arn:aws:kms:eu-west-1:111122223333:key/test"
+from tests.components.fixtures import KEY
 
 
 def _storage_class(synth, retain=False):

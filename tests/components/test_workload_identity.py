@@ -5,21 +5,12 @@ import pytest
 
 from components.workload_identity import (
     IRSA_ROLE_ANNOTATION,
-    ClusterIdentity,
     WorkloadIdentity,
     WorkloadIdentityArgs,
 )
 from mlplat.spec.model import WorkloadIdentityMode
+from tests.components.fixtures import IDENTITY
 
-ISSUER = "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC"
-IDENTITY = ClusterIdentity(
-    cluster_name="plat",
-    cluster_arn="arn:aws:eks:eu-west-1:111122223333:cluster/plat",
-    oidc_provider_arn="arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC",
-    oidc_issuer=ISSUER,
-    account_id="111122223333",
-    partition="aws",
-)
 POLICY = '{"Statement": [], "Version": "2012-10-17"}'
 
 
