@@ -172,7 +172,11 @@ class Network(pulumi.ComponentResource):
         return pairs.apply(pick)
 
     def _interface_endpoints(
-        self, name: str, args: NetworkArgs, vpc_id: pulumi.Output[str], subnets: list
+        self,
+        name: str,
+        args: NetworkArgs,
+        vpc_id: pulumi.Output[str],
+        subnets: list[pulumi.Output[str]],
     ) -> None:
         services = [svc for key in args.spec.interface_endpoints for svc in ENDPOINT_SERVICES[key]]
         if not services:
