@@ -40,8 +40,7 @@ MAX_UNAVAILABLE_PERCENT = 33
 POOL_LABEL = "mlplat.dev/pool"
 ACCELERATOR_LABEL = "mlplat.dev/accelerator"
 GPU_MODEL_LABEL = "mlplat.dev/gpu-model"
-GPU_RESOURCE = "nvidia.com/gpu"
-GPU_TAINT = {"key": GPU_RESOURCE, "value": "present", "effect": TaintEffect.NO_SCHEDULE}
+GPU_TAINT = {"key": instances.GPU_RESOURCE, "value": "present", "effect": TaintEffect.NO_SCHEDULE}
 AUTOSCALER_TEMPLATE = "k8s.io/cluster-autoscaler/node-template"
 _EKS_EFFECTS = {
     TaintEffect.NO_SCHEDULE: "NO_SCHEDULE",
@@ -171,7 +170,7 @@ class NodePool(pulumi.ComponentResource):
         tags = {f"label/{k}": v for k, v in labels.items()}
         tags |= {f"taint/{t['key']}": f"{t['value']}:{t['effect']}" for t in taints}
         if gpu is not None:
-            tags[f"resources/{GPU_RESOURCE}"] = str(gpu.count)
+            tags[f"resources/{instances.GPU_RESOURCE}"] = str(gpu.count)
         for i, (key, value) in enumerate(sorted(tags.items())):
             aws.autoscaling.Tag(
                 f"{name}-ca-{i}",

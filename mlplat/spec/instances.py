@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 X86_64 = "x86_64"
 ARM64 = "arm64"
+GPU_RESOURCE = "nvidia.com/gpu"
+"""The NVIDIA device plugin's resource name; also the GPU pools' taint key."""
 
 
 def _words(text: str) -> list[str]:
@@ -139,9 +141,3 @@ def architecture(instance_type: str) -> str | None:
     if gpu(instance_type) is not None:
         return X86_64
     return CPU_FAMILIES.get(family(instance_type))
-
-
-def supports_efa(instance_type: str) -> bool:
-    """Whether a type has an EFA. Only GPU types are tabled; CPU pools do not use EFA."""
-    found = gpu(instance_type)
-    return found is not None and found.efa

@@ -13,7 +13,6 @@ from mlplat.spec.schema import suggest
 from mlplat.spec.yaml_source import SourceDoc
 
 POOL_NAME_MAX = 32
-GPU_TAINT_KEY = "nvidia.com/gpu"
 
 
 def _names(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
@@ -153,18 +152,18 @@ def _taints(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     for i, pool in enumerate(spec.node_pools):
         keys = [f"{t.key}:{t.effect}" for t in pool.taints]
         for j, taint in enumerate(pool.taints):
-            if taint.key == GPU_TAINT_KEY and is_gpu_pool(pool):
+            if taint.key == instances.GPU_RESOURCE and _is_gpu_pool(pool):
                 yield error_at(
                     doc,
                     "taint-reserved",
                     ("nodePools", i, "taints", j, "key"),
-                    f"GPU pools already carry the {GPU_TAINT_KEY} taint",
+                    f"GPU pools already carry the {instances.GPU_RESOURCE} taint",
                     "remove this taint",
                 )
         yield from duplicates(doc, ("nodePools", i, "taints"), keys, "key", "taint key:effect")
 
 
-def is_gpu_pool(pool: NodePoolSpec) -> bool:
+def _is_gpu_pool(pool: NodePoolSpec) -> bool:
     """Whether a pool runs NVIDIA GPU instances (decided by the first, checked-uniform type)."""
     return instances.gpu(pool.instance_types[0]) is not None
 
