@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from mlplat.spec import instances
+from mlplat.spec import aws_regions, instances
 from mlplat.spec.errors import SpecError
 from mlplat.spec.findings import Check, dns_label, duplicates, error_at
 from mlplat.spec.model import NodePoolSpec, PlatformSpec
@@ -109,13 +109,16 @@ def _efa_and_zones(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     zone_pattern = re.compile(rf"^{re.escape(region)}[a-z]$")
     for i, pool in enumerate(spec.node_pools):
         zone = pool.availability_zone
-        if zone is not None and not zone_pattern.match(zone):
+        zone_count = aws_regions.ZONES.get(region, 26)
+        if zone is not None and (
+            not zone_pattern.match(zone) or ord(zone[-1]) - ord("a") >= zone_count
+        ):
             yield error_at(
                 doc,
                 "zone-invalid",
                 ("nodePools", i, "availabilityZone"),
                 f"'{zone}' is not a zone of region {region}",
-                f"e.g. {region}a",
+                f"e.g. {region}a; the pool must sit in one of the network's zones",
             )
         if not pool.efa:
             continue
