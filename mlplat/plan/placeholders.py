@@ -86,8 +86,9 @@ def _uuid(*parts: str) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def _arn(ctx: CloudContext, service: str, resource: str, region: bool = True) -> str:
-    return f"arn:{ctx.partition}:{service}:{ctx.region if region else ''}:{ACCOUNT_ID}:{resource}"
+def _arn(ctx: CloudContext, service: str, resource: str) -> str:
+    """A regional ARN in the placeholder account."""
+    return f"arn:{ctx.partition}:{service}:{ctx.region}:{ACCOUNT_ID}:{resource}"
 
 
 def _kms_key(ctx: CloudContext, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
