@@ -40,6 +40,10 @@ MAX_UNAVAILABLE_PERCENT = 33
 POOL_LABEL = "mlplat.dev/pool"
 ACCELERATOR_LABEL = "mlplat.dev/accelerator"
 GPU_MODEL_LABEL = "mlplat.dev/gpu-model"
+DEVICE_PLUGIN_LABEL = "mlplat.dev/nvidia-device-plugin"
+"""Set on GPU nodes whose device plugin mlplat installs (AL2023; Bottlerocket has its own)."""
+DEVICE_PLUGIN_CONFIG_LABEL = "nvidia.com/device-plugin.config"
+"""The device plugin's per-node config selector: a pool with GPU sharing names its config."""
 GPU_TAINT = {"key": instances.GPU_RESOURCE, "value": "present", "effect": TaintEffect.NO_SCHEDULE}
 AUTOSCALER_TEMPLATE = "k8s.io/cluster-autoscaler/node-template"
 _EKS_EFFECTS = {
@@ -120,6 +124,10 @@ class NodePool(pulumi.ComponentResource):
         taints = [{"key": t.key, "value": t.value, "effect": t.effect} for t in spec.taints]
         if gpu is not None:
             labels |= {ACCELERATOR_LABEL: "nvidia", GPU_MODEL_LABEL: gpu.model}
+            if spec.os is NodeOs.AL2023:
+                labels[DEVICE_PLUGIN_LABEL] = "true"
+            if spec.gpu_sharing is not None:
+                labels[DEVICE_PLUGIN_CONFIG_LABEL] = spec.name
             taints.append(GPU_TAINT)
         assert arch is not None, "the spec checks refuse unknown instance types"
         self.node_group = aws.eks.NodeGroup(

@@ -23,6 +23,7 @@ from components.registry import Registry, RegistryArgs
 from components.storage import Storage, StorageArgs
 from components.storage_class import EbsStorageClass, EbsStorageClassArgs
 from components.workload_identity import ClusterIdentity
+from mlplat.build_services import build_services
 from mlplat.spec.aws_regions import partition
 from mlplat.spec.model import CloudProvider, PlatformSpec
 
@@ -41,6 +42,8 @@ class Platform:
     registry: Registry | None = None
     storage: Storage | None = None
     database: Database | None = None
+    provider_opts: pulumi.ResourceOptions | None = None
+    """Options that put a resource on the platform's AWS provider (aws)."""
     outputs: dict[str, Any] = field(default_factory=dict)
     """Stack outputs, by name."""
 
@@ -51,6 +54,7 @@ def build(spec: PlatformSpec) -> Platform:
         platform = _build_aws(spec)
     else:
         platform = _build_existing(spec)
+    platform.outputs |= build_services(spec, platform)
     platform.outputs = {
         "platformName": spec.metadata.name,
         "environment": str(spec.metadata.environment),
@@ -203,6 +207,7 @@ def _build_aws(spec: PlatformSpec) -> Platform:
         registry=registry,
         storage=storage,
         database=database,
+        provider_opts=on_aws,
         outputs={
             "region": region,
             "kmsKeyArn": key_arn,

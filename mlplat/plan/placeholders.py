@@ -130,7 +130,27 @@ def _eks_cluster(ctx: CloudContext, name: str, inputs: dict[str, Any]) -> dict[s
     }
 
 
+PLACEHOLDER_SECRET_PREFIX = "plansecret"
+"""Every generated credential in a plan starts with this, so tests can prove none leaks."""
+
+
+def _random_password(ctx: CloudContext, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    value = f"{PLACEHOLDER_SECRET_PREFIX}{digest('password', name, length=22)}"
+    return {"result": value, "bcryptHash": f"$2a$10${digest('bcrypt', name, length=53)}"}
+
+
+def _random_bytes(ctx: CloudContext, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    raw = (PLACEHOLDER_SECRET_PREFIX + digest("bytes", name, length=32))[: int(inputs["length"])]
+    return {"base64": base64.b64encode(raw.encode()).decode(), "hex": raw.encode().hex()}
+
+
 _EXTRAS: dict[str, Callable[[CloudContext, str, dict[str, Any]], dict[str, Any]]] = {
+    "random:index/randomPassword:RandomPassword": _random_password,
+    "random:index/randomBytes:RandomBytes": _random_bytes,
+    "aws:elasticache/replicationGroup:ReplicationGroup": lambda ctx, name, inputs: {
+        "primaryEndpointAddress": f"master.{name}.{digest(name, length=6)}.{ctx.region}"
+        ".cache.amazonaws.com"
+    },
     "aws:eks/cluster:Cluster": _eks_cluster,
     "aws:ec2/launchTemplate:LaunchTemplate": lambda ctx, name, inputs: {
         "latestVersion": 1,

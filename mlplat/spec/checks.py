@@ -12,6 +12,7 @@ from mlplat.spec.findings import error_at as _error
 from mlplat.spec.model import CloudProvider, EndpointAccess, PlatformSpec
 from mlplat.spec.pool_checks import POOL_CHECKS
 from mlplat.spec.schema import suggest
+from mlplat.spec.service_checks import SERVICE_CHECKS
 from mlplat.spec.subnets import CidrError, plan_subnets
 from mlplat.spec.yaml_source import SourceDoc
 
@@ -34,6 +35,7 @@ def run_checks(spec: PlatformSpec, doc: SourceDoc) -> list[SpecError]:
         _aws_registry,
         _aws_database,
         _existing_target,
+        *SERVICE_CHECKS,
     )
     return [error for check in checks for error in check(spec, doc)]
 

@@ -90,6 +90,9 @@ GPU_FAMILIES: dict[str, GpuFamily] = {
     "p6-b200": GpuFamily("b200", {"48xlarge": 8}, frozenset({"48xlarge"})),
 }
 
+MIG_MODELS = frozenset({"a100-40gb", "a100-80gb", "h100", "h200", "b200"})
+"""GPU models in the table that support Multi-Instance GPU partitions."""
+
 REFUSED_ACCELERATED: dict[str, str] = {
     "g4ad": "its GPU is an AMD Radeon Pro V520, not NVIDIA",
     "g5g": "its host is Graviton (arm64); mlplat GPU pools run x86_64 NVIDIA AMIs",

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, TypeVar
 
+from mlplat.spec.services import ServicesSpec
+
 
 class Environment(enum.StrEnum):
     DEV = "dev"
@@ -61,6 +63,16 @@ class WorkloadIdentityMode(enum.StrEnum):
     POD_IDENTITY = "podIdentity"
 
 
+class GpuSharing(enum.StrEnum):
+    TIME_SLICING = "timeSlicing"
+    MIG = "mig"
+
+
+class MigStrategy(enum.StrEnum):
+    SINGLE = "single"
+    MIXED = "mixed"
+
+
 class Scanning(enum.StrEnum):
     ON_PUSH = "onPush"
     ENHANCED = "enhanced"
@@ -102,6 +114,8 @@ class CloudSpec:
     """kubeconfig path (provider existing); None means the provider's default lookup."""
     context: str | None = None
     """kubeconfig context (provider existing)."""
+    gpu_node_selector: Mapping[str, str] = field(default_factory=dict)
+    """Labels of the existing cluster's NVIDIA GPU nodes; empty means it has none."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +167,16 @@ class TaintSpec:
 
 
 @dataclass(frozen=True)
+class GpuSharingSpec:
+    strategy: GpuSharing
+    """timeSlicing (several pods take turns on a GPU) or mig (hardware partitions)."""
+    replicas: int = 4
+    """Pods per GPU with timeSlicing."""
+    mig_strategy: MigStrategy = MigStrategy.SINGLE
+    """How MIG devices are advertised with mig: single (as nvidia.com/gpu) or mixed."""
+
+
+@dataclass(frozen=True)
 class NodePoolSpec:
     name: str
     """Pool name, unique in the spec."""
@@ -178,6 +202,8 @@ class NodePoolSpec:
     """Attach an EFA and use a cluster placement group."""
     availability_zone: str | None = None
     """Pin the pool to one zone; None spreads it over all."""
+    gpu_sharing: GpuSharingSpec | None = None
+    """Share each GPU between pods (GPU pools on al2023); None gives whole GPUs."""
 
     @property
     def initial_size(self) -> int:
@@ -263,6 +289,8 @@ class PlatformSpec:
     """S3 buckets (aws)."""
     database: DatabaseSpec = field(default_factory=DatabaseSpec)
     """RDS PostgreSQL (aws)."""
+    services: ServicesSpec = field(default_factory=ServicesSpec)
+    """Platform services on the cluster; each is on when its key is present."""
 
     @property
     def is_prod(self) -> bool:

@@ -1,0 +1,115 @@
+"""GpuSoftware: the NVIDIA device plugin with GPU feature discovery, and the DCGM exporter.
+
+Installed only when the platform has GPU nodes. The device plugin runs where mlplat
+labels it (AL2023 GPU pools; Bottlerocket ships its own plugin), tolerates the GPU taint,
+and gives each pool with GPU sharing its own config (time-slicing replicas or a MIG
+strategy), selected by the ``nvidia.com/device-plugin.config`` node label. The DCGM
+exporter runs on every GPU node, tolerating the taint, with a ServiceMonitor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+import yaml
+
+from components.services.kube import PodSecurity, namespace, release, resources
+from mlplat.spec.instances import GPU_RESOURCE
+from mlplat.spec.model import GpuSharing, GpuSharingSpec
+
+NAMESPACE = "gpu-system"
+NAMESPACE_LEVEL = PodSecurity.PRIVILEGED
+"""The device plugin mounts the kubelet's device-plugins hostPath, GPU feature discovery
+runs privileged, and the DCGM exporter needs SYS_ADMIN to read GPU counters."""
+DEFAULT_CONFIG = "whole-gpus"
+GPU_TOLERATION = {"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}
+
+
+@dataclass(frozen=True)
+class GpuSoftwareArgs:
+    provider: k8s.Provider
+    node_selector: Mapping[str, str] | None
+    """Labels of the nodes the device plugin serves; None when none needs it (Bottlerocket
+    GPU nodes run their own)."""
+    gpu_node_selector: Mapping[str, str]
+    """Labels of every GPU node (where DCGM runs)."""
+    sharing: Mapping[str, GpuSharingSpec] = field(default_factory=dict)
+    """GPU sharing by pool name (the config name the pool's nodes select)."""
+    monitoring: pulumi.Resource | None = None
+    """The monitoring release; None means no ServiceMonitor."""
+    device_plugin_version: str | None = None
+    dcgm_version: str | None = None
+
+
+class GpuSoftware(pulumi.ComponentResource):
+    def __init__(
+        self, name: str, args: GpuSoftwareArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("mlplat:index:GpuSoftware", name, None, opts)
+        ns = namespace(NAMESPACE, NAMESPACE_LEVEL, provider=args.provider, parent=self)
+        if args.node_selector is not None:
+            release(
+                "nvidia-device-plugin",
+                "device-plugin",
+                namespace=NAMESPACE,
+                values=device_plugin_values(args.node_selector, args.sharing),
+                version=args.device_plugin_version,
+                provider=args.provider,
+                parent=self,
+                depends_on=[ns],
+            )
+        release(
+            "dcgm-exporter",
+            "dcgm-exporter",
+            namespace=NAMESPACE,
+            values=dcgm_values(args.gpu_node_selector, args.monitoring is not None),
+            version=args.dcgm_version,
+            provider=args.provider,
+            parent=self,
+            depends_on=[ns] + ([args.monitoring] if args.monitoring else []),
+        )
+        self.register_outputs({})
+
+
+def sharing_config(sharing: GpuSharingSpec | None) -> str:
+    """One device plugin config file (version v1)."""
+    config: dict[str, Any] = {"version": "v1", "flags": {"migStrategy": "none"}}
+    if sharing is not None and sharing.strategy is GpuSharing.TIME_SLICING:
+        config["sharing"] = {
+            "timeSlicing": {
+                "renameByDefault": False,
+                "failRequestsGreaterThanOne": True,
+                "resources": [{"name": GPU_RESOURCE, "replicas": sharing.replicas}],
+            }
+        }
+    elif sharing is not None:
+        config["flags"]["migStrategy"] = str(sharing.mig_strategy)
+    return yaml.safe_dump(config, sort_keys=True)
+
+
+def device_plugin_values(
+    node_selector: Mapping[str, str], sharing: Mapping[str, GpuSharingSpec]
+) -> dict[str, Any]:
+    configs = {DEFAULT_CONFIG: sharing_config(None)}
+    configs |= {pool: sharing_config(spec) for pool, spec in sorted(sharing.items())}
+    return {
+        "gfd": {"enabled": True},
+        "config": {"map": configs, "default": DEFAULT_CONFIG},
+        "nodeSelector": dict(node_selector),
+        # The chart's default affinity waits for NFD labels; the node selector decides.
+        "affinity": {},
+        "resources": resources("50m", "64Mi", "128Mi"),
+    }
+
+
+def dcgm_values(node_selector: Mapping[str, str], service_monitor: bool) -> dict[str, Any]:
+    return {
+        "tolerations": [GPU_TOLERATION],
+        "nodeSelector": dict(node_selector),
+        "serviceMonitor": {"enabled": service_monitor, "honorLabels": True, "interval": "15s"},
+        "resources": resources("100m", "256Mi", "512Mi"),
+    }

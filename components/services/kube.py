@@ -1,0 +1,110 @@
+"""Small Kubernetes building blocks the service components share.
+
+Namespaces carry a Pod Security Admission level chosen by the component that owns the
+namespace, with the reason next to it; security contexts meet the Pod Security
+``restricted`` profile; Helm releases always come from the pinned chart table.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.charts import CHARTS
+
+
+class PodSecurity(enum.StrEnum):
+    RESTRICTED = "restricted"
+    BASELINE = "baseline"
+    PRIVILEGED = "privileged"
+
+
+MANAGED_BY = {"app.kubernetes.io/managed-by": "mlplat"}
+
+
+def namespace(
+    name: str,
+    level: PodSecurity,
+    *,
+    provider: k8s.Provider,
+    parent: pulumi.Resource,
+) -> k8s.core.v1.Namespace:
+    """A namespace whose Pod Security level is enforced, audited and warned on."""
+    labels = {
+        **MANAGED_BY,
+        **{
+            f"pod-security.kubernetes.io/{mode}": str(level)
+            for mode in ("enforce", "audit", "warn")
+        },
+    }
+    return k8s.core.v1.Namespace(
+        f"{name}-ns",
+        metadata={"name": name, "labels": labels},
+        opts=pulumi.ResourceOptions(parent=parent, provider=provider),
+    )
+
+
+def restricted_pod(uid: int, gid: int | None = None, fs_group: int | None = None) -> dict[str, Any]:
+    """A pod security context that passes Pod Security ``restricted``."""
+    context: dict[str, Any] = {
+        "runAsNonRoot": True,
+        "runAsUser": uid,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    if gid is not None:
+        context["runAsGroup"] = gid
+    if fs_group is not None:
+        context["fsGroup"] = fs_group
+    return context
+
+
+RESTRICTED_CONTAINER: Mapping[str, Any] = {
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+"""A container security context that passes Pod Security ``restricted``."""
+
+
+def resources(cpu: str, memory: str, limit_memory: str | None = None) -> dict[str, Any]:
+    """Requests (and a memory limit, never a CPU limit: CPU limits only add throttling)."""
+    return {
+        "requests": {"cpu": cpu, "memory": memory},
+        "limits": {"memory": limit_memory or memory},
+    }
+
+
+def release(
+    name: str,
+    chart: str,
+    *,
+    namespace: pulumi.Input[str],
+    values: Mapping[str, Any],
+    version: str | None,
+    provider: k8s.Provider,
+    parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource] = (),
+) -> k8s.helm.v3.Release:
+    """A Helm release of a pinned chart (``version`` overrides the pin).
+
+    helm.v3.Release, not a templated Chart: Airflow and MLflow rely on Helm hooks and
+    ``lookup``, and operators keep ``helm list`` and ``helm rollback``.
+    """
+    pinned = CHARTS[chart]
+    return k8s.helm.v3.Release(
+        name,
+        name=name,
+        chart=pinned.name,
+        version=version or pinned.version,
+        repository_opts={"repo": pinned.repo},
+        namespace=namespace,
+        values=dict(values),
+        cleanup_on_fail=True,
+        max_history=10,
+        timeout=900,
+        opts=pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=list(depends_on)),
+    )

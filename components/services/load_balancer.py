@@ -1,0 +1,104 @@
+"""LoadBalancerController: the AWS Load Balancer Controller, serving ingress class alb.
+
+It runs with its own workload identity whose mutations are limited to load balancers,
+target groups and security groups tagged as its own. Ingresses mlplat creates default to
+internal ALBs in the private subnets; TLS ends at the ALB with the spec's ACM certificate.
+ingress-nginx is not used: it was retired in March 2026.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.iam_services import load_balancer_controller
+from components.services.context import Exposure
+from components.services.kube import release, resources
+from components.workload_identity import ClusterIdentity, WorkloadIdentity, WorkloadIdentityArgs
+from mlplat.spec.model import WorkloadIdentityMode
+from mlplat.spec.services import IngressSpec
+
+NAMESPACE = "kube-system"
+SERVICE_ACCOUNT = "aws-load-balancer-controller"
+INGRESS_CLASS = "alb"
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+"""TLS 1.3 and 1.2 only."""
+
+
+@dataclass(frozen=True)
+class LoadBalancerControllerArgs:
+    spec: IngressSpec
+    provider: k8s.Provider
+    cluster: ClusterIdentity
+    cluster_name: str
+    region: str
+    vpc_id: pulumi.Input[str]
+    platform: str
+    """Platform name; groups every service behind one shared ALB."""
+    identity_mode: WorkloadIdentityMode = WorkloadIdentityMode.IRSA
+
+
+class LoadBalancerController(pulumi.ComponentResource):
+    exposure: Exposure
+    release: k8s.helm.v3.Release
+
+    def __init__(
+        self,
+        name: str,
+        args: LoadBalancerControllerArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("mlplat:index:LoadBalancerController", name, None, opts)
+        identity = WorkloadIdentity(
+            f"{name}-identity",
+            WorkloadIdentityArgs(
+                cluster=args.cluster,
+                namespace=NAMESPACE,
+                service_account=SERVICE_ACCOUNT,
+                mode=args.identity_mode,
+                policy=load_balancer_controller(args.cluster.partition),
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
+        values: dict[str, Any] = {
+            "clusterName": args.cluster_name,
+            "region": args.region,
+            "vpcId": args.vpc_id,
+            "replicaCount": 2,
+            "serviceAccount": {
+                "create": True,
+                "name": SERVICE_ACCOUNT,
+                "annotations": identity.service_account_annotations,
+            },
+            "resources": resources("100m", "256Mi", "512Mi"),
+        }
+        self.release = release(
+            "aws-load-balancer-controller",
+            "load-balancer-controller",
+            namespace=NAMESPACE,
+            values=values,
+            version=args.spec.chart_version,
+            provider=args.provider,
+            parent=self,
+        )
+        self.exposure = alb_exposure(args.spec, args.platform)
+        self.register_outputs({"roleArn": identity.role_arn})
+
+
+def alb_exposure(spec: IngressSpec, platform: str) -> Exposure:
+    """How services publish themselves through the controller's ALB."""
+    annotations = {
+        "alb.ingress.kubernetes.io/scheme": str(spec.scheme),
+        "alb.ingress.kubernetes.io/target-type": "ip",
+        "alb.ingress.kubernetes.io/group.name": platform,
+    }
+    if spec.certificate_arn:
+        annotations |= {
+            "alb.ingress.kubernetes.io/certificate-arn": spec.certificate_arn,
+            "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS": 443}]',
+            "alb.ingress.kubernetes.io/ssl-policy": TLS_POLICY,
+        }
+    return Exposure(domain=spec.domain, class_name=INGRESS_CLASS, annotations=annotations)

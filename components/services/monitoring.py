@@ -1,0 +1,136 @@
+"""Monitoring: kube-prometheus-stack, scraping every ServiceMonitor in the cluster.
+
+Prometheus selects all ServiceMonitors, PodMonitors, Probes, rules and scrape configs
+(not only those labelled with this release), so MLflow's, DCGM's and any team's monitors
+are picked up without a matching label. Grafana's admin comes from a generated Secret.
+node-exporter needs the host's network, PID namespace and root filesystem, so it runs in
+its own privileged namespace and the rest of the stack stays at baseline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.services.alert_rules import gpu_dashboard, platform_rules
+from components.services.generated_secret import GeneratedSecret, GeneratedSecretArgs
+from components.services.kube import MANAGED_BY, PodSecurity, namespace, release, resources
+from mlplat.spec.services import MonitoringSpec
+
+NAMESPACE = "monitoring"
+NAMESPACE_LEVEL = PodSecurity.BASELINE
+"""Not restricted: the Grafana and kube-state-metrics subchart defaults were not verified
+against restricted; baseline still forbids host access and privileged containers."""
+NODE_EXPORTER_NAMESPACE = "monitoring-node"
+NODE_EXPORTER_LEVEL = PodSecurity.PRIVILEGED
+"""node-exporter reads host metrics through hostNetwork, hostPID and a hostPath of /."""
+GRAFANA_ADMIN_SECRET = "grafana-admin"
+
+
+@dataclass(frozen=True)
+class MonitoringArgs:
+    spec: MonitoringSpec
+    provider: k8s.Provider
+    storage_class: pulumi.Input[str] | None
+    """StorageClass of the Prometheus volume; None uses the cluster default."""
+    gpus: bool
+    """Whether the cluster has GPU nodes (adds the GPU dashboard and alerts)."""
+    airflow: bool
+    mlflow: bool
+
+
+class Monitoring(pulumi.ComponentResource):
+    release: k8s.helm.v3.Release
+    grafana_admin_secret: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("mlplat:index:Monitoring", name, None, opts)
+        provider = args.provider
+        ns = namespace(NAMESPACE, NAMESPACE_LEVEL, provider=provider, parent=self)
+        node_ns = namespace(
+            NODE_EXPORTER_NAMESPACE, NODE_EXPORTER_LEVEL, provider=provider, parent=self
+        )
+        admin = GeneratedSecret(
+            f"{name}-grafana-admin",
+            GeneratedSecretArgs(
+                namespace=NAMESPACE,
+                secret_name=GRAFANA_ADMIN_SECRET,
+                passwords=("admin-password",),
+                fixed={"admin-user": "admin"},
+            ),
+            provider,
+            pulumi.ResourceOptions(parent=self, depends_on=[ns]),
+        )
+        dashboards: list[pulumi.Resource] = []
+        if args.gpus:
+            dashboards.append(
+                k8s.core.v1.ConfigMap(
+                    f"{name}-gpu-dashboard",
+                    metadata={
+                        "name": "mlplat-gpu-dashboard",
+                        "namespace": NAMESPACE,
+                        "labels": {**MANAGED_BY, "grafana_dashboard": "1"},
+                    },
+                    data={"mlplat-gpus.json": gpu_dashboard()},
+                    opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[ns]),
+                )
+            )
+        self.release = release(
+            "monitoring",
+            "monitoring",
+            namespace=NAMESPACE,
+            values=monitoring_values(args),
+            version=args.spec.chart_version,
+            provider=provider,
+            parent=self,
+            depends_on=[ns, node_ns, admin, *dashboards],
+        )
+        self.grafana_admin_secret = admin.name
+        self.register_outputs({"grafanaAdminSecret": self.grafana_admin_secret})
+
+
+def monitoring_values(args: MonitoringArgs) -> dict[str, Any]:
+    spec = args.spec
+    claim: dict[str, Any] = {
+        "accessModes": ["ReadWriteOnce"],
+        "resources": {"requests": {"storage": f"{spec.storage_gib}Gi"}},
+    }
+    if args.storage_class is not None:
+        claim["storageClassName"] = args.storage_class
+    select_all = {
+        f"{kind}SelectorNilUsesHelmValues": False
+        for kind in ("serviceMonitor", "podMonitor", "rule", "probe", "scrapeConfig")
+    }
+    groups = platform_rules(airflow=args.airflow, mlflow=args.mlflow)
+    if not args.gpus:
+        groups = [g for g in groups if g["name"] != "mlplat.gpu"]
+    return {
+        "crds": {"enabled": True},
+        "grafana": {
+            "enabled": True,
+            "admin": {
+                "existingSecret": GRAFANA_ADMIN_SECRET,
+                "userKey": "admin-user",
+                "passwordKey": "admin-password",
+            },
+            "sidecar": {"dashboards": {"enabled": True, "searchNamespace": "ALL"}},
+            "resources": resources("100m", "256Mi", "512Mi"),
+        },
+        "prometheus": {
+            "prometheusSpec": {
+                **select_all,
+                "retention": spec.retention,
+                "storageSpec": {"volumeClaimTemplate": {"spec": claim}},
+                "resources": resources("500m", "2Gi", "4Gi"),
+            }
+        },
+        "alertmanager": {"alertmanagerSpec": {"resources": resources("50m", "128Mi", "256Mi")}},
+        "prometheusOperator": {"resources": resources("100m", "256Mi", "512Mi")},
+        "prometheus-node-exporter": {"namespaceOverride": NODE_EXPORTER_NAMESPACE},
+        "additionalPrometheusRulesMap": {"mlplat": {"groups": groups}},
+    }

@@ -1,0 +1,164 @@
+"""Rules for the `services:` section and GPU sharing that the JSON Schema cannot express."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from mlplat.spec import instances
+from mlplat.spec.errors import SpecError
+from mlplat.spec.findings import Check, error_at
+from mlplat.spec.model import CloudProvider, GpuSharing, NodeOs, PlatformSpec
+from mlplat.spec.services import LoadBalancerScheme, MlflowAuth
+from mlplat.spec.yaml_source import SourceDoc
+
+_SSH_URL = re.compile(r"^(ssh://|[\w.-]+@[\w.-]+:)")
+
+
+def _gpu_sharing(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
+    for i, pool in enumerate(spec.node_pools):
+        sharing = pool.gpu_sharing
+        if sharing is None:
+            continue
+        where = ("nodePools", i, "gpuSharing")
+        gpu = instances.gpu(pool.instance_types[0])
+        if gpu is None:
+            yield error_at(
+                doc,
+                "gpu-sharing-cpu-pool",
+                where,
+                f"pool '{pool.name}' has no NVIDIA GPUs to share",
+                "remove gpuSharing, or use GPU instance types",
+            )
+        elif pool.os is NodeOs.BOTTLEROCKET:
+            yield error_at(
+                doc,
+                "gpu-sharing-bottlerocket",
+                where,
+                "Bottlerocket runs its own built-in NVIDIA device plugin, which mlplat's "
+                "sharing configuration does not reach",
+                "use os: al2023 for a pool that shares GPUs",
+            )
+        elif sharing.strategy is GpuSharing.MIG and gpu.model not in instances.MIG_MODELS:
+            yield error_at(
+                doc,
+                "mig-unsupported",
+                (*where, "strategy"),
+                f"the {gpu.model.upper()} GPUs of pool '{pool.name}' have no MIG partitions; "
+                f"MIG needs one of {', '.join(sorted(m.upper() for m in instances.MIG_MODELS))}",
+                "use strategy: timeSlicing",
+            )
+
+
+def _mlflow_auth(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
+    mlflow = spec.services.mlflow
+    if mlflow is None:
+        return
+    if mlflow.auth is MlflowAuth.OIDC and mlflow.oidc is None:
+        yield error_at(
+            doc,
+            "missing-field",
+            ("services", "mlflow", "oidc"),
+            "auth oidc needs the identity provider's settings",
+            "add oidc: {discoveryUrl, clientId, clientSecretName}",
+        )
+    if mlflow.auth is not MlflowAuth.OIDC and mlflow.oidc is not None:
+        yield error_at(
+            doc,
+            "not-applicable",
+            ("services", "mlflow", "oidc"),
+            f"oidc is only used with auth oidc, and auth is {mlflow.auth}",
+            "set auth: oidc, or remove oidc",
+        )
+
+
+def _airflow_dags(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
+    airflow = spec.services.airflow
+    dags = airflow.dags if airflow else None
+    if dags is not None and _SSH_URL.match(dags.repo) and dags.ssh_key_secret is None:
+        yield error_at(
+            doc,
+            "missing-field",
+            ("services", "airflow", "dags", "sshKeySecret"),
+            f"the ssh repository '{dags.repo}' needs a deploy key",
+            "create a Secret with key gitSshKey in the airflow namespace and name it here, "
+            "or use an https URL for a public repository",
+        )
+
+
+def _ingress(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
+    ingress = spec.services.ingress
+    if ingress is None:
+        return
+    where = ("services", "ingress")
+    on_aws = spec.cloud.provider is CloudProvider.AWS
+    if on_aws and ingress.class_name is not None:
+        yield error_at(
+            doc,
+            "not-applicable",
+            (*where, "className"),
+            "on aws the ingress class is alb, served by the AWS Load Balancer Controller",
+            "remove className",
+        )
+    if not on_aws:
+        if ingress.class_name is None:
+            yield error_at(
+                doc,
+                "missing-field",
+                (*where, "className"),
+                "an existing cluster needs the ingress class of its own controller",
+                "e.g. className: traefik or envoy (see `kubectl get ingressclass`); "
+                "ingress-nginx is retired and gets no fixes",
+            )
+        for key, set_ in (
+            ("certificateArn", ingress.certificate_arn is not None),
+            ("scheme", ingress.scheme is not LoadBalancerScheme.INTERNAL),
+        ):
+            if set_:
+                yield error_at(
+                    doc,
+                    "not-applicable",
+                    (*where, key),
+                    f"{key} configures the AWS load balancer and is only used with provider aws",
+                    f"remove {key}",
+                )
+    arn = ingress.certificate_arn
+    if on_aws and arn is not None and arn.split(":")[3] != spec.cloud.region:
+        yield error_at(
+            doc,
+            "certificate-region",
+            (*where, "certificateArn"),
+            f"the certificate is in '{arn.split(':')[3]}' but the load balancer is in "
+            f"'{spec.cloud.region}'; an ALB only uses ACM certificates of its own region",
+            f"request or import the certificate in {spec.cloud.region}",
+        )
+
+
+def _aws_only_services(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
+    on_aws = spec.cloud.provider is CloudProvider.AWS
+    if not on_aws and spec.services.autoscaling is not None:
+        yield error_at(
+            doc,
+            "not-applicable",
+            ("services", "autoscaling"),
+            "autoscaling installs cluster-autoscaler for mlplat's EKS node pools; an "
+            "existing cluster scales its own nodes",
+            "remove autoscaling",
+        )
+    if on_aws and spec.cloud.gpu_node_selector:
+        yield error_at(
+            doc,
+            "not-applicable",
+            ("cloud", "gpuNodeSelector"),
+            "on aws, GPU nodes come from GPU node pools",
+            "remove gpuNodeSelector and declare a GPU pool in nodePools",
+        )
+
+
+SERVICE_CHECKS: tuple[Check, ...] = (
+    _gpu_sharing,
+    _mlflow_auth,
+    _airflow_dags,
+    _ingress,
+    _aws_only_services,
+)

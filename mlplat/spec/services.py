@@ -1,0 +1,180 @@
+"""The typed `services:` section: the platform services installed on the cluster.
+
+A service is on when its key is present (``mlflow: {}`` installs MLflow with defaults) and
+off when absent; there are no enable flags. ``service_needs`` is the cross-field rule that
+turns the enabled services into the databases, bucket prefixes and identities they need,
+so a user never has to declare them separately.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+class Executor(enum.StrEnum):
+    KUBERNETES = "KubernetesExecutor"
+    CELERY = "CeleryExecutor"
+
+
+class MlflowAuth(enum.StrEnum):
+    BASIC = "basic"
+    OIDC = "oidc"
+
+
+class FeastRegistry(enum.StrEnum):
+    SQL = "sql"
+    S3 = "s3"
+
+
+class Expander(enum.StrEnum):
+    LEAST_WASTE = "least-waste"
+    PRIORITY = "priority"
+    MOST_PODS = "most-pods"
+    RANDOM = "random"
+
+
+class LoadBalancerScheme(enum.StrEnum):
+    INTERNAL = "internal"
+    INTERNET_FACING = "internet-facing"
+
+
+@dataclass(frozen=True)
+class GitDagsSpec:
+    repo: str
+    """Git repository holding the DAGs (https or ssh URL)."""
+    branch: str = "main"
+    """Branch to follow."""
+    sub_path: str = ""
+    """Folder of the DAGs inside the repository; empty means the root."""
+    ssh_key_secret: str | None = None
+    """Kubernetes Secret (key gitSshKey) in the airflow namespace; required for ssh URLs."""
+    period: str = "60s"
+    """How often git-sync pulls."""
+
+
+@dataclass(frozen=True)
+class AirflowSpec:
+    executor: Executor = Executor.KUBERNETES
+    """KubernetesExecutor (a pod per task) or CeleryExecutor (workers and Redis)."""
+    dags: GitDagsSpec | None = None
+    """git-sync source of the DAGs; None ships no DAGs."""
+    chart_version: str | None = None
+    """Override the pinned chart version."""
+
+
+@dataclass(frozen=True)
+class OidcSpec:
+    discovery_url: str
+    """The identity provider's .well-known/openid-configuration URL."""
+    client_id: str
+    """OIDC client id."""
+    client_secret_name: str
+    """Kubernetes Secret (key client-secret) in the mlflow namespace with the client secret."""
+
+
+@dataclass(frozen=True)
+class MlflowSpec:
+    auth: MlflowAuth = MlflowAuth.BASIC
+    """basic: MLflow's own auth with a generated admin; oidc: an identity provider."""
+    oidc: OidcSpec | None = None
+    """Identity provider settings, required with auth oidc."""
+    replicas: int = 1
+    """Tracking server replicas."""
+    chart_version: str | None = None
+    """Override the pinned chart version."""
+
+
+@dataclass(frozen=True)
+class FeatureStoreSpec:
+    project: str = "platform"
+    """Feast project name."""
+    registry: FeastRegistry = FeastRegistry.SQL
+    """Registry in SQL on the platform database, or a file in the data bucket."""
+    online_node_type: str = "cache.t4g.small"
+    """ElastiCache node type of the online store (aws)."""
+    replicas: int = 1
+    """Feature server replicas."""
+    chart_version: str | None = None
+    """Override the pinned chart version."""
+
+
+@dataclass(frozen=True)
+class MonitoringSpec:
+    retention: str = "15d"
+    """How long Prometheus keeps metrics (a Prometheus duration)."""
+    storage_gib: int = field(default=50, metadata={"key": "storageGiB"})
+    """Prometheus volume size."""
+    chart_version: str | None = None
+    """Override the pinned kube-prometheus-stack version."""
+
+
+@dataclass(frozen=True)
+class AutoscalingSpec:
+    expander: Expander = Expander.LEAST_WASTE
+    """How cluster-autoscaler picks a pool to grow; least-waste suits GPU pools."""
+    chart_version: str | None = None
+    """Override the pinned cluster-autoscaler chart version."""
+
+
+@dataclass(frozen=True)
+class IngressSpec:
+    domain: str
+    """DNS domain the services are published under: mlflow.<domain>, airflow.<domain>."""
+    certificate_arn: str | None = None
+    """ACM certificate for TLS (aws); None serves plain HTTP inside the VPC."""
+    scheme: LoadBalancerScheme = LoadBalancerScheme.INTERNAL
+    """internal load balancers (default) or internet-facing (aws)."""
+    class_name: str | None = None
+    """Ingress class of the cluster's controller (existing clusters; aws uses alb)."""
+    chart_version: str | None = None
+    """Override the pinned AWS Load Balancer Controller chart version."""
+
+
+@dataclass(frozen=True)
+class ServicesSpec:
+    airflow: AirflowSpec | None = None
+    """Workflow orchestration."""
+    mlflow: MlflowSpec | None = None
+    """Experiment tracking and model registry."""
+    feature_store: FeatureStoreSpec | None = None
+    """Feast feature store."""
+    monitoring: MonitoringSpec | None = None
+    """Prometheus, Grafana, Alertmanager, GPU metrics."""
+    autoscaling: AutoscalingSpec | None = None
+    """cluster-autoscaler (aws)."""
+    ingress: IngressSpec | None = None
+    """How the services are reached."""
+
+
+@dataclass(frozen=True)
+class ServiceNeeds:
+    """What one enabled service needs from the platform's stores and identity."""
+
+    namespace: str
+    """Namespace the service runs in; also its workload identity's namespace."""
+    service_account: str
+    """Service account its pods run as; the workload role trusts exactly this one."""
+    databases: tuple[str, ...]
+    """Logical databases (each with a login role of the same name) on the platform database."""
+    bucket: str | None
+    """Platform bucket it writes to (artifacts, data or logs)."""
+    prefix: str | None
+    """Key prefix it owns in that bucket."""
+
+
+def service_needs(services: ServicesSpec) -> Mapping[str, ServiceNeeds]:
+    """The derived needs of every enabled service, keyed by service name."""
+    needs: dict[str, ServiceNeeds] = {}
+    if services.airflow is not None:
+        needs["airflow"] = ServiceNeeds("airflow", "airflow", ("airflow",), "logs", "airflow/")
+    if services.mlflow is not None:
+        # Users and permissions live apart from runs: both keep their own alembic history.
+        databases = ("mlflow", "mlflowauth")
+        needs["mlflow"] = ServiceNeeds("mlflow", "mlflow", databases, "artifacts", "mlflow/")
+    store = services.feature_store
+    if store is not None:
+        databases = ("feast",) if store.registry is FeastRegistry.SQL else ()
+        needs["feast"] = ServiceNeeds("feast", "feast", databases, "data", "feast/")
+    return needs
