@@ -54,7 +54,7 @@ def test_dev_protects_nothing_so_it_can_be_torn_down() -> None:
     assert not [r.urn for r in plan.resources if r.options["protect"]]
 
 
-def test_prod_runs_two_gpu_pools_of_different_models() -> None:
+def test_prod_runs_gpu_pools_of_different_models() -> None:
     plan = planned(STACKS / "prod.yaml")
     models = {
         r.inputs["labels"]["mlplat.dev/pool"]: r.inputs["labels"].get("mlplat.dev/gpu-model")
@@ -64,6 +64,7 @@ def test_prod_runs_two_gpu_pools_of_different_models() -> None:
         "system": None,
         "general": None,
         "gpu-inference": "l4",
+        "gpu-notebooks": "l4",
         "gpu-training": "a100-40gb",
     }
 

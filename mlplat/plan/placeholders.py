@@ -157,6 +157,9 @@ _EXTRAS: dict[str, Callable[[CloudContext, str, dict[str, Any]], dict[str, Any]]
         "defaultVersion": 1,
     },
     "aws:eks/nodeGroup:NodeGroup": lambda ctx, name, inputs: {
+        "arn": _arn(
+            ctx, "eks", f"nodegroup/{inputs.get('clusterName', 'cluster')}/{name}/{_uuid(name)}"
+        ),
         "nodeGroupName": name,
         "status": "ACTIVE",
         "resources": [{"autoscalingGroups": [{"name": f"eks-{name}-{_uuid('asg', name)}"}]}],

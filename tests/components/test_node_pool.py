@@ -3,7 +3,15 @@ import json
 import pytest
 
 from components.node_pool import NODE_POLICIES, NodePool, NodePoolArgs
-from mlplat.spec.model import CapacityType, NodeOs, NodePoolSpec, TaintEffect, TaintSpec
+from mlplat.spec.model import (
+    CapacityType,
+    GpuSharing,
+    GpuSharingSpec,
+    NodeOs,
+    NodePoolSpec,
+    TaintEffect,
+    TaintSpec,
+)
 from tests.components.fixtures import KEY
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
@@ -96,6 +104,14 @@ def test_cpu_pool_has_no_gpu_taint_or_labels(synth) -> None:
     assert "mlplat.dev/accelerator" not in group["labels"]
 
 
+def test_gpu_sharing_pools_select_their_device_plugin_config(synth) -> None:
+    sharing = GpuSharingSpec(strategy=GpuSharing.TIME_SLICING, replicas=4)
+    labels = _pool(synth, instance_types=("g6.xlarge",), gpu_sharing=sharing).one(NODE_GROUP)
+    assert labels.inputs["labels"]["nvidia.com/device-plugin.config"] == "system"
+    bottlerocket = _pool(synth, instance_types=("g6.xlarge",), os=NodeOs.BOTTLEROCKET)
+    assert "mlplat.dev/nvidia-device-plugin" not in bottlerocket.one(NODE_GROUP).inputs["labels"]
+
+
 def test_user_taints_are_passed_in_eks_form(synth) -> None:
     taint = TaintSpec(key="example.com/dedicated", value="etl", effect=TaintEffect.NO_EXECUTE)
     group = _pool(synth, taints=(taint,)).one(NODE_GROUP).inputs
@@ -111,6 +127,7 @@ def test_gpu_pool_scaling_from_zero_tells_the_autoscaler_what_a_node_looks_like(
         "label/mlplat.dev/pool": "system",
         "label/mlplat.dev/accelerator": "nvidia",
         "label/mlplat.dev/gpu-model": "a100-40gb",
+        "label/mlplat.dev/nvidia-device-plugin": "true",
         "taint/nvidia.com/gpu": "present:NoSchedule",
         "resources/nvidia.com/gpu": "8",
     }

@@ -14,7 +14,7 @@ import typing
 import pytest
 from jsonschema import Draft202012Validator
 
-from mlplat.spec import model
+from mlplat.spec import model, services
 from mlplat.spec.model import spec_key
 from mlplat.spec.schema import schema
 
@@ -24,6 +24,16 @@ DEFS = {
     "Network": model.NetworkSpec,
     "Cluster": model.ClusterSpec,
     "NodePool": model.NodePoolSpec,
+    "GpuSharing": model.GpuSharingSpec,
+    "Services": services.ServicesSpec,
+    "Airflow": services.AirflowSpec,
+    "GitDags": services.GitDagsSpec,
+    "Mlflow": services.MlflowSpec,
+    "Oidc": services.OidcSpec,
+    "FeatureStore": services.FeatureStoreSpec,
+    "Monitoring": services.MonitoringSpec,
+    "Autoscaling": services.AutoscalingSpec,
+    "Ingress": services.IngressSpec,
 }
 ROOT_CLASS = model.PlatformSpec
 
@@ -82,7 +92,8 @@ def test_schema_defaults_equal_model_defaults(where: str, obj: dict, cls: type) 
             assert prop["default"] == default, (
                 f"{where}.{key}: schema {prop['default']!r} != model {default!r}"
             )
-            assert not list(Draft202012Validator(prop).iter_errors(prop["default"])), (
+            with_defs = {**prop, "$defs": schema()["$defs"]}
+            assert not list(Draft202012Validator(with_defs).iter_errors(prop["default"])), (
                 f"{where}.{key} default invalid"
             )
 
@@ -94,6 +105,13 @@ def test_schema_enums_equal_model_enums() -> None:
         ("Network", "natGateways"): model.NatGateways,
         ("Cluster", "endpointAccess"): model.EndpointAccess,
         ("NodePool", "capacityType"): model.CapacityType,
+        ("GpuSharing", "strategy"): model.GpuSharing,
+        ("GpuSharing", "migStrategy"): model.MigStrategy,
+        ("Airflow", "executor"): services.Executor,
+        ("Mlflow", "auth"): services.MlflowAuth,
+        ("FeatureStore", "registry"): services.FeastRegistry,
+        ("Autoscaling", "expander"): services.Expander,
+        ("Ingress", "scheme"): services.LoadBalancerScheme,
     }
     for (defn, key), enum_cls in pairs.items():
         assert schema()["$defs"][defn]["properties"][key]["enum"] == [m.value for m in enum_cls]
