@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -33,13 +33,26 @@ def schema_errors(doc: SourceDoc) -> list[SpecError]:
     """Every schema violation in ``doc``, each located in its source file."""
     out: list[SpecError] = []
     seen: set[tuple[str, Path]] = set()
-    for err in _validator().iter_errors(doc.data):
+    for err in _flatten(_validator().iter_errors(doc.data)):
         for spec_error in _translate(err, doc):
             key = (spec_error.code, spec_error.path)
             if key not in seen:
                 seen.add(key)
                 out.append(spec_error)
     return out
+
+
+def _flatten(errors: Iterable[ValidationError]) -> Iterator[ValidationError]:
+    """Report an optional section's own errors, not "not valid under any of the schemas".
+
+    Optional sections are ``anyOf: [<section>, null]``; when a written section fails, the
+    useful errors are those of its first (object) branch.
+    """
+    for err in errors:
+        if err.validator == "anyOf" and err.instance is not None and err.context:
+            yield from _flatten(e for e in err.context if e.relative_schema_path[0] == 0)
+        else:
+            yield err
 
 
 def suggest(word: str, choices: list[str]) -> str | None:

@@ -1,0 +1,136 @@
+"""Generated Helm values, checked against the charts' own authorities where they exist.
+
+MLflow: the community chart's values.schema.json 1.11.5 (../shared/reference/charts/),
+applied as Helm does, to the chart defaults merged with our values. Airflow: the 1.22.0
+schema is not available offline (see charts.md §0.6), so its values are checked against
+the key paths charts.md §1 read from the chart's sources; that is our own reading of the
+chart, weaker than its schema, and said so here.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import pytest
+import yaml
+from jsonschema import Draft7Validator
+
+from components.charts import CHARTS
+from tests.components.services.helpers import helm_merge, releases
+from tests.conftest import EXAMPLE_SPECS, ROOT, STACKS
+
+CHART_DIR = ROOT.parent / "shared" / "reference" / "charts"
+IDS = [p.stem for p in EXAMPLE_SPECS]
+
+
+@cache
+def _mlflow_chart() -> tuple[dict, Draft7Validator]:
+    schema = json.loads((CHART_DIR / "mlflow" / "values.schema.json").read_text())
+    defaults = yaml.safe_load((CHART_DIR / "mlflow" / "values.yaml").read_text())
+    return defaults, Draft7Validator(schema)
+
+
+def _mlflow_errors(values: dict) -> list[str]:
+    defaults, validator = _mlflow_chart()
+    merged = helm_merge(defaults, values)
+    return sorted(
+        f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(merged)
+    )
+
+
+def test_the_reference_chart_is_the_pinned_version() -> None:
+    chart = yaml.safe_load((CHART_DIR / "mlflow" / "Chart.yaml").read_text())
+    assert chart["version"] == CHARTS["mlflow"].version
+
+
+@pytest.mark.parametrize("spec", EXAMPLE_SPECS, ids=IDS)
+def test_mlflow_values_pass_the_charts_schema(spec: Path) -> None:
+    values = releases(spec)["mlflow"].inputs["values"]
+    assert _mlflow_errors(values) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"replicaCuont": 2}, "Additional properties are not allowed ('replicaCuont'"),
+        ({"auth": {"existingAdminSecrets": {}}}, "Additional properties are not allowed"),
+        ({"postgresql": {"enabled": True}}, ""),
+    ],
+    ids=["misspelled root key", "misspelled nested key", "bundled database with postgres"],
+)
+def test_the_schema_check_rejects_what_the_chart_rejects(change: dict, expected: str) -> None:
+    values = helm_merge(releases(STACKS / "dev.yaml")["mlflow"].inputs["values"], change)
+    errors = _mlflow_errors(values)
+    assert errors and all(expected in e for e in errors[:1])
+
+
+AIRFLOW_ROOT_KEYS = {
+    # Root keys of chart 1.22.0 values.yaml that mlplat sets (charts.md §1).
+    "executor", "defaultAirflowRepository", "defaultAirflowTag", "airflowVersion",
+    "postgresql", "redis", "data", "fernetKeySecretName", "apiSecretKeySecretName",
+    "jwtSecretName", "webserver", "securityContexts", "networkPolicies", "triggerer",
+    "workers", "scheduler", "apiServer", "dagProcessor", "statsd", "config", "env",
+    "migrateDatabaseJob", "createUserJob", "cleanup", "databaseCleanup", "dags", "ingress",
+    "secret",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("spec", EXAMPLE_SPECS, ids=IDS)
+def test_airflow_values_use_known_chart_keys_and_a_safe_posture(spec: Path) -> None:
+    values = releases(spec)["airflow"].inputs["values"]
+    assert set(values) <= AIRFLOW_ROOT_KEYS
+    assert values["executor"] in ("KubernetesExecutor", "CeleryExecutor")
+    assert values["postgresql"] == {"enabled": False}
+    assert values["redis"]["enabled"] is (values["executor"] == "CeleryExecutor")
+    assert values["webserver"]["defaultUser"] == {"enabled": False}
+    assert values["networkPolicies"] == {"enabled": True}
+    for key in ("fernetKeySecretName", "apiSecretKeySecretName", "jwtSecretName"):
+        assert values[key].startswith("airflow-")
+    assert values["data"] == {"metadataSecretName": "airflow-db"}
+    pod, container = values["securityContexts"]["pod"], values["securityContexts"]["container"]
+    assert pod["runAsNonRoot"] is True and pod["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert container == {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    assert values["triggerer"]["persistence"] == {"enabled": False}
+    assert values["config"]["logging"]["remote_logging"] == "True"
+    assert values["config"]["logging"]["remote_base_log_folder"].startswith("s3://")
+    assert values["workers"]["kubernetes"]["serviceAccount"] == {
+        "create": False,
+        "name": "airflow",
+    }
+
+
+def test_airflow_git_sync_follows_the_spec() -> None:
+    sync = releases(STACKS / "prod.yaml")["airflow"].inputs["values"]["dags"]["gitSync"]
+    assert sync["enabled"] is True
+    assert sync["repo"] == "git@github.com:example-org/ml-dags.git"
+    assert sync["subPath"] == "dags"
+    assert sync["sshKeySecret"] == "airflow-git-deploy-key"
+
+
+@pytest.mark.parametrize("spec", EXAMPLE_SPECS, ids=IDS)
+def test_every_release_comes_from_the_pinned_chart_table(spec: Path) -> None:
+    pinned = {(c.repo, c.name, c.version) for c in CHARTS.values()}
+    for release in releases(spec).values():
+        inputs = release.inputs
+        assert (inputs["repositoryOpts"]["repo"], inputs["chart"], inputs["version"]) in pinned
+
+
+def test_a_spec_can_override_a_chart_version(synth) -> None:
+    from dataclasses import replace
+
+    from mlplat.build import build
+    from mlplat.spec import load_spec
+    from mlplat.spec.services import MlflowSpec
+
+    spec = load_spec(STACKS / "local.yaml").spec
+    assert spec is not None
+    services = replace(spec.services, mlflow=MlflowSpec(chart_version="1.11.4"))
+    out = synth(lambda: build(replace(spec, services=services)))
+    (mlflow,) = [r for r in out.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["name"] == "mlflow"]
+    assert mlflow.inputs["version"] == "1.11.4"
