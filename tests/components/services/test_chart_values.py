@@ -132,5 +132,7 @@ def test_a_spec_can_override_a_chart_version(synth) -> None:
     assert spec is not None
     services = replace(spec.services, mlflow=MlflowSpec(chart_version="1.11.4"))
     out = synth(lambda: build(replace(spec, services=services)))
-    (mlflow,) = [r for r in out.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["name"] == "mlflow"]
+    (mlflow,) = [
+        r for r in out.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["name"] == "mlflow"
+    ]
     assert mlflow.inputs["version"] == "1.11.4"

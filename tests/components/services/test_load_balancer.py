@@ -1,0 +1,42 @@
+"""Ingress on AWS: the Load Balancer Controller with internal ALBs and TLS from ACM."""
+
+from __future__ import annotations
+
+from tests.components.services.helpers import releases
+from tests.conftest import STACKS, planned
+
+PROD = STACKS / "prod.yaml"
+
+
+def test_services_are_published_through_an_internal_alb_with_tls() -> None:
+    mlflow = releases(PROD)["mlflow"].inputs["values"]["ingress"]
+    assert mlflow["className"] == "alb"
+    annotations = mlflow["annotations"]
+    assert annotations["alb.ingress.kubernetes.io/scheme"] == "internal"
+    assert annotations["alb.ingress.kubernetes.io/certificate-arn"].startswith(
+        "arn:aws:acm:eu-west-1:"
+    )
+    assert annotations["alb.ingress.kubernetes.io/listen-ports"] == '[{"HTTPS": 443}]'
+    assert mlflow["hosts"][0]["host"] == "mlflow.ml.example.com"
+    airflow = releases(PROD)["airflow"].inputs["values"]["ingress"]["apiServer"]
+    assert airflow["hosts"] == [{"name": "airflow.ml.example.com"}]
+    assert planned(PROD).outputs["serviceUrls"]["mlflow"] == "https://mlflow.ml.example.com"
+
+
+def test_the_controller_knows_its_cluster_and_vpc() -> None:
+    values = releases(PROD)["aws-load-balancer-controller"].inputs["values"]
+    assert values["clusterName"] == "mlplat-prod"
+    assert values["vpcId"].startswith("vpc-")
+    assert values["serviceAccount"]["annotations"]["eks.amazonaws.com/role-arn"]
+
+
+def test_services_wait_for_the_controller_webhook() -> None:
+    controller = releases(PROD)["aws-load-balancer-controller"].urn
+    for name in ("mlflow", "airflow", "feast"):
+        assert controller in releases(PROD)[name].options["dependsOn"], name
+
+
+def test_no_ingress_means_cluster_internal_urls() -> None:
+    urls = planned(STACKS / "dev.yaml").outputs["serviceUrls"]
+    assert urls["mlflow"] == "http://mlflow.mlflow.svc:5000"
+    assert "aws-load-balancer-controller" not in releases(STACKS / "dev.yaml")
