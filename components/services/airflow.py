@@ -27,6 +27,7 @@ from components.services.kube import (
     release,
     resources,
     restricted_pod,
+    service_account,
 )
 from mlplat.spec.services import AirflowSpec, Executor
 
@@ -118,15 +119,8 @@ class Airflow(pulumi.ComponentResource):
             provider,
             in_ns,
         )
-        account = k8s.core.v1.ServiceAccount(
-            f"{name}-sa",
-            metadata={
-                "name": SERVICE_ACCOUNT,
-                "namespace": NAMESPACE,
-                "labels": MANAGED_BY,
-                "annotations": args.service_account_annotations,
-            },
-            opts=in_ns,
+        account = service_account(
+            f"{name}-sa", SERVICE_ACCOUNT, NAMESPACE, args.service_account_annotations, in_ns
         )
         values = airflow_values(args.spec, ctx, args.metadata_secret)
         self.release = release(

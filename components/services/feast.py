@@ -27,6 +27,7 @@ from components.services.kube import (
     release,
     resources,
     restricted_pod,
+    service_account,
 )
 from mlplat.spec.services import FeastRegistry, FeatureStoreSpec
 
@@ -81,16 +82,8 @@ class FeatureStore(pulumi.ComponentResource):
             string_data={"password": pulumi.Output.secret(args.online.password)},
             opts=in_ns,
         )
-        account = k8s.core.v1.ServiceAccount(
-            f"{name}-sa",
-            metadata={
-                "name": SERVICE_ACCOUNT,
-                "namespace": NAMESPACE,
-                "labels": MANAGED_BY,
-                "annotations": args.service_account_annotations,
-            },
-            automount_service_account_token=False,
-            opts=in_ns,
+        account = service_account(
+            f"{name}-sa", SERVICE_ACCOUNT, NAMESPACE, args.service_account_annotations, in_ns
         )
         config = pulumi.Output.all(
             ctx.store.buckets["data"], args.online.host, args.database_host, args.database_port

@@ -48,6 +48,26 @@ def namespace(
     )
 
 
+def service_account(
+    name: str,
+    account: str,
+    namespace: pulumi.Input[str],
+    annotations: pulumi.Input[Mapping[str, str]],
+    opts: pulumi.ResourceOptions,
+) -> k8s.core.v1.ServiceAccount:
+    """A service account carrying a workload identity's annotations (none off AWS)."""
+    return k8s.core.v1.ServiceAccount(
+        name,
+        metadata={
+            "name": account,
+            "namespace": namespace,
+            "labels": MANAGED_BY,
+            "annotations": annotations,
+        },
+        opts=opts,
+    )
+
+
 def restricted_pod(uid: int, gid: int | None = None, fs_group: int | None = None) -> dict[str, Any]:
     """A pod security context that passes Pod Security ``restricted``."""
     context: dict[str, Any] = {

@@ -19,7 +19,13 @@ import pulumi_kubernetes as k8s
 
 from components.charts import IMAGES, POSTGRES_UID
 from components.services.generated_secret import GeneratedSecret, GeneratedSecretArgs
-from components.services.kube import MANAGED_BY, RESTRICTED_CONTAINER, resources, restricted_pod
+from components.services.kube import (
+    MANAGED_BY,
+    RESTRICTED_CONTAINER,
+    resources,
+    restricted_pod,
+    service_account,
+)
 
 LOGIN_SECRET_SUFFIX = "-db"
 """A service's login Secret is <database>-db in its namespace."""
@@ -159,20 +165,17 @@ class ServiceDatabases(pulumi.ComponentResource):
             {"name": "HOME", "value": "/work"},
         ]
         init: list[dict[str, Any]] = []
-        service_account: dict[str, Any] = {}
+        run_as: dict[str, Any] = {}
         master = args.master
         if isinstance(master, MasterFromSecretsManager):
-            account = k8s.core.v1.ServiceAccount(
+            account = service_account(
                 f"{name}-bootstrap",
-                metadata={
-                    "name": "db-bootstrap",
-                    "namespace": args.namespace,
-                    "annotations": master.role_annotations,
-                },
-                automount_service_account_token=False,
-                opts=pulumi.ResourceOptions(parent=self, provider=provider),
+                "db-bootstrap",
+                args.namespace,
+                master.role_annotations,
+                pulumi.ResourceOptions(parent=self, provider=provider),
             )
-            service_account = {"serviceAccountName": account.metadata.name}
+            run_as = {"serviceAccountName": account.metadata.name}
             init.append(
                 {
                     "name": "fetch-master-login",
@@ -199,7 +202,7 @@ class ServiceDatabases(pulumi.ComponentResource):
                 },
             ]
         pod = {
-            **service_account,
+            **run_as,
             "restartPolicy": "OnFailure",
             "securityContext": restricted_pod(POSTGRES_UID, POSTGRES_UID, POSTGRES_UID),
             "initContainers": init,
