@@ -1,6 +1,6 @@
 """Generated Helm values, checked against the charts' own authorities where they exist.
 
-MLflow: the community chart's values.schema.json 1.11.5 (../shared/reference/charts/),
+MLflow: the community chart's values.schema.json 1.11.5 (copied to tests/reference/charts/),
 applied as Helm does, to the chart defaults merged with our values. Airflow: the 1.22.0
 schema is not available offline (see charts.md §0.6), so its values are checked against
 the key paths charts.md §1 read from the chart's sources; that is our own reading of the
@@ -21,7 +21,7 @@ from components.charts import CHARTS
 from tests.components.services.helpers import helm_merge, releases
 from tests.conftest import EXAMPLE_SPECS, ROOT, STACKS
 
-CHART_DIR = ROOT.parent / "shared" / "reference" / "charts"
+CHART_DIR = ROOT / "tests" / "reference" / "charts"
 IDS = [p.stem for p in EXAMPLE_SPECS]
 
 
