@@ -16,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.options import stateful
+from components.security_groups import cluster_only
 from mlplat.spec.model import DatabaseSpec
 
 PORT = 5432
@@ -55,21 +56,12 @@ class Database(pulumi.ComponentResource):
         super().__init__("mlplat:index:Database", name, None, opts)
         spec = args.spec
         child = pulumi.ResourceOptions(parent=self)
-        group = aws.ec2.SecurityGroup(
+        group = cluster_only(
             f"{name}-db",
-            description="PostgreSQL from the EKS cluster security group only",
             vpc_id=args.vpc_id,
-            tags={"Name": f"{name}-db"},
-            opts=child,
-        )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-db-from-cluster",
-            security_group_id=group.id,
-            referenced_security_group_id=args.client_security_group_id,
-            ip_protocol="tcp",
-            from_port=PORT,
-            to_port=PORT,
-            description="PostgreSQL from cluster nodes and pods",
+            client_security_group_id=args.client_security_group_id,
+            port=PORT,
+            what="PostgreSQL",
             opts=child,
         )
         subnets = aws.rds.SubnetGroup(

@@ -17,6 +17,7 @@ import pulumi_random as random
 
 from components.charts import ELASTICACHE_ENGINE
 from components.options import stateful
+from components.security_groups import cluster_only
 
 PORT = 6379
 
@@ -49,20 +50,12 @@ class OnlineStore(pulumi.ComponentResource):
             subnet_ids=args.subnet_ids,
             opts=child,
         )
-        security_group = aws.ec2.SecurityGroup(
+        security_group = cluster_only(
             f"{name}-sg",
-            description="Feast online store: Redis from the cluster only",
             vpc_id=args.vpc_id,
-            opts=child,
-        )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-from-cluster",
-            security_group_id=security_group.id,
-            referenced_security_group_id=args.client_security_group_id,
-            ip_protocol="tcp",
-            from_port=PORT,
-            to_port=PORT,
-            description="Redis from the cluster",
+            client_security_group_id=args.client_security_group_id,
+            port=PORT,
+            what="Redis (Feast online store)",
             opts=child,
         )
         token = random.RandomPassword(f"{name}-auth", length=48, special=False, opts=child)
