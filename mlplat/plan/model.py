@@ -8,6 +8,7 @@ Shape of ``Plan.to_dict()`` (also the JSON output; keys sorted, resources sorted
     project, stack, specFiles
     resources[]    urn, type, name, custom, parent (URN|null), provider (URN|null),
                    inputs (camelCase wire names; secrets "[secret]"),
+                   propertyDependencies {input: [URNs its value came from]},
                    options {protect, retainOnDelete, dependsOn[], ignoreChanges[],
                             aliases[] (the old URNs this resource answers to)}
     outputs        stack outputs (secrets "[secret]")
@@ -46,6 +47,7 @@ class PlannedResource:
     parent: str | None
     provider: str | None
     inputs: dict[str, Any]
+    propertyDependencies: dict[str, list[str]]
     options: dict[str, Any]
 
 
@@ -119,7 +121,8 @@ def build_plan(run: ProgramRun, spec_files: list[str]) -> Plan:
 
     resources = []
     for reg in run.registrations:
-        explicit = [real.get(d, d) for d in reg.dependencies if d not in reg.property_dependencies]
+        implicit = {urn for urns in reg.property_dependencies.values() for urn in urns}
+        explicit = [real.get(d, d) for d in reg.dependencies if d not in implicit]
         provider = real.get(reg.provider.rsplit("::", 1)[0]) if reg.provider else None
         resources.append(
             PlannedResource(
@@ -130,6 +133,10 @@ def build_plan(run: ProgramRun, spec_files: list[str]) -> Plan:
                 parent=real.get(reg.parent),
                 provider=provider,
                 inputs=mask(reg.inputs),
+                propertyDependencies={
+                    key: sorted(real.get(u, u) for u in urns)
+                    for key, urns in sorted(reg.property_dependencies.items())
+                },
                 options={
                     "protect": reg.protect,
                     "retainOnDelete": reg.retain_on_delete,

@@ -39,7 +39,8 @@ class Registration:
     provider: str
     inputs: dict[str, Any]
     dependencies: list[str]
-    property_dependencies: set[str]
+    property_dependencies: dict[str, list[str]]
+    """Input name -> mock URNs its value came from."""
     protect: bool
     retain_on_delete: bool
     ignore_changes: list[str]
@@ -109,7 +110,9 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
             self._note_thread_loop()
         if request.type == STACK_TYPE:
             return response
-        property_deps = {urn for deps in request.propertyDependencies.values() for urn in deps.urns}
+        property_deps = {
+            key: list(deps.urns) for key, deps in request.propertyDependencies.items() if deps.urns
+        }
         self.registrations.append(
             Registration(
                 mock_urn=response.urn,

@@ -10,6 +10,7 @@ from mlplat.spec.errors import SpecError
 from mlplat.spec.findings import Check, dns_label, duplicates
 from mlplat.spec.findings import error_at as _error
 from mlplat.spec.model import CloudProvider, EndpointAccess, PlatformSpec
+from mlplat.spec.policy import SELECTORS
 from mlplat.spec.pool_checks import POOL_CHECKS
 from mlplat.spec.schema import suggest
 from mlplat.spec.service_checks import SERVICE_CHECKS
@@ -36,6 +37,7 @@ def run_checks(spec: PlatformSpec, doc: SourceDoc) -> list[SpecError]:
         _aws_database,
         _existing_target,
         *SERVICE_CHECKS,
+        _policy_exemptions,
     )
     return [error for check in checks for error in check(spec, doc)]
 
@@ -254,4 +256,19 @@ def _existing_target(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
                 "infrastructure is not managed by mlplat",
                 doc.keys.get((section,)),
                 f"remove '{section}'",
+            )
+
+
+def _policy_exemptions(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
+    """An exemption without a selector would exempt every object of the control."""
+    for i, exemption in enumerate(spec.policy.exemptions):
+        if not exemption.selectors():
+            yield _error(
+                doc,
+                "missing-field",
+                ("policy", "exemptions", i),
+                f"an exemption from {exemption.control} names no object, so it would "
+                "exempt everything",
+                f"add one of {', '.join(SELECTORS)}; to turn the control off, use "
+                f"policy.enforcement: {{{exemption.control}: disabled}}",
             )

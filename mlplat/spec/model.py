@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, TypeVar
 
+from mlplat.spec.policy import PolicySpec
 from mlplat.spec.services import ServicesSpec
 
 
@@ -291,6 +292,8 @@ class PlatformSpec:
     """RDS PostgreSQL (aws)."""
     services: ServicesSpec = field(default_factory=ServicesSpec)
     """Platform services on the cluster; each is on when its key is present."""
+    policy: PolicySpec = field(default_factory=PolicySpec)
+    """Policy-pack enforcement overrides and exemptions for this stack."""
 
     @property
     def is_prod(self) -> bool:

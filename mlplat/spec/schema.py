@@ -17,6 +17,9 @@ from mlplat.spec.yaml_source import SourceDoc
 
 SCHEMA_FILE = "platform.schema.json"
 
+_LISTED_CHOICES = 12
+"""Longer enums (control ids) are not spelled out in an error."""
+
 
 @cache
 def schema() -> dict[str, Any]:
@@ -104,10 +107,15 @@ def _translate(err: ValidationError, doc: SourceDoc) -> Iterator[SpecError]:
     elif kind in ("enum", "const"):
         allowed = err.validator_value if kind == "enum" else [err.validator_value]
         close = suggest(value, [str(a) for a in allowed]) if isinstance(value, str) else None
+        choices = (
+            ", ".join(map(str, allowed))
+            if len(allowed) <= _LISTED_CHOICES
+            else f"{len(allowed)} names: {err.schema.get('description') or 'see the schema'}"
+        )
         yield SpecError(
             "not-allowed",
             path,
-            f"expected one of {', '.join(map(str, allowed))}; found {describe_value(value)}",
+            f"expected one of {choices}; found {describe_value(value)}",
             at,
             hint=f"did you mean '{close}'?" if close else None,
         )
