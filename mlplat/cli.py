@@ -1,8 +1,9 @@
-"""The `mlplat` command: validate, plan, schema.
+"""The `mlplat` command: validate, plan, check, policy-config, schema.
 
-Exit codes: 0 ok; 1 the plan found a problem in the program (e.g. duplicate URNs);
-2 bad input (an invalid spec, a bad command line). Pulumi is imported only by `plan`,
-so `validate` stays fast enough for editors and pre-commit hooks.
+Exit codes: 0 ok; 1 the plan found a problem (duplicate URNs, or a mandatory policy
+control failed); 2 bad input (an invalid spec or plan file, a bad command line).
+Pulumi is imported only by `plan`, `check` and `policy-config`, so `validate` stays fast
+enough for editors and pre-commit hooks.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from mlplat import __version__
 from mlplat.spec import LoadResult, load_spec
@@ -67,6 +69,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     plan.set_defaults(run=_plan)
 
+    check = verbs.add_parser(
+        "check", help="run the policy pack over a plan JSON file (from `plan --format json`)"
+    )
+    check.add_argument("plan_file", metavar="PLAN", type=Path)
+    check.add_argument(
+        "--policy-config",
+        type=Path,
+        help="pack config JSON (default: the config recorded in the plan)",
+    )
+    check.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    check.set_defaults(run=_check)
+
+    config = verbs.add_parser(
+        "policy-config",
+        help="print the policy pack config for a spec (for pulumi --policy-pack-config)",
+    )
+    config.add_argument("spec", metavar="SPEC")
+    config.set_defaults(run=_policy_config)
+
     schema = verbs.add_parser("schema", help="print the spec's JSON Schema")
     schema.set_defaults(run=_schema)
     return parser
@@ -120,10 +141,87 @@ def _plan_with_pulumi(args: argparse.Namespace, result: LoadResult) -> int:
         args.output.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
-    if plan.duplicate_urns:
-        for urn in plan.duplicate_urns:
-            print(f"error[duplicate-urn] declared more than once: {urn}", file=sys.stderr)
+    status = EXIT_OK
+    for urn in plan.duplicate_urns:
+        print(f"error[duplicate-urn] declared more than once: {urn}", file=sys.stderr)
+        status = EXIT_PLAN_PROBLEM
+    if plan.policy and plan.policy.failed:
+        _policy_failed(len(plan.policy.verdict.mandatory_failures))
+        status = EXIT_PLAN_PROBLEM
+    return status
+
+
+def _policy_failed(count: int) -> None:
+    print(
+        f"error[policy] {count} mandatory control violation{'s' if count != 1 else ''}; "
+        "see the Policy section",
+        file=sys.stderr,
+    )
+
+
+def _read_json(path: Path, what: str) -> Any:
+    """A JSON file, or a one-line error (exit 2) naming the file and what was wrong."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise BadInput(f"{path}: cannot read the {what}: {error.strerror}") from None
+    except json.JSONDecodeError as error:
+        raise BadInput(
+            f"{path}:{error.lineno}:{error.colno}: the {what} is not JSON: {error.msg}"
+        ) from None
+
+
+class BadInput(Exception):
+    """A user-supplied file that cannot be used; reported without a traceback."""
+
+
+def _check(args: argparse.Namespace) -> int:
+    from mlplat.plan.policy_check import check
+    from mlplat.plan.render_policy import render_policy_markdown, render_policy_text
+
+    try:
+        plan = _read_json(args.plan_file, "plan")
+        resources = plan.get("resources") if isinstance(plan, dict) else None
+        if plan.get("kind") != "mlplat.dev/plan" or not isinstance(resources, list):
+            raise BadInput(
+                f"{args.plan_file}: expected a plan from `mlplat plan --format json` "
+                "(kind mlplat.dev/plan with resources[])"
+            )
+        config = (
+            _read_json(args.policy_config, "policy config")
+            if args.policy_config
+            else (plan.get("policy") or {}).get("config", {})
+        )
+        if not isinstance(config, dict):
+            raise BadInput(f"{args.policy_config}: expected a JSON object of control configs")
+        report = check(resources, config)
+    except BadInput as error:
+        print(f"error[bad-input] {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (KeyError, TypeError, AttributeError) as error:
+        print(f"error[bad-input] {args.plan_file}: malformed plan: {error!r}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.format == "json":
+        text = json.dumps(report.to_dict(), indent=2, sort_keys=True) + "\n"
+    elif args.format == "markdown":
+        text = "\n".join(render_policy_markdown(report)) + "\n"
+    else:
+        text = "\n".join(render_policy_text(report)) + "\n"
+    sys.stdout.write(text)
+    if report.failed:
+        _policy_failed(len(report.verdict.mandatory_failures))
         return EXIT_PLAN_PROBLEM
+    return EXIT_OK
+
+
+def _policy_config(args: argparse.Namespace) -> int:
+    result = load_spec(args.spec)
+    if result.spec is None:
+        _report(result)
+        return EXIT_BAD_INPUT
+    from mlplat.policy_config import policy_config
+
+    print(json.dumps(policy_config(result.spec), indent=2, sort_keys=True))
     return EXIT_OK
 
 

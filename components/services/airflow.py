@@ -168,6 +168,8 @@ class Airflow(pulumi.ComponentResource):
                     "metadata": {"labels": MANAGED_BY},
                     "spec": {
                         "serviceAccountName": SERVICE_ACCOUNT,
+                        # The airflow CLI talks to the database, never to the Kubernetes API.
+                        "automountServiceAccountToken": False,
                         "restartPolicy": "OnFailure",
                         "securityContext": restricted_pod(AIRFLOW_UID, 0, 0),
                         "containers": [

@@ -23,8 +23,11 @@ from mlplat.spec.model import GpuSharing, GpuSharingSpec
 
 NAMESPACE = "gpu-system"
 NAMESPACE_LEVEL = PodSecurity.PRIVILEGED
-"""The device plugin mounts the kubelet's device-plugins hostPath, GPU feature discovery
-runs privileged, and the DCGM exporter needs SYS_ADMIN to read GPU counters."""
+NAMESPACE_REASON = (
+    "the NVIDIA device plugin mounts the kubelet's device-plugins hostPath, GPU feature "
+    "discovery runs privileged, and the DCGM exporter needs SYS_ADMIN to read GPU counters"
+)
+"""Why the namespace is privileged; the policy pack prints it with the exemption."""
 DEFAULT_CONFIG = "whole-gpus"
 GPU_TOLERATION = {"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}
 

@@ -203,6 +203,8 @@ class ServiceDatabases(pulumi.ComponentResource):
             ]
         pod = {
             **run_as,
+            # IRSA's web-identity token is projected separately; psql needs no API token.
+            "automountServiceAccountToken": False,
             "restartPolicy": "OnFailure",
             "securityContext": restricted_pod(POSTGRES_UID, POSTGRES_UID, POSTGRES_UID),
             "initContainers": init,

@@ -14,6 +14,8 @@ Shape of ``Plan.to_dict()`` (also the JSON output; keys sorted, resources sorted
     outputs        stack outputs (secrets "[secret]")
     summary        {resources: count of custom resources, components: count, byType: {type: n}}
     diagnostics[]  warnings the program logged
+    policy         the policy pack's verdict: pack, controls, summary, findings[]
+                   {control, status, level, severity, urn, message, remediation}, config
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlplat.plan.policy_check import PolicyReport
 from mlplat.plan.runtime import ProgramRun, Registration
 
 FORMAT_VERSION = 1
@@ -61,6 +64,8 @@ class Plan:
     diagnostics: list[str] = field(default_factory=list)
     duplicate_urns: list[str] = field(default_factory=list)
     """URNs declared more than once; the real engine refuses such a program."""
+    policy: PolicyReport | None = None
+    """The policy pack's verdict on these resources."""
     _children: dict[str | None, list[PlannedResource]] | None = field(
         default=None, repr=False, compare=False
     )
@@ -85,7 +90,7 @@ class Plan:
             "outputs": self.outputs,
             "summary": self.summary(),
             "diagnostics": self.diagnostics,
-        }
+        } | ({"policy": self.policy.to_dict()} if self.policy else {})
 
     def children(self, parent: str | None) -> list[PlannedResource]:
         """Resources directly under ``parent`` (None: top level), by type then name."""

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 
 from mlplat.plan.model import NOTE, Plan, PlannedResource
+from mlplat.plan.render_policy import render_policy_markdown, render_policy_text
 
 
 def render(plan: Plan, fmt: str) -> str:
@@ -53,6 +54,8 @@ def render_text(plan: Plan) -> str:
     ]
     if plan.diagnostics:
         lines += ["", "Diagnostics:", *(f"  {d}" for d in plan.diagnostics)]
+    if plan.policy:
+        lines += ["", *render_policy_text(plan.policy)]
     return "\n".join(lines) + "\n"
 
 
@@ -65,6 +68,7 @@ def render_markdown(plan: Plan) -> str:
         "",
         f"Spec: {', '.join(f'`{f}`' for f in plan.spec_files)} · {_summary_line(plan)}",
         "",
+        *(render_policy_markdown(plan.policy) if plan.policy else []),
         "| Resource type | Count |",
         "| --- | ---: |",
         *(f"| `{t}` | {n} |" for t, n in summary["byType"].items()),

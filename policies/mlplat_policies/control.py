@@ -78,7 +78,8 @@ def subject(resource_type: str, name: str, urn: str, props: Any, parent: str | N
         try:
             metadata = props.get("metadata") or {}
             kind = props.get("kind") or resource_type.rsplit(":", 1)[-1]
-            namespace = metadata.get("namespace")
+            # A Namespace belongs to itself: "everything in namespace X" includes X.
+            namespace = metadata.get("name") if kind == "Namespace" else metadata.get("namespace")
             workload = f"{namespace or ''}/{kind}/{metadata.get('name') or name}"
         except UnknownValueError:
             pass

@@ -97,6 +97,11 @@ def _gpu_placement(args: Any, report: Report, settings: Mapping[str, Any]) -> No
         report(f"a pod that uses no GPU tolerates {key} and can take a GPU node")
 
 
+def repository_of(image: str) -> str:
+    """``<registry>/<repository>`` of an image, with Docker Hub's implicit parts written out."""
+    return _reference(image)[0]
+
+
 def _reference(image: str) -> tuple[str, str | None, str | None]:
     """(repository with registry, tag, digest) of an image reference."""
     name, _, digest = image.partition("@")

@@ -185,7 +185,7 @@ def test_build_plan_maps_provider_references() -> None:
                 }
             },
             [],
-            set(),
+            {},
             False,
             False,
             [],

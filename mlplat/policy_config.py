@@ -1,0 +1,56 @@
+"""The policy pack's config for one spec: the same JSON feeds `pulumi preview
+--policy-pack-config` and the offline check, so both give the same verdict.
+
+Per control: the enforcement level (the environment's default, then `policy.enforcement`),
+settings the spec determines (who may be a cluster admin, which registries mlplat's own
+images come from), and exemptions (mlplat's own privileged namespaces, then
+`policy.exemptions`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.charts import IMAGES
+from components.services import gpu_software, monitoring
+from components.services.airflow import AIRFLOW_IMAGE
+from mlplat.spec import PlatformSpec
+from mlplat_policies import CONTROLS
+from mlplat_policies.workloads import DEFAULT_REGISTRIES, repository_of
+
+PSA_LABELS = "k8s-namespace-psa-labels"
+BUILT_IN_EXEMPTIONS: tuple[tuple[str, dict[str, str]], ...] = (
+    (
+        PSA_LABELS,
+        {
+            "namespace": monitoring.NODE_EXPORTER_NAMESPACE,
+            "reason": monitoring.NODE_EXPORTER_REASON,
+        },
+    ),
+    (PSA_LABELS, {"namespace": gpu_software.NAMESPACE, "reason": gpu_software.NAMESPACE_REASON}),
+)
+"""Exemptions mlplat needs for what it installs itself, each with the component's reason."""
+
+
+def own_images() -> list[str]:
+    """Repositories of the images mlplat pins and runs outside any chart."""
+    return sorted({repository_of(i) for i in [*IMAGES.values(), ":".join(AIRFLOW_IMAGE)]})
+
+
+def policy_config(spec: PlatformSpec) -> dict[str, Any]:
+    environment = str(spec.metadata.environment)
+    config: dict[str, dict[str, Any]] = {
+        c.id: {"enforcementLevel": str(spec.policy.enforcement.get(c.id, c.level_for(environment)))}
+        for c in CONTROLS
+    }
+    config["eks-access-entries"]["allowedAdminPrincipals"] = list(spec.cluster.admins)
+    config["k8s-image-registry-allowlist"]["allowedRegistries"] = [
+        *DEFAULT_REGISTRIES,
+        *own_images(),
+    ]
+    spec_exemptions = [
+        (e.control, {**e.selectors(), "reason": e.reason}) for e in spec.policy.exemptions
+    ]
+    for control_id, exemption in (*BUILT_IN_EXEMPTIONS, *spec_exemptions):
+        config[control_id].setdefault("exemptions", []).append(exemption)
+    return config
