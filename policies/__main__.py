@@ -8,5 +8,5 @@ PolicyPack(
     name=PACK_NAME,
     policies=policies(),
     enforcement_level=EnforcementLevel.ADVISORY,
-    description="mlplat security controls; the catalogue is docs/policies.md.",
+    description="mlplat security controls; the catalogue is policies/CONTROLS.md.",
 )

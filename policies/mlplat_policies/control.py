@@ -7,7 +7,9 @@ and ``runner.evaluate``) get the same behaviour from the same policy object.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -26,6 +28,25 @@ from pulumi_policy.proxy import UnknownValueError
 
 EXEMPT_PREFIX = "exempt: "
 """Start of the not-applicable reason a control gives when only exempted objects failed."""
+
+
+_exempt_sink: ContextVar[list[tuple[str, str]] | None] = ContextVar("exempt_sink", default=None)
+
+
+@contextmanager
+def collecting_exemptions() -> Iterator[list[tuple[str, str]]]:
+    """Collect (urn, text) of every exempted finding while the block runs.
+
+    The engine only hears of exemptions through a not-applicable reason, which a stack
+    policy with live violations cannot also give; the offline runner reads them here, so
+    its output always lists them.
+    """
+    sink: list[tuple[str, str]] = []
+    token = _exempt_sink.set(sink)
+    try:
+        yield sink
+    finally:
+        _exempt_sink.reset(token)
 
 
 class Level(StrEnum):
@@ -196,23 +217,15 @@ class Control:
                 live.append((message, urn))
         for message, urn in live:
             report(message, urn)
-        if exempted and not live:
-            args.not_applicable(_exempt_reason(exempted))
-
-
-_ITEM, _URN = " | ", " — "
+        if exempted:
+            reason = _exempt_reason(exempted)
+            if not live:
+                args.not_applicable(reason)
 
 
 def _exempt_reason(items: list[tuple[Subject, Mapping[str, Any], str]]) -> str:
-    return EXEMPT_PREFIX + _ITEM.join(
-        f"{who.urn}{_URN}{exemption['reason']} (would report: {message})"
-        for who, exemption, message in items
-    )
-
-
-def exempted(reason: str) -> list[tuple[str, str]]:
-    """(urn, text) of each exempted finding in a not-applicable reason from this module."""
-    if not reason.startswith(EXEMPT_PREFIX):
-        return []
-    items = (item.partition(_URN) for item in reason[len(EXEMPT_PREFIX) :].split(_ITEM))
-    return [(urn, text) for urn, _, text in items]
+    texts = [(who.urn, f"{e['reason']} (would report: {message})") for who, e, message in items]
+    sink = _exempt_sink.get()
+    if sink is not None:
+        sink.extend(texts)
+    return EXEMPT_PREFIX + " | ".join(f"{urn} — {text}" for urn, text in texts)

@@ -23,7 +23,7 @@ from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
 from mlplat_policies import CONTROLS
-from mlplat_policies.control import Control, Level, exempted
+from mlplat_policies.control import Control, Level, collecting_exemptions
 
 UNKNOWN_MARKER = "[unknown]"
 """How the offline plan writes a value that is unknown until apply."""
@@ -153,21 +153,21 @@ def evaluate(
                 for r in by_type.get(t, ())
             ]
         for args, urn in targets:
-            try:
-                _call(
-                    policy.validate,
-                    args,
-                    lambda message, at=None, u=urn: findings.append(
-                        finding(Status.VIOLATION, at or u, message)
-                    ),
-                )
-            except UnknownValueError as error:
-                findings.append(
-                    finding(Status.UNKNOWN, urn, f"cannot evaluate before apply: {error.message}")
-                )
-            except _NotApplicableError as skipped:
-                for at, text in exempted(skipped.reason or ""):
-                    findings.append(finding(Status.EXEMPT, at, text))
+            with collecting_exemptions() as exempt:
+                try:
+                    _call(
+                        policy.validate,
+                        args,
+                        lambda message, at=None, u=urn: findings.append(
+                            finding(Status.VIOLATION, at or u, message)
+                        ),
+                    )
+                except UnknownValueError as error:
+                    message = f"cannot evaluate before apply: {error.message}"
+                    findings.append(finding(Status.UNKNOWN, urn, message))
+                except _NotApplicableError:
+                    pass  # exemptions arrive through the sink, with their URNs
+            findings.extend(finding(Status.EXEMPT, at, text) for at, text in exempt)
     return Verdict(findings, ran, len(resources))
 
 

@@ -36,7 +36,9 @@ def changed(base: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     for key in parents:
         node = node[int(key)] if key.isdigit() else node.setdefault(key, {})
     if value is DELETE:
-        node.pop(int(last) if last.isdigit() else last, None) if isinstance(node, dict) else node.pop(int(last))
+        node.pop(int(last) if last.isdigit() else last, None) if isinstance(
+            node, dict
+        ) else node.pop(int(last))
     elif last.isdigit():
         node[int(last)] = value
     else:

@@ -1,0 +1,163 @@
+"""The whole pack over whole plans: every example stack, the insecure example, the check
+verb, and the engine's own Analyze path agreeing with the offline runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from google.protobuf import struct_pb2
+from pulumi.runtime.proto import analyzer_pb2
+from pulumi_policy import EnforcementLevel
+from pulumi_policy.policy import _PolicyAnalyzerServicer
+
+from mlplat.cli import main
+from mlplat.plan.render import render
+from mlplat_policies import CONTROLS, PACK_NAME, policies
+from mlplat_policies.runner import Status, wire
+from tests.conftest import EXAMPLE_SPECS, ROOT, plan_file, planned
+
+INSECURE = ROOT / "tests" / "policies" / "insecure-plan.json"
+
+
+@pytest.mark.parametrize("spec", EXAMPLE_SPECS, ids=lambda p: p.stem)
+def test_example_stacks_pass_every_mandatory_control(spec):
+    report = planned(spec).policy
+    assert report is not None and report.verdict.controls == len(CONTROLS)
+    assert report.verdict.mandatory_failures == []
+    assert not [f for f in report.verdict.findings if f.status is Status.UNKNOWN]
+
+
+def test_prod_runs_under_prod_enforcement():
+    config = planned(ROOT / "stacks" / "prod.yaml").policy.config
+    assert config["eks-endpoint-private"]["enforcementLevel"] == "mandatory"
+    assert config["k8s-pss-restricted"]["enforcementLevel"] == "mandatory"
+    dev = planned(ROOT / "stacks" / "dev.yaml").policy.config
+    assert dev["eks-endpoint-private"]["enforcementLevel"] == "advisory"
+
+
+def test_mlplat_own_privileged_namespaces_are_exempt_with_reasons():
+    report = planned(ROOT / "stacks" / "prod.yaml").policy
+    exempt = {
+        f.urn.rsplit("::", 1)[-1]: f.message
+        for f in report.verdict.findings
+        if f.status is Status.EXEMPT
+    }
+    assert set(exempt) == {"gpu-system-ns", "monitoring-node-ns"}
+    assert "hostNetwork" in exempt["monitoring-node-ns"]
+
+
+def test_insecure_example_trips_every_control(capsys):
+    assert main(["check", str(INSECURE), "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    tripped = {f["control"] for f in report["findings"] if f["status"] == "violation"}
+    assert tripped == {c.id for c in CONTROLS}
+    assert report["summary"]["mandatory"] > 0
+
+
+def test_check_recomputes_the_plan_verdict(tmp_path, capsys):
+    plan = planned(ROOT / "stacks" / "prod.yaml")
+    path = tmp_path / "plan.json"
+    path.write_text(render(plan, "json"))
+    assert main(["check", str(path), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == json.loads(path.read_text())["policy"]
+
+
+def test_plan_outputs_show_the_verdict():
+    plan = planned(ROOT / "stacks" / "dev.yaml")
+    markdown = render(plan, "markdown")
+    assert "#### ✅ Policy passed: 0 mandatory" in markdown
+    assert "| advisory | `k8s-default-deny-netpol` |" in markdown
+    assert "Exempt (by policy config, with reason)" in render(plan, "text")
+
+
+def test_a_mandatory_failure_fails_the_plan(tmp_path, capsys):
+    spec = tmp_path / "strict.yaml"
+    spec.write_text(
+        f"extends: {ROOT / 'stacks' / 'dev.yaml'}\n"
+        "policy:\n  enforcement:\n    k8s-default-deny-netpol: mandatory\n"
+    )
+    assert main(["plan", str(spec), "--format", "markdown"]) == 1
+    captured = capsys.readouterr()
+    assert "#### ❌ Policy FAILED" in captured.out
+    assert "error[policy]" in captured.err
+
+
+def test_spec_exemptions_reach_the_verdict(tmp_path):
+    spec = tmp_path / "exempt.yaml"
+    spec.write_text(
+        f"extends: {ROOT / 'stacks' / 'dev.yaml'}\n"
+        "policy:\n  exemptions:\n    - control: k8s-default-deny-netpol\n"
+        "      resource: airflow-ns\n      reason: Airflow's chart installs its own policies\n"
+    )
+    report = plan_file(spec).policy
+    (exempt,) = [
+        f for f in report.verdict.findings if f.status is Status.EXEMPT and "Airflow" in f.message
+    ]
+    assert exempt.urn.endswith("::airflow-ns")
+
+
+def test_bad_plan_files_exit_2(tmp_path, capsys):
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text('{"kind": "something-else"}')
+    assert main(["check", str(wrong)]) == 2
+    assert main(["check", str(tmp_path / "missing.json")]) == 2
+    err = capsys.readouterr().err
+    assert "expected a plan from `mlplat plan --format json`" in err and "Traceback" not in err
+
+
+def _engine_violations(resources, config):
+    """Every resource through the SDK's own Analyze, configured like the CLI configures it."""
+    servicer = _PolicyAnalyzerServicer(PACK_NAME, "0.1.0", policies(), EnforcementLevel.ADVISORY)
+    policy_config = {}
+    for name, entry in config.items():
+        properties = struct_pb2.Struct()
+        properties.update({k: v for k, v in entry.items() if k != "enforcementLevel"})
+        level = {"mandatory": analyzer_pb2.MANDATORY, "advisory": analyzer_pb2.ADVISORY}[
+            entry["enforcementLevel"]
+        ]
+        policy_config[name] = analyzer_pb2.PolicyConfig(
+            enforcementLevel=level, properties=properties
+        )
+    servicer.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=policy_config), None)
+    found = set()
+    for r in resources:
+        struct = struct_pb2.Struct()
+        struct.update(wire(r.inputs))
+        options = analyzer_pb2.AnalyzerResourceOptions(parent=r.parent or "")
+        request = analyzer_pb2.AnalyzeRequest(
+            type=r.type, properties=struct, urn=r.urn, name=r.name, options=options
+        )
+        response = servicer.Analyze(request, None)
+        found |= {(d.policyName, r.urn) for d in response.diagnostics}
+        found |= {(n.policy_name, r.urn, "exempt") for n in response.not_applicable}
+    return found
+
+
+@pytest.mark.parametrize("stack", ["prod", "local"])
+def test_engine_and_offline_runner_agree(stack):
+    plan = planned(ROOT / "stacks" / f"{stack}.yaml")
+    resource_policies = {c.id for c in CONTROLS if not c.stack}
+    offline = {
+        (f.control, f.urn) if f.status is Status.VIOLATION else (f.control, f.urn, "exempt")
+        for f in plan.policy.verdict.findings
+        if f.control in resource_policies
+    }
+    assert (
+        _engine_violations([r for r in plan.resources if r.custom], plan.policy.config) == offline
+    )
+
+
+def test_policy_config_command_prints_the_pack_config(capsys):
+    assert main(["policy-config", str(ROOT / "stacks" / "prod.yaml")]) == 0
+    config = json.loads(capsys.readouterr().out)
+    assert set(config) == {c.id for c in CONTROLS}
+    assert config["eks-access-entries"]["allowedAdminPrincipals"]
+    assert all(e["reason"] for entry in config.values() for e in entry.get("exemptions", []))
+
+
+def test_policy_config_rejects_a_bad_spec(tmp_path: Path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: mlplat.dev/v1\nkind: Platform\n")
+    assert main(["policy-config", str(bad)]) == 2

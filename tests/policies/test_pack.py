@@ -1,0 +1,154 @@
+"""The pack as a whole: metadata every control must carry, enforcement that must not be
+silently downgraded, config schemas, the engine's own Analyze path, and the catalogue."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from google.protobuf import struct_pb2
+from pulumi.runtime.proto import analyzer_pb2
+from pulumi_policy import EnforcementLevel
+from pulumi_policy.policy import _PolicyAnalyzerServicer
+
+from mlplat_policies import CONTROLS, PACK_NAME, policies
+from mlplat_policies.catalogue import markdown
+from mlplat_policies.control import Level
+from mlplat_policies.runner import wire
+from tests.policies.fixtures import GOOD_CLUSTER, changed
+
+ROOT = Path(__file__).resolve().parents[2]
+PACK = ROOT / "policies"
+
+MANDATORY = {
+    "eks-endpoint-no-open-public-cidr", "eks-secrets-kms-encryption", "eks-control-plane-logging",
+    "eks-nodegroup-no-ssh", "ec2-imdsv2-required", "ec2-ebs-encrypted", "ec2-no-public-ip",
+    "sg-no-public-admin-ingress", "ecr-immutable-tags", "ecr-scan-on-push",
+    "ecr-policy-not-public", "s3-public-access-block", "s3-sse-kms", "s3-versioning",
+    "s3-no-public-acl", "rds-storage-encrypted", "rds-not-public", "rds-backup-retention",
+    "kms-key-rotation", "kms-key-policy-safe", "iam-no-admin-policy", "iam-irsa-trust-scoped",
+    "k8s-no-privileged", "k8s-no-host-namespaces", "k8s-no-hostpath",
+    "k8s-capabilities-baseline", "k8s-pss-baseline-misc", "k8s-gpu-requests-wellformed",
+    "k8s-image-pinned", "k8s-no-cluster-admin-binding", "helm-values-hardened",
+}  # fmt: skip
+"""The catalogue's mandatory set (policies.md §12.1 plus helm-values-hardened): a control
+leaving it is a downgrade someone must make on purpose, here."""
+MANDATORY_IN_PROD = MANDATORY | {
+    "eks-endpoint-private",
+    "k8s-pss-restricted",
+    "rds-deletion-protection",
+}
+
+
+def test_ids_are_unique_valid_names():
+    ids = [c.id for c in CONTROLS]
+    assert len(ids) == len(set(ids)) == 50
+    assert "all" not in ids
+    assert all(re.fullmatch(r"[a-z0-9][a-z0-9-]{2,99}", i) for i in ids)
+
+
+@pytest.mark.parametrize("control", CONTROLS, ids=lambda c: c.id)
+def test_every_control_is_documented(control):
+    assert control.description.endswith(".") and len(control.description) < 160
+    assert control.anchors and control.remediation and control.types
+    policy = next(p for p in policies() if p.name == control.id)
+    assert policy.remediation_steps == control.remediation
+    assert set(control.anchors) <= set(policy.tags)
+
+
+def test_enforcement_levels_are_pinned():
+    assert {c.id for c in CONTROLS if c.level is Level.MANDATORY} == MANDATORY
+    assert {c.id for c in CONTROLS if c.level_for("prod") is Level.MANDATORY} == MANDATORY_IN_PROD
+    assert {
+        p.name for p in policies() if p.enforcement_level is EnforcementLevel.MANDATORY
+    } == MANDATORY
+
+
+@pytest.mark.parametrize("control", CONTROLS, ids=lambda c: c.id)
+def test_config_schema_is_valid_and_defaults_fit(control):
+    schema = {"type": "object", "properties": control.config_schema().properties}
+    jsonschema.Draft7Validator.check_schema(schema)
+    jsonschema.validate(control.defaults(), schema)
+
+
+def test_exemptions_need_a_reason():
+    schema = {"type": "object", "properties": CONTROLS[0].config_schema().properties}
+    with pytest.raises(jsonschema.ValidationError, match="reason"):
+        jsonschema.validate({"exemptions": [{"namespace": "team-a"}]}, schema)
+
+
+LEVELS = {"mandatory": analyzer_pb2.MANDATORY, "advisory": analyzer_pb2.ADVISORY,
+          "disabled": analyzer_pb2.DISABLED}  # fmt: skip
+
+
+def _analyze(props, config=None):
+    """One Analyze call after a Configure call carrying ``config`` the way the CLI sends a
+    --policy-pack-config file: enforcementLevel apart, the other keys as properties."""
+    servicer = _PolicyAnalyzerServicer(PACK_NAME, "0.1.0", policies(), EnforcementLevel.ADVISORY)
+    policy_config = {}
+    for name, entry in (config or {}).items():
+        properties = struct_pb2.Struct()
+        properties.update({k: v for k, v in entry.items() if k != "enforcementLevel"})
+        policy_config[name] = analyzer_pb2.PolicyConfig(
+            enforcementLevel=LEVELS[entry["enforcementLevel"]], properties=properties
+        )
+    servicer.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=policy_config), None)
+    struct = struct_pb2.Struct()
+    struct.update(wire(props))
+    request = analyzer_pb2.AnalyzeRequest(
+        type="aws:eks/cluster:Cluster",
+        properties=struct,
+        urn="urn:pulumi:t::p::aws:eks/cluster:Cluster::c",
+        name="c",
+    )
+    return servicer.Analyze(request, None).diagnostics
+
+
+def test_the_engine_path_reports_mandatory_violations():
+    public = changed(GOOD_CLUSTER, "vpcConfig.endpointPublicAccess", True)
+    found = {d.policyName: d.enforcementLevel for d in _analyze(public)}
+    assert found["eks-endpoint-no-open-public-cidr"] == analyzer_pb2.MANDATORY
+    assert found["eks-endpoint-private"] == analyzer_pb2.ADVISORY
+    assert _analyze(GOOD_CLUSTER) == []
+
+
+def test_the_engine_path_applies_per_stack_config():
+    public = changed(GOOD_CLUSTER, "vpcConfig.endpointPublicAccess", True)
+    found = {
+        d.policyName: d.enforcementLevel
+        for d in _analyze(public, {"eks-endpoint-private": {"enforcementLevel": "mandatory"}})
+    }
+    assert found["eks-endpoint-private"] == analyzer_pb2.MANDATORY
+
+
+def test_the_engine_path_turns_unknowns_into_advisory_notices():
+    unknown = changed(GOOD_CLUSTER, "vpcConfig.endpointPublicAccess", "[unknown]")
+    (diagnostic, *_) = [
+        d for d in _analyze(unknown) if d.policyName == "eks-endpoint-no-open-public-cidr"
+    ]
+    assert diagnostic.enforcementLevel == analyzer_pb2.ADVISORY
+    assert "can't be known during preview" in diagnostic.message
+
+
+def test_pack_project_runs_in_the_project_virtualenv():
+    project = yaml.safe_load((PACK / "PulumiPolicy.yaml").read_text())
+    assert project["runtime"]["name"] == "python"
+    assert (PACK / project["runtime"]["options"]["virtualenv"]).resolve() == ROOT / ".venv"
+    assert "PolicyPack(" in (PACK / "__main__.py").read_text()
+
+
+def test_catalogue_is_generated_from_the_code():
+    assert (PACK / "CONTROLS.md").read_text() == markdown(), (
+        "stale: run `python -m mlplat_policies.catalogue > policies/CONTROLS.md`"
+    )
+    for control in CONTROLS:
+        assert f"`{control.id}`" in markdown()
+
+
+def test_schema_lists_exactly_the_pack_controls():
+    from mlplat.spec.schema import schema
+
+    assert schema()["$defs"]["ControlId"]["enum"] == [c.id for c in CONTROLS]
