@@ -10,6 +10,9 @@ Then time whole processes: `mlplat plan stacks/dev.yaml` and `mlplat validate`, 
 their floor: a process that only imports the SDK modules the plan ends up importing (the
 SDKs load service modules lazily, so each AWS service the program uses adds import time).
 
+The policy column is the pack's own run over the plan (issue #5: the time the pack adds
+to a plan); its import cost is measured apart, as the difference between two processes.
+
 Targets (issue #2): plan/floor <= 1.5; dev plan < 2 s wall; validate < 0.3 s wall.
 Exit status 1 when a target is missed. Usage: python bench/plan_bench.py [--repeat N]
 """
@@ -129,6 +132,21 @@ def process_seconds(args: list[str], repeat: int) -> float:
     return median_seconds(run, repeat)
 
 
+def policy_once(plan) -> None:
+    from mlplat.plan.policy_check import check
+
+    check((vars(r) for r in plan.resources), plan.policy.config)
+
+
+def policy_import_seconds(repeat: int) -> float:
+    """What importing the pack adds to a process that already has the Pulumi SDK."""
+    base = [sys.executable, "-c", "import pulumi, pulumi_aws"]
+    with_pack = [sys.executable, "-c", "import pulumi, pulumi_aws, mlplat_policies"]
+    return median_seconds(lambda: subprocess.run(with_pack, check=True), repeat) - (
+        median_seconds(lambda: subprocess.run(base, check=True), repeat)
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (median)")
@@ -139,18 +157,19 @@ def main() -> int:
     print(f"warm-up (imports + first plans): {time.perf_counter() - started:.2f} s")
     print(
         f"{'stack':<7} {'resources':>9} {'plan ms':>9} {'floor ms':>9} {'ratio':>6} "
-        f"{'program ms':>11}"
+        f"{'program ms':>11} {'policy ms':>10}"
     )
     missed = []
     for stack, plan in plans.items():
         plan_s = median_seconds(lambda s=stack: plan_once(s), repeat)
         floor_s = median_seconds(lambda p=plan: floor_once(p), repeat)
         program_s = median_seconds(lambda s=stack: program_once(s), repeat)
+        policy_s = median_seconds(lambda p=plan: policy_once(p), repeat)
         ratio = plan_s / floor_s
         count = len(plan.resources)
         print(
             f"{stack:<7} {count:>9} {plan_s * 1000:>9.1f} {floor_s * 1000:>9.1f} {ratio:>6.2f} "
-            f"{program_s * 1000:>11.1f}"
+            f"{program_s * 1000:>11.1f} {policy_s * 1000:>10.1f}"
         )
         if ratio > TARGET_RATIO:
             missed.append(f"{stack}: plan/floor {ratio:.2f} > {TARGET_RATIO}")
@@ -170,6 +189,7 @@ def main() -> int:
         missed.append(f"plan wall {plan_wall:.2f} s")
     if validate_wall >= TARGET_VALIDATE_S:
         missed.append(f"validate wall {validate_wall:.3f} s")
+    print(f"policy pack import, on top of the SDK: {policy_import_seconds(repeat) * 1000:.0f} ms")
     print("targets met" if not missed else "targets missed: " + "; ".join(missed))
     return 1 if missed else 0
 
