@@ -152,3 +152,31 @@ def test_schema_lists_exactly_the_pack_controls():
     from mlplat.spec.schema import schema
 
     assert schema()["$defs"]["ControlId"]["enum"] == [c.id for c in CONTROLS]
+
+
+def test_the_pack_entry_point_serves_every_control():
+    """Start policies/__main__.py as the CLI does (in the pack directory), ask the running
+    analyzer what it serves over gRPC, then stop it."""
+    import subprocess
+    import sys
+
+    import grpc
+    from google.protobuf import empty_pb2
+    from pulumi.runtime.proto import analyzer_pb2_grpc
+
+    server = subprocess.Popen(
+        [sys.executable, "__main__.py"], cwd=PACK, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        port = int(server.stdout.readline())
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            info = analyzer_pb2_grpc.AnalyzerStub(channel).GetAnalyzerInfo(
+                empty_pb2.Empty(), timeout=30
+            )
+    finally:
+        server.kill()
+        server.communicate()
+    assert info.name == PACK_NAME
+    served = {p.name: p.enforcementLevel for p in info.policies}
+    assert set(served) == {c.id for c in CONTROLS}
+    assert {n for n, level in served.items() if level == analyzer_pb2.MANDATORY} == MANDATORY
