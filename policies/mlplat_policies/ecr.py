@@ -8,7 +8,7 @@ from typing import Any
 from pulumi_policy import Severity
 
 from mlplat_policies.control import Control, Level, Report
-from mlplat_policies.props import document, is_public_allow, statements
+from mlplat_policies.props import report_public_statements
 
 REPOSITORY = "aws:ecr/repository:Repository"
 SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
@@ -39,11 +39,7 @@ def _scan_on_push(args: Any, report: Report, settings: Mapping[str, Any]) -> Non
 
 
 def _not_public(args: Any, report: Report, settings: Mapping[str, Any]) -> None:
-    for statement in statements(document(args.props.get("policy"), "policy")):
-        if is_public_allow(statement):
-            report(
-                f"statement {statement.get('Sid') or '(no Sid)'} allows anyone without a condition"
-            )
+    report_public_statements(args.props, report)
 
 
 CONTROLS = [

@@ -8,7 +8,7 @@ from typing import Any
 from pulumi_policy import Severity
 
 from mlplat_policies.control import Control, Level, Report
-from mlplat_policies.props import document, is_public_allow, statements
+from mlplat_policies.props import report_public_statements
 
 KEY = "aws:kms/key:Key"
 KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
@@ -25,11 +25,7 @@ def _rotation(args: Any, report: Report, settings: Mapping[str, Any]) -> None:
 def _policy_safe(args: Any, report: Report, settings: Mapping[str, Any]) -> None:
     if args.props.get("bypassPolicyLockoutSafetyCheck") is True:
         report("the policy lockout safety check is bypassed")
-    for statement in statements(document(args.props.get("policy"), "policy")):
-        if is_public_allow(statement):
-            report(
-                f"statement {statement.get('Sid') or '(no Sid)'} allows anyone without a condition"
-            )
+    report_public_statements(args.props, report)
 
 
 CONTROLS = [

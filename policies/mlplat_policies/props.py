@@ -79,6 +79,14 @@ def is_public_allow(statement: Mapping[str, Any]) -> bool:
     )
 
 
+def report_public_statements(props: Any, report: Any) -> None:
+    """Report each statement of the ``policy`` input that lets anyone in unconditionally."""
+    for statement in statements(document(props.get("policy"), "policy")):
+        if is_public_allow(statement):
+            sid = statement.get("Sid") or "(no Sid)"
+            report(f"statement {sid} allows anyone without a condition")
+
+
 # --- Kubernetes workloads -------------------------------------------------------------
 
 POD = "kubernetes:core/v1:Pod"

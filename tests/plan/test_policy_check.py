@@ -7,16 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-from google.protobuf import struct_pb2
-from pulumi.runtime.proto import analyzer_pb2
-from pulumi_policy import EnforcementLevel
-from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from mlplat.cli import main
 from mlplat.plan.render import render
-from mlplat_policies import CONTROLS, PACK_NAME, policies
-from mlplat_policies.runner import Status, wire
+from mlplat_policies import CONTROLS
+from mlplat_policies.runner import Status
 from tests.conftest import EXAMPLE_SPECS, ROOT, plan_file, planned
+from tests.policies.engine import analyze, servicer
 
 INSECURE = ROOT / "tests" / "policies" / "insecure-plan.json"
 
@@ -109,27 +106,10 @@ def test_bad_plan_files_exit_2(tmp_path, capsys):
 
 def _engine_violations(resources, config):
     """Every resource through the SDK's own Analyze, configured like the CLI configures it."""
-    servicer = _PolicyAnalyzerServicer(PACK_NAME, "0.1.0", policies(), EnforcementLevel.ADVISORY)
-    policy_config = {}
-    for name, entry in config.items():
-        properties = struct_pb2.Struct()
-        properties.update({k: v for k, v in entry.items() if k != "enforcementLevel"})
-        level = {"mandatory": analyzer_pb2.MANDATORY, "advisory": analyzer_pb2.ADVISORY}[
-            entry["enforcementLevel"]
-        ]
-        policy_config[name] = analyzer_pb2.PolicyConfig(
-            enforcementLevel=level, properties=properties
-        )
-    servicer.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=policy_config), None)
+    service = servicer(config)
     found = set()
     for r in resources:
-        struct = struct_pb2.Struct()
-        struct.update(wire(r.inputs))
-        options = analyzer_pb2.AnalyzerResourceOptions(parent=r.parent or "")
-        request = analyzer_pb2.AnalyzeRequest(
-            type=r.type, properties=struct, urn=r.urn, name=r.name, options=options
-        )
-        response = servicer.Analyze(request, None)
+        response = analyze(service, r.type, r.name, r.inputs, r.urn, r.parent)
         found |= {(d.policyName, r.urn) for d in response.diagnostics}
         found |= {(n.policy_name, r.urn, "exempt") for n in response.not_applicable}
     return found

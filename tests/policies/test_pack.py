@@ -9,15 +9,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from google.protobuf import struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel
-from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from mlplat_policies import CONTROLS, PACK_NAME, policies
 from mlplat_policies.catalogue import markdown
 from mlplat_policies.control import Level
-from mlplat_policies.runner import wire
+from tests.policies.engine import analyze, servicer
 from tests.policies.fixtures import GOOD_CLUSTER, changed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,31 +78,8 @@ def test_exemptions_need_a_reason():
         jsonschema.validate({"exemptions": [{"namespace": "team-a"}]}, schema)
 
 
-LEVELS = {"mandatory": analyzer_pb2.MANDATORY, "advisory": analyzer_pb2.ADVISORY,
-          "disabled": analyzer_pb2.DISABLED}  # fmt: skip
-
-
 def _analyze(props, config=None):
-    """One Analyze call after a Configure call carrying ``config`` the way the CLI sends a
-    --policy-pack-config file: enforcementLevel apart, the other keys as properties."""
-    servicer = _PolicyAnalyzerServicer(PACK_NAME, "0.1.0", policies(), EnforcementLevel.ADVISORY)
-    policy_config = {}
-    for name, entry in (config or {}).items():
-        properties = struct_pb2.Struct()
-        properties.update({k: v for k, v in entry.items() if k != "enforcementLevel"})
-        policy_config[name] = analyzer_pb2.PolicyConfig(
-            enforcementLevel=LEVELS[entry["enforcementLevel"]], properties=properties
-        )
-    servicer.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=policy_config), None)
-    struct = struct_pb2.Struct()
-    struct.update(wire(props))
-    request = analyzer_pb2.AnalyzeRequest(
-        type="aws:eks/cluster:Cluster",
-        properties=struct,
-        urn="urn:pulumi:t::p::aws:eks/cluster:Cluster::c",
-        name="c",
-    )
-    return servicer.Analyze(request, None).diagnostics
+    return analyze(servicer(config), "aws:eks/cluster:Cluster", "c", props).diagnostics
 
 
 def test_the_engine_path_reports_mandatory_violations():
