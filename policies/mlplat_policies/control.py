@@ -17,6 +17,7 @@ from typing import Any
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -189,7 +190,7 @@ class Control:
             for message, urn in found:
                 report(message, urn)
             return
-        args.not_applicable(_exempt_reason([(who, exemption, found[0][0])]))
+        args.not_applicable(_record_exempted([(who, exemption, found[0][0])]))
 
     def _validate_stack(self, args: StackValidationArgs, report: ReportViolation) -> None:
         settings = self.settings_of(args.get_config())
@@ -199,31 +200,28 @@ class Control:
         exempted, live = [], []
         for message, urn in found:
             resource = by_urn.get(urn or "")
-            who = (
-                subject(
-                    resource.resource_type,
-                    resource.name,
-                    resource.urn,
-                    resource.props,
-                    resource.opts.parent,
-                )
-                if resource is not None
-                else None
-            )
+            who = _subject_of(resource) if resource is not None else None
             exemption = exemption_for(settings["exemptions"], who) if who else None
-            if who is not None and exemption is not None:
-                exempted.append((who, exemption, message))
-            else:
+            if exemption is None:
                 live.append((message, urn))
+            else:
+                exempted.append((who, exemption, message))
         for message, urn in live:
             report(message, urn)
         if exempted:
-            reason = _exempt_reason(exempted)
+            reason = _record_exempted(exempted)
             if not live:
                 args.not_applicable(reason)
 
 
-def _exempt_reason(items: list[tuple[Subject, Mapping[str, Any], str]]) -> str:
+def _subject_of(resource: PolicyResource) -> Subject:
+    return subject(
+        resource.resource_type, resource.name, resource.urn, resource.props, resource.opts.parent
+    )
+
+
+def _record_exempted(items: list[tuple[Subject, Mapping[str, Any], str]]) -> str:
+    """Hand exempted findings to a collecting runner; return the engine's not-applicable reason."""
     texts = [(who.urn, f"{e['reason']} (would report: {message})") for who, e, message in items]
     sink = _exempt_sink.get()
     if sink is not None:
