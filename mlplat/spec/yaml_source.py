@@ -15,7 +15,7 @@ import yaml
 from mlplat.spec.errors import Location, Path, SpecError
 
 MAX_NODES = 200_000
-"""Nodes visited while expanding aliases; past this the file is refused (an alias bomb)."""
+"""Values a document may expand to through its aliases; past this it is refused (a bomb)."""
 MAX_DEPTH = 64
 """Nesting depth past which the file is refused (also stops self-referencing anchors)."""
 
@@ -70,6 +70,7 @@ def read_yaml(display: str, text: str) -> tuple[SourceDoc | None, list[SpecError
         ]
     converter = _Converter(display)
     try:
+        converter.refuse_alias_bomb(root)
         data = converter.convert(root, (), 0)
     except _Refused as refused:
         return None, [refused.error]
@@ -83,24 +84,50 @@ class _Converter:
         self.keys: dict[Path, Location] = {}
         self.raw: dict[Path, str] = {}
         self.errors: list[SpecError] = []
-        self.visited = 0
         self._constructor = yaml.constructor.SafeConstructor()
 
     def loc(self, node: yaml.Node) -> Location:
         return Location(self.display, node.start_mark.line + 1, node.start_mark.column + 1)
 
-    def convert(self, node: yaml.Node, path: Path, depth: int) -> Any:
-        self.visited += 1
-        if self.visited > MAX_NODES:
-            raise _Refused(
-                SpecError(
-                    "yaml-alias-bomb",
-                    (),
-                    f"aliases expand to more than {MAX_NODES} values; refusing to read further",
-                    self.loc(node),
-                    hint="a spec never needs this many values: remove the nested aliases",
-                )
+    def refuse_alias_bomb(self, root: yaml.Node) -> None:
+        """Refuse a document whose aliases expand past MAX_NODES values, before expanding it.
+
+        Sizes are counted once per node (an alias reuses its anchor's node), so a billion-value
+        bomb costs as much to detect as it takes to parse. The error points at the innermost
+        value that alone expands too far.
+        """
+        sizes: dict[int, int] = {}
+
+        def size(node: yaml.Node, depth: int) -> int:
+            key = id(node)
+            if key in sizes:
+                return sizes[key]
+            sizes[key] = 0  # a self-referencing anchor: convert() reports it as too deep
+            total = 1
+            if depth <= MAX_DEPTH:
+                for child in _children(node):
+                    total += size(child, depth + 1)
+            sizes[key] = total
+            return total
+
+        if size(root, 0) <= MAX_NODES:
+            return
+        node = root
+        while (
+            bigger := next((c for c in _children(node) if sizes[id(c)] > MAX_NODES), None)
+        ) is not None:
+            node = bigger
+        raise _Refused(
+            SpecError(
+                "yaml-alias-bomb",
+                (),
+                f"aliases expand to more than {MAX_NODES} values; refusing to read further",
+                self.loc(node),
+                hint="a spec never needs this many values: remove the nested aliases",
             )
+        )
+
+    def convert(self, node: yaml.Node, path: Path, depth: int) -> Any:
         if depth > MAX_DEPTH:
             raise _Refused(
                 SpecError(
@@ -178,3 +205,11 @@ class _Converter:
                 continue
             for key, item in self._mapping(source, path, depth).items():
                 into.setdefault(key, item)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
