@@ -11,7 +11,6 @@ aws-auth ConfigMap) and no implicit admin for whoever created it. Add-ons live i
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 
@@ -24,6 +23,7 @@ from components.iam import (
     eks_access_policy_arn,
     kms_use_for_grants,
     managed_policy_arn,
+    principal_key,
 )
 from components.options import stateful
 from mlplat.spec.model import ClusterSpec, EndpointAccess
@@ -125,7 +125,7 @@ class EksCluster(pulumi.ComponentResource):
 
         grants = []
         for arn in spec.admins:
-            key = f"{name}-admin-{_principal_key(arn)}"
+            key = f"{name}-admin-{principal_key(arn)}"
             entry = aws.eks.AccessEntry(
                 key, cluster_name=cluster.name, principal_arn=arn, type="STANDARD", opts=child
             )
@@ -167,12 +167,6 @@ class EksCluster(pulumi.ComponentResource):
                 "kubeconfig": self.kubeconfig,
             }
         )
-
-
-def _principal_key(arn: str) -> str:
-    """A stable, readable resource-name fragment for an IAM principal ARN."""
-    tail = arn.rsplit("/", 1)[-1].lower()[:24]
-    return f"{tail}-{hashlib.sha256(arn.encode()).hexdigest()[:6]}"
 
 
 def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> str:

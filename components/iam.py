@@ -6,6 +6,7 @@ exact resources; trust documents name exactly one principal and pin it with cond
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -28,14 +29,24 @@ def assume_role_policy(service: str, actions: tuple[str, ...] = ("sts:AssumeRole
 
 
 def irsa_trust_policy(
-    provider_arn: str, issuer_url: str, namespace: str, service_account: str
+    provider_arn: str,
+    issuer_url: str,
+    namespace: str,
+    service_account: str,
+    more_namespaces: Sequence[str] = (),
 ) -> str:
-    """Trust for exactly one Kubernetes service account through the cluster's OIDC provider.
+    """Trust for one Kubernetes service account through the cluster's OIDC provider.
+
+    ``more_namespaces`` trusts the account of the same name in those namespaces too (a
+    team's namespaces share its role); ``:sub`` then lists each, never a wildcard.
 
     ``:sub`` and ``:aud`` sit in one ``StringEquals`` map: two separate ``StringEquals``
     keys in one JSON object would silently keep only the last, dropping the ``:sub`` pin.
     """
     issuer = issuer_url.removeprefix("https://")
+    subjects = [
+        f"system:serviceaccount:{ns}:{service_account}" for ns in (namespace, *more_namespaces)
+    ]
     return document(
         [
             {
@@ -44,7 +55,7 @@ def irsa_trust_policy(
                 "Action": "sts:AssumeRoleWithWebIdentity",
                 "Condition": {
                     "StringEquals": {
-                        f"{issuer}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+                        f"{issuer}:sub": subjects[0] if len(subjects) == 1 else subjects,
                         f"{issuer}:aud": IRSA_AUDIENCE,
                     }
                 },
@@ -289,3 +300,71 @@ def managed_policy_arn(partition: str, name: str) -> str:
 def eks_access_policy_arn(partition: str, name: str) -> str:
     """ARN of an EKS access policy (used by access entries, not IAM)."""
     return f"arn:{partition}:eks::aws:cluster-access-policy/{name}"
+
+
+def team_workload(
+    team: str,
+    bucket_arns: Sequence[str],
+    key_arn: str,
+    region: str,
+    repositories_arn: str,
+) -> str:
+    """A team's pods: read and write ``teams/<team>/`` in each bucket, push and pull the
+    team's repositories (``repositories_arn`` ends in ``repository/<team>/*``), nothing else."""
+    prefix = f"teams/{team}"
+    return document(
+        [
+            {
+                "Sid": "ListTeamPrefix",
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": list(bucket_arns),
+                "Condition": {"StringLike": {"s3:prefix": [prefix, f"{prefix}/*"]}},
+            },
+            {
+                "Sid": "TeamObjects",
+                "Effect": "Allow",
+                "Action": [
+                    "s3:GetObject",
+                    "s3:GetObjectVersion",
+                    "s3:PutObject",
+                    "s3:DeleteObject",
+                    "s3:AbortMultipartUpload",
+                ],
+                "Resource": [f"{arn}/{prefix}/*" for arn in bucket_arns],
+            },
+            {
+                "Sid": "BucketKey",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": key_arn,
+                "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
+            },
+            {
+                "Sid": "RegistryToken",
+                "Effect": "Allow",
+                "Action": "ecr:GetAuthorizationToken",
+                "Resource": "*",
+            },
+            {
+                "Sid": "TeamRepositories",
+                "Effect": "Allow",
+                "Action": [
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:PutImage",
+                    "ecr:InitiateLayerUpload",
+                    "ecr:UploadLayerPart",
+                    "ecr:CompleteLayerUpload",
+                ],
+                "Resource": repositories_arn,
+            },
+        ]
+    )
+
+
+def principal_key(arn: str) -> str:
+    """A stable, readable resource-name fragment for an IAM principal ARN."""
+    tail = arn.rsplit("/", 1)[-1].lower()[:24]
+    return f"{tail}-{hashlib.sha256(arn.encode()).hexdigest()[:6]}"

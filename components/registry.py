@@ -29,6 +29,8 @@ class RegistryArgs:
     """Key that encrypts every repository."""
     protect: bool = False
     """Protect and retain repositories; never force-delete them (prod)."""
+    tags: dict[str, str] | None = None
+    """Tags on each repository beyond the provider's defaults (a team's cost tags)."""
 
 
 class Registry(pulumi.ComponentResource):
@@ -66,6 +68,7 @@ class Registry(pulumi.ComponentResource):
                 image_scanning_configuration={"scan_on_push": not enhanced},
                 encryption_configurations=[{"encryption_type": "KMS", "kms_key": args.kms_key_arn}],
                 force_delete=not args.protect,
+                tags=args.tags,
                 opts=stateful(self, args.protect),
             )
             aws.ecr.LifecyclePolicy(

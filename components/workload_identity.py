@@ -48,6 +48,10 @@ class WorkloadIdentityArgs:
     """Inline least-privilege permissions (a document from components.iam); None for none."""
     managed_policies: tuple[str, ...] = ()
     """Names of AWS-managed policies to attach, e.g. AmazonEBSCSIDriverPolicy."""
+    more_namespaces: tuple[str, ...] = ()
+    """Further namespaces whose service account of the same name may use the role."""
+    tags: dict[str, str] | None = None
+    """Tags on the role beyond the provider's defaults (a team's cost tags)."""
 
 
 class WorkloadIdentity(pulumi.ComponentResource):
@@ -63,7 +67,9 @@ class WorkloadIdentity(pulumi.ComponentResource):
         cluster = args.cluster
         if args.mode is WorkloadIdentityMode.IRSA:
             trust = pulumi.Output.all(cluster.oidc_provider_arn, cluster.oidc_issuer).apply(
-                lambda v: irsa_trust_policy(v[0], v[1], args.namespace, args.service_account)
+                lambda v: irsa_trust_policy(
+                    v[0], v[1], args.namespace, args.service_account, args.more_namespaces
+                )
             )
         else:
             trust = pulumi.Output.all(cluster.account_id, cluster.cluster_arn).apply(
@@ -73,6 +79,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
             f"{name}-role",
             description=f"workload identity of {args.namespace}/{args.service_account}",
             assume_role_policy=trust,
+            tags=args.tags,
             opts=child,
         )
         grants: list[pulumi.Resource] = []
@@ -90,14 +97,17 @@ class WorkloadIdentity(pulumi.ComponentResource):
             for policy in args.managed_policies
         ]
         if args.mode is WorkloadIdentityMode.POD_IDENTITY:
-            aws.eks.PodIdentityAssociation(
-                f"{name}-association",
-                cluster_name=cluster.cluster_name,
-                namespace=args.namespace,
-                service_account=args.service_account,
-                role_arn=role.arn,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=grants),
-            )
+            for namespace in (args.namespace, *args.more_namespaces):
+                suffix = "" if namespace == args.namespace else f"-{namespace}"
+                aws.eks.PodIdentityAssociation(
+                    f"{name}-association{suffix}",
+                    cluster_name=cluster.cluster_name,
+                    namespace=namespace,
+                    service_account=args.service_account,
+                    role_arn=role.arn,
+                    tags=args.tags,
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=grants),
+                )
         # Consumers wait for the permissions, not just the role, before a pod uses it.
         self.role_arn = pulumi.Output.all(role.arn, *[g.id for g in grants]).apply(lambda v: v[0])
         irsa = args.mode is WorkloadIdentityMode.IRSA

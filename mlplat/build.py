@@ -24,8 +24,10 @@ from components.storage import Storage, StorageArgs
 from components.storage_class import EbsStorageClass, EbsStorageClassArgs
 from components.workload_identity import ClusterIdentity
 from mlplat.build_services import build_services
+from mlplat.build_teams import build_tenancy
 from mlplat.spec.aws_regions import partition
 from mlplat.spec.model import CloudProvider, PlatformSpec
+from mlplat.tags import cloud_tags
 
 
 @dataclass
@@ -44,6 +46,10 @@ class Platform:
     database: Database | None = None
     provider_opts: pulumi.ResourceOptions | None = None
     """Options that put a resource on the platform's AWS provider (aws)."""
+    aws_provider: aws.Provider | None = None
+    """The platform's AWS provider (aws)."""
+    monitoring: pulumi.Resource | None = None
+    """The monitoring release, once its CRDs exist; None without monitoring."""
     outputs: dict[str, Any] = field(default_factory=dict)
     """Stack outputs, by name."""
 
@@ -55,6 +61,7 @@ def build(spec: PlatformSpec) -> Platform:
     else:
         platform = _build_existing(spec)
     platform.outputs |= build_services(spec, platform)
+    platform.outputs |= build_tenancy(spec, platform)
     platform.outputs = {
         "platformName": spec.metadata.name,
         "environment": str(spec.metadata.environment),
@@ -62,18 +69,6 @@ def build(spec: PlatformSpec) -> Platform:
         **platform.outputs,
     }
     return platform
-
-
-def cloud_tags(spec: PlatformSpec) -> dict[str, str]:
-    """Tags on every AWS resource (through the provider's default tags)."""
-    meta = spec.metadata
-    return {
-        **meta.tags,
-        "mlplat.dev/platform": meta.name,
-        "mlplat.dev/environment": str(meta.environment),
-        "mlplat.dev/owner": meta.owner,
-        "mlplat.dev/managed-by": "pulumi",
-    }
 
 
 def _build_aws(spec: PlatformSpec) -> Platform:
@@ -208,6 +203,7 @@ def _build_aws(spec: PlatformSpec) -> Platform:
         storage=storage,
         database=database,
         provider_opts=on_aws,
+        aws_provider=provider,
         outputs={
             "region": region,
             "kmsKeyArn": key_arn,

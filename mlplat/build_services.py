@@ -101,6 +101,7 @@ def build_services(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
             ),
         )
         outputs["grafanaAdminSecret"] = _secret_ref("monitoring", monitoring.grafana_admin_secret)
+        platform.monitoring = monitoring.release
     if gpus is not None:
         plugin_nodes, gpu_nodes = gpus
         GpuSoftware(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mlplat import __version__
-from mlplat.spec import LoadResult, load_spec
+from mlplat.spec import LoadResult, TeamStackSpec, load_spec
 
 EXIT_OK, EXIT_PLAN_PROBLEM, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = verbs.add_parser("validate", help="check specs without running the program")
     validate.add_argument("specs", nargs="+", metavar="SPEC")
+    _platform_plan_option(validate)
     validate.set_defaults(run=_validate)
 
     plan = verbs.add_parser(
@@ -67,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument(
         "--output", "-o", type=Path, help="write the plan to this file instead of stdout"
     )
+    _platform_plan_option(plan)
     plan.set_defaults(run=_plan)
 
     check = verbs.add_parser(
@@ -93,6 +95,52 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _platform_plan_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--platform-plan",
+        type=Path,
+        metavar="PLAN",
+        help="for a kind: Team spec, the platform's plan JSON (`mlplat plan PLATFORM --format "
+        "json`): its teamPlatform output stands in for the platform stack's; without it a "
+        "documented stub is used and GPU capacity is not checked",
+    )
+
+
+def _platform(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The teamPlatform output of ``--platform-plan``, or None; BadInput when unusable."""
+    if args.platform_plan is None:
+        return None
+    from components.tenancy.outputs import ContractError, PlatformOutputs
+    from mlplat.build_teams import OUTPUT
+
+    plan = _read_json(args.platform_plan, "platform plan")
+    outputs = plan.get("outputs") if isinstance(plan, dict) else None
+    if not isinstance(outputs, dict) or OUTPUT not in outputs:
+        raise BadInput(
+            f"{args.platform_plan}: no {OUTPUT} output; plan a platform spec that has a "
+            "teams: section (`mlplat plan SPEC --format json`)"
+        )
+    try:
+        PlatformOutputs.from_dict(outputs[OUTPUT])
+    except ContractError as error:
+        raise BadInput(f"{args.platform_plan}: {error}") from None
+    return outputs[OUTPUT]
+
+
+def _load(path: str, platform: dict[str, Any] | None) -> LoadResult:
+    """Load a spec; a team spec is checked against ``platform`` when there is one."""
+    facts = None
+    if platform is not None:
+        from components.tenancy.outputs import PlatformOutputs
+        from mlplat.team_stack import facts_of_outputs
+
+        facts = facts_of_outputs(PlatformOutputs.from_dict(platform))
+    result = load_spec(path, facts)
+    for warning in result.warnings:
+        print(warning.format(), file=sys.stderr)
+    return result
+
+
 def _report(result: LoadResult) -> None:
     for error in result.errors:
         print(error.format(), file=sys.stderr)
@@ -103,9 +151,14 @@ def _report(result: LoadResult) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    try:
+        platform = _platform(args)
+    except BadInput as error:
+        print(f"error[bad-input] {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     status = EXIT_OK
     for path in args.specs:
-        result = load_spec(path)
+        result = _load(path, platform)
         if result.ok:
             extra = f" (extends {', '.join(result.files[1:])})" if len(result.files) > 1 else ""
             print(f"ok: {path}{extra}")
@@ -116,10 +169,25 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    result = load_spec(args.spec)
+    try:
+        platform = _platform(args)
+    except BadInput as error:
+        print(f"error[bad-input] {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    result = _load(args.spec, platform)
     if result.spec is None:
         _report(result)
         return EXIT_BAD_INPUT
+    if isinstance(result.spec, TeamStackSpec) and platform is None:
+        from mlplat.plan.team_stub import stub_platform
+
+        platform = stub_platform(result.spec)
+        print(
+            "note: no --platform-plan; planning against the stub platform (mlplat/plan/"
+            "team_stub.py), so GPU capacity, teams and access entries are not checked",
+            file=sys.stderr,
+        )
+    args.platform = platform
     # Cyclic GC passes while the SDKs define their classes are pure overhead for a
     # short-lived plan (~10% of its time); reference counting still frees memory.
     gc.disable()
@@ -135,7 +203,7 @@ def _plan_with_pulumi(args: argparse.Namespace, result: LoadResult) -> int:
 
     assert result.spec is not None
     stack = args.stack or Path(args.spec).stem
-    plan = plan_spec(args.spec, result.spec, result.files, stack)
+    plan = plan_spec(args.spec, result.spec, result.files, stack, args.platform)
     text = render(plan, args.format)
     if args.output:
         args.output.write_text(text, encoding="utf-8")

@@ -14,7 +14,7 @@ from typing import Any
 from components.charts import IMAGES
 from components.services import gpu_software, monitoring
 from components.services.airflow import AIRFLOW_IMAGE
-from mlplat.spec import PlatformSpec
+from mlplat.spec import PlatformSpec, TeamStackSpec
 from mlplat_policies import CONTROLS
 from mlplat_policies.workloads import DEFAULT_REGISTRIES, repository_of
 
@@ -37,13 +37,18 @@ def own_images() -> list[str]:
     return sorted({repository_of(i) for i in [*IMAGES.values(), ":".join(AIRFLOW_IMAGE)]})
 
 
-def policy_config(spec: PlatformSpec) -> dict[str, Any]:
-    environment = str(spec.metadata.environment)
+def policy_config(spec: PlatformSpec | TeamStackSpec) -> dict[str, Any]:
+    """The pack config for a platform stack, or for a team stack (its platform's
+    environment; no cluster admins of its own)."""
+    if isinstance(spec, TeamStackSpec):
+        environment, admins = str(spec.platform.environment), []
+    else:
+        environment, admins = str(spec.metadata.environment), list(spec.cluster.admins)
     config: dict[str, dict[str, Any]] = {
         c.id: {"enforcementLevel": str(spec.policy.enforcement.get(c.id, c.level_for(environment)))}
         for c in CONTROLS
     }
-    config["eks-access-entries"]["allowedAdminPrincipals"] = list(spec.cluster.admins)
+    config["eks-access-entries"]["allowedAdminPrincipals"] = admins
     config["k8s-image-registry-allowlist"]["allowedRegistries"] = [
         *DEFAULT_REGISTRIES,
         *own_images(),

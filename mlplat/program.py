@@ -5,7 +5,8 @@ from __future__ import annotations
 import pulumi
 
 from mlplat.build import build
-from mlplat.spec import load_spec
+from mlplat.spec import TeamStackSpec, load_spec
+from mlplat.team_stack import build_team_stack
 
 SPEC_CONFIG_KEY = "spec"
 """Stack config key (namespace mlplat) holding the spec path, relative to the project root."""
@@ -17,7 +18,10 @@ def main() -> None:
     result = load_spec(path)
     if result.spec is None:
         details = "\n".join(error.format() for error in result.errors)
-        raise pulumi.RunError(f"{path} is not a valid platform spec:\n{details}")
-    platform = build(result.spec)
-    for key, value in platform.outputs.items():
+        raise pulumi.RunError(f"{path} is not a valid spec:\n{details}")
+    if isinstance(result.spec, TeamStackSpec):
+        outputs = build_team_stack(path, result.spec)
+    else:
+        outputs = build(result.spec).outputs
+    for key, value in outputs.items():
         pulumi.export(key, value)

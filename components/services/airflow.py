@@ -32,6 +32,8 @@ from components.services.kube import (
 from mlplat.spec.services import AirflowSpec, Executor
 
 NAMESPACE = "airflow"
+API_PORT = 8080
+"""The API server's pod and service port (the chart's ports.apiServer)."""
 NAMESPACE_LEVEL = PodSecurity.RESTRICTED
 """Every Airflow pod runs as uid 50000 with the restricted contexts set below."""
 SERVICE_ACCOUNT = "airflow"
@@ -138,7 +140,7 @@ class Airflow(pulumi.ComponentResource):
         self.url = (
             ctx.exposure.url("airflow", ctx.tls)
             if ctx.exposure
-            else f"http://airflow-api-server.{NAMESPACE}.svc:8080"
+            else f"http://airflow-api-server.{NAMESPACE}.svc:{API_PORT}"
         )
         self.register_outputs({"url": self.url, "adminSecret": self.admin_secret})
 

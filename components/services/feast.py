@@ -32,6 +32,9 @@ from components.services.kube import (
 from mlplat.spec.services import FeastRegistry, FeatureStoreSpec
 
 NAMESPACE = "feast"
+POD_PORT = 6566
+"""The feature server's HTTP port in its pod (`feast serve`'s default); network policies
+match pod ports, not the Service's port 80."""
 NAMESPACE_LEVEL = PodSecurity.RESTRICTED
 """The feature server image runs as uid 1001 and needs no privileges."""
 SERVICE_ACCOUNT = "feast"

@@ -32,9 +32,14 @@ def namespace(
     *,
     provider: k8s.Provider,
     parent: pulumi.Resource,
+    labels: Mapping[str, str] | None = None,
 ) -> k8s.core.v1.Namespace:
-    """A namespace whose Pod Security level is enforced, audited and warned on."""
+    """A namespace whose Pod Security level is enforced, audited and warned on.
+
+    ``labels`` adds labels (a team's, which its queue and network policies select on).
+    """
     labels = {
+        **(labels or {}),
         **MANAGED_BY,
         **{
             f"pod-security.kubernetes.io/{mode}": str(level)
@@ -115,12 +120,13 @@ def release(
     ``lookup``, and operators keep ``helm list`` and ``helm rollback``.
     """
     pinned = CHARTS[chart]
+    oci = pinned.repo.startswith("oci://")
     return k8s.helm.v3.Release(
         name,
         name=name,
-        chart=pinned.name,
+        chart=f"{pinned.repo}/{pinned.name}" if oci else pinned.name,
         version=version or pinned.version,
-        repository_opts={"repo": pinned.repo},
+        repository_opts=None if oci else {"repo": pinned.repo},
         namespace=namespace,
         values=dict(values),
         cleanup_on_fail=True,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 ACCOUNT_ID = "123456789012"
@@ -46,6 +46,8 @@ class CloudContext:
 
     region: str = "us-east-1"
     partition: str = "aws"
+    stack_outputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Outputs of the stacks a StackReference may read, by fully qualified stack name."""
 
 
 def digest(*parts: str, length: int = 17) -> str:
@@ -195,6 +197,14 @@ def call_result(ctx: CloudContext, token: str, args: dict[str, Any]) -> dict[str
                 for i in range(len(letters))
             ],
             "id": ctx.region,
+        }
+    if token == "aws:ec2/getManagedPrefixList:getManagedPrefixList":
+        # Documentation ranges (RFC 5737): clearly not S3's, which only the account knows.
+        cidrs = ("198.51.100.0/24", "203.0.113.0/24")
+        return {
+            "id": "pl-placeholder",
+            "name": args.get("name", ""),
+            "entries": [{"cidr": c, "description": ""} for c in cidrs],
         }
     if token == "aws:index/getCallerIdentity:getCallerIdentity":
         return {

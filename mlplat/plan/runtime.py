@@ -20,11 +20,18 @@ from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.proto import source_pb2
 
-from mlplat.plan.placeholders import CloudContext, call_result, resource_id, resource_state
+from mlplat.plan.placeholders import (
+    CloudContext,
+    UnplannableCall,
+    call_result,
+    resource_id,
+    resource_state,
+)
 
 PROJECT = "mlplat"
 """Must equal Pulumi.yaml's name: config keys and URNs depend on it."""
 STACK_TYPE = "pulumi:pulumi:Stack"
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 
 
 @dataclass
@@ -71,6 +78,14 @@ class PlaceholderMocks(pulumi.runtime.Mocks):
         self, args: pulumi.runtime.MockResourceArgs
     ) -> tuple[str | None, dict[str, Any]]:
         self.last.inputs = args.inputs  # read back by CapturingMonitor on this same thread
+        if args.typ == STACK_REFERENCE_TYPE:
+            stack = args.resource_id or args.inputs.get("name", "")
+            if stack not in self.ctx.stack_outputs:
+                raise UnplannableCall(
+                    f"the program reads stack {stack}, whose outputs the offline plan was not "
+                    "given (mlplat plan --platform-plan)"
+                )
+            return stack, {"name": stack, "outputs": dict(self.ctx.stack_outputs[stack])}
         if not args.custom:
             return None, {}
         return resource_id(args.typ, args.name, args.inputs), resource_state(

@@ -15,6 +15,7 @@ from mlplat.spec.pool_checks import POOL_CHECKS
 from mlplat.spec.schema import suggest
 from mlplat.spec.service_checks import SERVICE_CHECKS
 from mlplat.spec.subnets import CidrError, plan_subnets
+from mlplat.spec.team_checks import platform_team_checks
 from mlplat.spec.yaml_source import SourceDoc
 
 PLATFORM_NAME_MAX = 24
@@ -23,7 +24,7 @@ _AWS_ONLY = ("encryption", "network", "cluster", "nodePools", "registry", "stora
 
 
 def run_checks(spec: PlatformSpec, doc: SourceDoc) -> list[SpecError]:
-    """All semantic errors; the spec must already be schema-valid."""
+    """All semantic errors and warnings; the spec must already be schema-valid."""
     checks: tuple[Check, ...] = (
         _platform_name,
         *POOL_CHECKS,
@@ -38,6 +39,7 @@ def run_checks(spec: PlatformSpec, doc: SourceDoc) -> list[SpecError]:
         _existing_target,
         *SERVICE_CHECKS,
         _policy_exemptions,
+        platform_team_checks,
     )
     return [error for check in checks for error in check(spec, doc)]
 

@@ -26,6 +26,8 @@ class SpecError:
     message: str
     location: Location | None = None
     hint: str | None = None
+    warning: bool = False
+    """A finding worth reading that does not stop the spec (e.g. GPU oversubscription)."""
 
     def format(self) -> str:
         where = (
@@ -34,7 +36,8 @@ class SpecError:
             else ""
         )
         field = f"{render_path(self.path)}: " if self.path else ""
-        text = f"{where}error[{self.code}] {field}{self.message}"
+        label = "warning" if self.warning else "error"
+        text = f"{where}{label}[{self.code}] {field}{self.message}"
         return f"{text}\n    hint: {self.hint}" if self.hint else text
 
     def sort_key(self) -> tuple[str, int, int, str]:

@@ -17,19 +17,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, TypeVar
 
+from mlplat.spec.enums import CloudProvider, Environment, WorkloadIdentityMode
 from mlplat.spec.policy import PolicySpec
 from mlplat.spec.services import ServicesSpec
-
-
-class Environment(enum.StrEnum):
-    DEV = "dev"
-    STAGING = "staging"
-    PROD = "prod"
-
-
-class CloudProvider(enum.StrEnum):
-    AWS = "aws"
-    EXISTING = "existing"
+from mlplat.spec.teams import TeamSpec
 
 
 class NatGateways(enum.StrEnum):
@@ -57,11 +48,6 @@ class TaintEffect(enum.StrEnum):
     NO_SCHEDULE = "NoSchedule"
     PREFER_NO_SCHEDULE = "PreferNoSchedule"
     NO_EXECUTE = "NoExecute"
-
-
-class WorkloadIdentityMode(enum.StrEnum):
-    IRSA = "irsa"
-    POD_IDENTITY = "podIdentity"
 
 
 class GpuSharing(enum.StrEnum):
@@ -294,6 +280,8 @@ class PlatformSpec:
     """Platform services on the cluster; each is on when its key is present."""
     policy: PolicySpec = field(default_factory=PolicySpec)
     """Policy-pack enforcement overrides and exemptions for this stack."""
+    teams: tuple[TeamSpec, ...] | None = None
+    """Tenants the platform stack manages; [] hosts only team stacks; None means no tenancy."""
 
     @property
     def is_prod(self) -> bool:

@@ -16,6 +16,9 @@ from mlplat.spec.errors import Path, SpecError, describe_value
 from mlplat.spec.yaml_source import SourceDoc
 
 SCHEMA_FILE = "platform.schema.json"
+TEAM_SCHEMA_FILE = "team.schema.json"
+"""Generated from the platform schema's TeamStack definition (``python -m mlplat.spec.schema``)
+so editors can check `kind: Team` files; a test keeps it current."""
 
 _LISTED_CHOICES = 12
 """Longer enums (control ids) are not spelled out in an error."""
@@ -28,15 +31,33 @@ def schema() -> dict[str, Any]:
 
 
 @cache
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(schema())
+def team_schema() -> dict[str, Any]:
+    """The root schema of a `kind: Team` document: TeamStack over the platform's $defs."""
+    defs = schema()["$defs"]
+    return {
+        "$schema": schema()["$schema"],
+        "$id": "https://mlplat.dev/schemas/team-v1.json",
+        "title": "mlplat Team spec (mlplat.dev/v1)",
+        **defs["TeamStack"],
+        "$defs": defs,
+    }
+
+
+@cache
+def _validator(kind: str) -> Draft202012Validator:
+    return Draft202012Validator(team_schema() if kind == "Team" else schema())
 
 
 def schema_errors(doc: SourceDoc) -> list[SpecError]:
-    """Every schema violation in ``doc``, each located in its source file."""
+    """Every schema violation in ``doc``, each located in its source file.
+
+    ``kind: Team`` documents are checked against the team root; anything else against
+    the platform root (whose ``kind`` const then reports a wrong kind).
+    """
     out: list[SpecError] = []
     seen: set[tuple[str, Path]] = set()
-    for err in _flatten(_validator().iter_errors(doc.data)):
+    kind = doc.data.get("kind") if isinstance(doc.data, dict) else None
+    for err in _flatten(_validator("Team" if kind == "Team" else "Platform").iter_errors(doc.data)):
         for spec_error in _translate(err, doc):
             key = (spec_error.code, spec_error.path)
             if key not in seen:
@@ -151,3 +172,9 @@ def _describe(prop: dict[str, Any]) -> str:
         prop = schema()["$defs"][ref.removeprefix("#/$defs/")]
     text = prop.get("description", "")
     return text.split(". ")[0].rstrip(".")
+
+
+if __name__ == "__main__":
+    target = resources.files("mlplat.spec").joinpath(TEAM_SCHEMA_FILE)
+    with resources.as_file(target) as path:
+        path.write_text(json.dumps(team_schema(), indent=2) + "\n", encoding="utf-8")

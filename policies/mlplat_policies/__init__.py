@@ -22,6 +22,7 @@ from mlplat_policies import (
     rbac,
     rds,
     s3,
+    tenancy,
     workloads,
 )
 from mlplat_policies.control import Control, Level
@@ -40,6 +41,7 @@ CONTROLS: tuple[Control, ...] = (
     *rbac.CONTROLS,
     *namespaces.CONTROLS,
     *helm.CONTROLS,
+    *tenancy.CONTROLS,
 )
 BY_ID = {c.id: c for c in CONTROLS}
 

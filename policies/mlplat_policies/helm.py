@@ -58,6 +58,13 @@ CHARTS: dict[str, tuple[Must, ...]] = {
         Must("securityContext", "the chart's pod runs without a pod security context"),
         Must("containerSecurityContext", "the chart's container keeps its capabilities"),
     ),
+    "kueue": (
+        Must("controllerManager.manager.image.tag", "the chart's image tag follows the chart"),
+        Must("controllerManager.manager.podSecurityContext.runAsNonRoot",
+             "the controller must not run as root", True),
+        Must("controllerManager.manager.containerSecurityContext.allowPrivilegeEscalation",
+             "the controller must not escalate privileges", False),
+    ),
     # These charts ship hardened defaults (or need host access by design).
     "nvidia-device-plugin": (),
     "dcgm-exporter": (),
@@ -66,8 +73,13 @@ CHARTS: dict[str, tuple[Must, ...]] = {
 """What each chart mlplat installs needs in its values to be secure."""
 
 
+def _chart_name(props: Any) -> str:
+    """The chart's name, also for an OCI reference (oci://host/path/<name>)."""
+    return str(props.get("chart")).rsplit("/", 1)[-1]
+
+
 def _visibility(args: Any, report: Report, settings: Mapping[str, Any]) -> None:
-    chart = args.props.get("chart")
+    chart = _chart_name(args.props)
     if chart not in set(settings["allowedReleases"]):
         report(
             f"chart {chart!r} renders objects no policy can see; install it with "
@@ -109,7 +121,7 @@ def _hardened(args: Any, report: Report, settings: Mapping[str, Any]) -> None:
             report(f"{path} {value!r} is not pinned to a tag")
         elif key.lower() in CREDENTIAL_KEYS and isinstance(value, str) and value:
             report(f"{path} holds a credential in plain values; reference a Secret instead")
-    for must in CHARTS.get(str(args.props.get("chart")), ()):
+    for must in CHARTS.get(_chart_name(args.props), ()):
         if must.unless_off and dig(values, must.unless_off) is False:
             continue
         found = dig(values, must.path)

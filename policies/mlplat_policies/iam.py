@@ -64,11 +64,13 @@ def _irsa_trust(args: Any, report: Report, settings: Mapping[str, Any]) -> None:
         conditions = statement.get("Condition") or {}
         exact = conditions.get("StringEquals") or {}
         subjects = [s for issuer in issuers for s in as_list(exact.get(f"{issuer}:sub"))]
-        if len(subjects) != 1 or not SERVICE_ACCOUNT.match(str(subjects[0])):
+        exact_names = [str(s) for s in subjects if SERVICE_ACCOUNT.match(str(s))]
+        accounts = {s.rsplit(":", 1)[-1] for s in exact_names}
+        if not subjects or len(exact_names) != len(subjects) or len(accounts) != 1:
             found = subjects or "none"
             report(
-                "web identity trust must name exactly one service account in "
-                f"StringEquals <issuer>:sub; found {found}"
+                "web identity trust must name one service account (in one or more listed "
+                f"namespaces) in StringEquals <issuer>:sub; found {found}"
             )
         if conditions.get("StringLike"):
             report(
@@ -98,13 +100,15 @@ CONTROLS = [
     ),
     Control(
         "iam-irsa-trust-scoped",
-        "Roles for service accounts trust exactly one service account; no role trusts everyone.",
+        "Roles for service accounts trust one named service account (in listed namespaces); "
+        "no role trusts everyone.",
         frozenset({ROLE}),
         ("EKS-BPG-scope-irsa-trust", "CKV_AWS_60", "CKV_AWS_61", "CIS-EKS-5.2.1"),
         Severity.HIGH,
         Level.MANDATORY,
-        "mlplat's WorkloadIdentity scopes each role to `system:serviceaccount:<ns>:<name>`; "
-        "give each workload its own role.",
+        "mlplat's WorkloadIdentity scopes each role to `system:serviceaccount:<ns>:<name>` "
+        "(a team's role: the same account in each of its namespaces); give each workload its "
+        "own role.",
         _irsa_trust,
     ),
 ]

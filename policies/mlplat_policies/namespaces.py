@@ -23,13 +23,16 @@ def _psa_labels(args: Any, report: Report, settings: Mapping[str, Any]) -> None:
         report(f"namespace admits any pod ({found})")
 
 
-def _is_default_deny(props: Any) -> bool:
+def is_default_deny(props: Any) -> bool:
+    """Selects every pod, for ingress and egress, and allows nothing."""
     spec = props.get("spec") or {}
     types = set(as_list(spec.get("policyTypes")))
     return (
         not (spec.get("podSelector") or {}).get("matchLabels")
         and not (spec.get("podSelector") or {}).get("matchExpressions")
         and {"Ingress", "Egress"} <= types
+        and not as_list(spec.get("ingress"))
+        and not as_list(spec.get("egress"))
     )
 
 
@@ -43,7 +46,7 @@ def _default_deny(args: Any, report: Report, settings: Mapping[str, Any]) -> Non
     denied = {
         namespace_of(r.props)
         for r in args.resources
-        if r.resource_type == NETWORK_POLICY and _is_default_deny(r.props)
+        if r.resource_type == NETWORK_POLICY and is_default_deny(r.props)
     }
     busy = {
         _namespace_of_workload(r)

@@ -31,8 +31,9 @@ MANDATORY = {
     "k8s-no-privileged", "k8s-no-host-namespaces", "k8s-no-hostpath",
     "k8s-capabilities-baseline", "k8s-pss-baseline-misc", "k8s-gpu-requests-wellformed",
     "k8s-image-pinned", "k8s-no-cluster-admin-binding", "helm-values-hardened",
+    "team-namespace-restricted", "team-rbac-namespaced", "team-namespace-fenced",
 }  # fmt: skip
-"""The catalogue's mandatory set (policies.md §12.1 plus helm-values-hardened): a control
+"""The catalogue's mandatory set (policies.md §12.1, helm-values-hardened, tenancy): a control
 leaving it is a downgrade someone must make on purpose, here."""
 MANDATORY_IN_PROD = MANDATORY | {
     "eks-endpoint-private",
@@ -43,7 +44,7 @@ MANDATORY_IN_PROD = MANDATORY | {
 
 def test_ids_are_unique_valid_names():
     ids = [c.id for c in CONTROLS]
-    assert len(ids) == len(set(ids)) == 50
+    assert len(ids) == len(set(ids)) == 53
     assert "all" not in ids
     assert all(re.fullmatch(r"[a-z0-9][a-z0-9-]{2,99}", i) for i in ids)
 

@@ -1,0 +1,45 @@
+"""TeamAccess: EKS access entries that map team members to their teams' Kubernetes groups.
+
+Access entries of type STANDARD with Kubernetes groups and no access policy: what a
+member may do is exactly what the teams' RoleBindings grant those groups, namespace by
+namespace. An IAM principal has one access entry per cluster, so a member of several
+teams gets one entry listing every group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.iam import principal_key
+
+
+@dataclass(frozen=True)
+class TeamAccessArgs:
+    cluster_name: pulumi.Input[str]
+    """The EKS cluster."""
+    groups: Mapping[str, Sequence[str]]
+    """IAM principal ARN -> the Kubernetes groups it joins."""
+    tags: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """IAM principal ARN -> tags on its entry (its team's cost tags)."""
+
+
+class TeamAccess(pulumi.ComponentResource):
+    def __init__(
+        self, name: str, args: TeamAccessArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("mlplat:index:TeamAccess", name, None, opts)
+        for arn, groups in sorted(args.groups.items()):
+            aws.eks.AccessEntry(
+                f"{name}-{principal_key(arn)}",
+                cluster_name=args.cluster_name,
+                principal_arn=arn,
+                type="STANDARD",
+                kubernetes_groups=sorted(groups),
+                tags=dict(args.tags.get(arn, {})) or None,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        self.register_outputs({"principals": sorted(args.groups)})

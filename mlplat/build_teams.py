@@ -1,0 +1,171 @@
+"""The composition root's tenancy part: Kueue, the spec's teams, and the teams' contract.
+
+Builds ``PlatformOutputs`` from what the platform declared, exports it as ``teamPlatform``
+(what team stacks consume), and builds each team of the spec from that same value.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.node_pool import GPU_TAINT
+from components.services import airflow as airflow_module
+from components.services import feast as feast_module
+from components.services import mlflow as mlflow_module
+from components.services import monitoring as monitoring_module
+from components.team import Team, TeamArgs, TeamCloud
+from components.tenancy import objects
+from components.tenancy.access import TeamAccess, TeamAccessArgs
+from components.tenancy.kueue import Kueue, KueueArgs
+from components.tenancy.outputs import PlatformOutputs
+from mlplat.spec.capacity import RESERVED_NAMESPACES, facts_of
+from mlplat.spec.model import PlatformSpec
+from mlplat.spec.teams import TeamSpec
+from mlplat.tags import cloud_tags
+
+if TYPE_CHECKING:
+    from mlplat.build import Platform
+
+OUTPUT = "teamPlatform"
+"""The stack output team stacks read through their StackReference."""
+
+
+def team_tags(team: TeamSpec) -> dict[str, str]:
+    """Cost-allocation tags on everything a team owns."""
+    tags = {"mlplat.dev/team": team.name}
+    if team.cost_center:
+        tags["mlplat.dev/cost-center"] = team.cost_center
+    return tags
+
+
+def build_tenancy(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
+    """Kueue, the teams and their access; returns the ``teamPlatform`` output. Nothing
+    when the spec has no ``teams`` key."""
+    if spec.teams is None:
+        return {}
+    name = spec.metadata.name
+    provider = platform.kubernetes.provider
+    kueue = Kueue(
+        f"{name}-kueue",
+        KueueArgs(
+            provider=provider,
+            gpu_pools={
+                pool.name: [
+                    GPU_TAINT,
+                    *(
+                        {"key": t.key, "value": t.value, "effect": str(t.effect)}
+                        for t in pool.taints
+                    ),
+                ]
+                for pool in spec.node_pools
+                if pool.name in facts_of(spec).gpu_pools
+            },
+            monitoring=platform.monitoring,
+        ),
+    )
+    exported = platform_outputs(spec, platform)
+    resolved = pulumi.Output.from_input(exported).apply(PlatformOutputs.from_dict)
+    cloud = None
+    if platform.identity is not None and platform.provider_opts is not None:
+        cloud = TeamCloud(
+            identity=platform.identity,
+            mode=spec.cluster.workload_identity,
+            protect=spec.is_prod,
+            opts=platform.provider_opts,
+        )
+    for team in spec.teams:
+        Team(
+            f"{name}-team-{team.name}",
+            TeamArgs(
+                spec=team,
+                platform=resolved,
+                provider=provider,
+                cloud=cloud,
+                tags=team_tags(team),
+                queues_ready=[kueue.release],
+            ),
+        )
+    if platform.cluster is not None and platform.provider_opts is not None:
+        groups, tags = member_groups(spec.teams)
+        if groups:
+            TeamAccess(
+                f"{name}-team-access",
+                TeamAccessArgs(cluster_name=platform.cluster.name, groups=groups, tags=tags),
+                platform.provider_opts,
+            )
+    return {OUTPUT: exported}
+
+
+def member_groups(
+    teams: tuple[TeamSpec, ...],
+) -> tuple[dict[str, list[str]], dict[str, dict[str, str]]]:
+    """Principal -> the Kubernetes groups of every team it belongs to, and its entry's tags."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    tags: dict[str, dict[str, str]] = {}
+    for team in teams:
+        for role, arns in (("admins", team.members.admins), ("viewers", team.members.viewers)):
+            for arn in arns:
+                groups[arn].append(objects.group(team.name, role))
+                tags.setdefault(arn, team_tags(team))
+    return dict(groups), tags
+
+
+def platform_outputs(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
+    """What teams may use, in the exported shape, from what the platform declared."""
+    facts = facts_of(spec)
+    services = {
+        "airflow": (spec.services.airflow, airflow_module.NAMESPACE, airflow_module.API_PORT),
+        "mlflow": (spec.services.mlflow, mlflow_module.NAMESPACE, mlflow_module.PORT),
+        "feast": (spec.services.feature_store, feast_module.NAMESPACE, feast_module.POD_PORT),
+    }
+    teams = spec.teams or ()
+    values: dict[str, Any] = {
+        "platform": spec.metadata.name,
+        "environment": str(spec.metadata.environment),
+        "provider": str(spec.cloud.provider),
+        "cohort": spec.metadata.name,
+        "gpu_pools": {
+            pool: {"gpus": c.gpus, "basis": c.basis} for pool, c in facts.gpu_pools.items()
+        },
+        "other_pools": dict(facts.other_pools),
+        "services": {
+            key: {"namespace": ns, "port": port}
+            for key, (enabled, ns, port) in services.items()
+            if enabled is not None
+        },
+        "monitoring_namespace": monitoring_module.NAMESPACE if spec.services.monitoring else None,
+        "teams": tuple(t.name for t in teams),
+        "principals": tuple(sorted({*spec.cluster.admins, *member_groups(teams)[0]})),
+        "namespaces": tuple(
+            sorted(RESERVED_NAMESPACES | {ns for t in teams for ns in t.namespace_names})
+        ),
+        "tags": cloud_tags(spec),
+    }
+    cluster, identity, storage = platform.cluster, platform.identity, platform.storage
+    if cluster is None or identity is None or storage is None:
+        return PlatformOutputs.export(values)
+    region = str(spec.cloud.region)
+    s3 = aws.ec2.get_managed_prefix_list_output(
+        name=f"com.amazonaws.{region}.s3",
+        opts=pulumi.InvokeOutputOptions(provider=platform.aws_provider),
+    )
+    values |= {
+        "region": region,
+        "partition": identity.partition,
+        "account_id": identity.account_id,
+        "cluster_name": cluster.name,
+        "cluster_arn": cluster.arn,
+        "oidc_provider_arn": cluster.oidc_provider_arn,
+        "oidc_issuer": cluster.oidc_issuer,
+        "workload_identity": str(spec.cluster.workload_identity),
+        "kms_key_arn": platform.kms_key_arn,
+        "buckets": storage.bucket_names,
+        "vpc_cidr": spec.network.cidr,
+        "interface_endpoints": tuple(spec.network.interface_endpoints),
+        "s3_cidrs": s3.entries.apply(lambda entries: sorted(e.cidr for e in entries)),
+    }
+    return PlatformOutputs.export(values)

@@ -1,0 +1,97 @@
+"""What a team can be given: GPU capacity per pool, and what the platform already holds.
+
+Pure data shared by the platform spec's checks and by a team stack's checks against its
+platform's outputs (``PlatformFacts`` is built from either), so both refuse the same
+quotas with the same messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from mlplat.spec import instances
+from mlplat.spec.model import GpuSharing, NodePoolSpec, PlatformSpec
+
+RESERVED_NAMESPACES = frozenset(
+    {
+        "default",
+        "kube-system",
+        "kube-public",
+        "kube-node-lease",
+        "platform",
+        "airflow",
+        "mlflow",
+        "feast",
+        "monitoring",
+        "monitoring-node",
+        "gpu-system",
+        "kueue-system",
+    }
+)
+"""Namespaces of Kubernetes and of the platform's own services; never a team's."""
+
+
+@dataclass(frozen=True)
+class PoolCapacity:
+    gpus: int
+    """Most GPUs the pool can offer at once: GPUs per node (times sharing replicas) x maxSize."""
+    basis: str
+    """How that number comes about, for messages."""
+
+
+@dataclass(frozen=True)
+class PlatformFacts:
+    """What a team's checks need to know about the platform it joins."""
+
+    gpu_pools: Mapping[str, PoolCapacity] = field(default_factory=dict)
+    """GPU pools a quota may name, with their capacity."""
+    other_pools: Mapping[str, str] = field(default_factory=dict)
+    """Pools a GPU quota cannot name, with the reason."""
+    teams: frozenset[str] = frozenset()
+    """Teams the platform stack already manages."""
+    principals: frozenset[str] = frozenset()
+    """IAM principals that already have an EKS access entry."""
+    namespaces: frozenset[str] = RESERVED_NAMESPACES
+    """Namespaces already taken."""
+    aws: bool = True
+    """Whether the cluster is EKS (access entries and workload roles exist)."""
+    reference: Mapping[str, str] = field(default_factory=dict)
+    """What a team stack's ``platform:`` must say: environment, provider, workloadIdentity."""
+
+
+def pool_capacity(pool: NodePoolSpec) -> PoolCapacity | str:
+    """The pool's GPU capacity, or why a GPU quota cannot name it."""
+    gpu = instances.gpu(pool.instance_types[0])
+    if gpu is None:
+        return "it has no NVIDIA GPUs"
+    sharing = pool.gpu_sharing
+    if sharing is not None and sharing.strategy is GpuSharing.MIG:
+        return (
+            "it partitions GPUs with MIG, so how many devices a node offers depends on the "
+            "MIG profile applied to it"
+        )
+    per_node = gpu.count
+    basis = f"{gpu.count} {gpu.model} per {pool.instance_types[0]} node"
+    if sharing is not None:
+        per_node *= sharing.replicas
+        basis += f" x {sharing.replicas} time-slicing replicas"
+    return PoolCapacity(per_node * pool.max_size, f"{basis} x maxSize {pool.max_size}")
+
+
+def facts_of(spec: PlatformSpec) -> PlatformFacts:
+    """What a platform spec establishes before its own teams (which are checked against it)."""
+    gpu_pools: dict[str, PoolCapacity] = {}
+    other: dict[str, str] = {}
+    for pool in spec.node_pools:
+        capacity = pool_capacity(pool)
+        if isinstance(capacity, PoolCapacity):
+            gpu_pools[pool.name] = capacity
+        else:
+            other[pool.name] = capacity
+    return PlatformFacts(
+        gpu_pools=gpu_pools,
+        other_pools=other,
+        principals=frozenset(spec.cluster.admins),
+        aws=spec.cloud.provider.value == "aws",
+    )

@@ -1,0 +1,254 @@
+"""Checks on teams: names, namespaces, members, and quotas against GPU pool capacity.
+
+The same per-team checks run on a platform spec's ``teams:`` (against the facts the spec
+itself establishes) and on a ``kind: Team`` spec (against its platform's published
+facts), so a quota is refused with the same message wherever the team is declared.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import replace
+
+from mlplat.spec.capacity import PlatformFacts, PoolCapacity, facts_of
+from mlplat.spec.errors import Path, SpecError
+from mlplat.spec.findings import dns_label, duplicates, error_at
+from mlplat.spec.model import CloudProvider, PlatformSpec, WorkloadIdentityMode
+from mlplat.spec.schema import suggest
+from mlplat.spec.teams import TeamSpec, TeamStackSpec
+from mlplat.spec.yaml_source import SourceDoc
+
+TEAM_NAME_MAX = 30
+"""Room for the platform name and suffixes in IAM role names (64 characters)."""
+NAMESPACE_MAX = 63
+
+_PRINCIPAL = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
+_GROUP = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:group/")
+
+
+def platform_team_checks(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
+    """Every team of a platform spec, then what only the whole list can show."""
+    if spec.teams is None:
+        return
+    facts = facts_of(spec)
+    for i, team in enumerate(spec.teams):
+        yield from team_errors(team, ("teams", i), facts, doc)
+    yield from duplicates(doc, ("teams",), [t.name for t in spec.teams], "name", "team name")
+    yield from _shared_namespaces(spec, doc)
+    yield from _endpoints(spec, doc)
+    yield from _oversubscription(spec, facts, doc)
+
+
+def team_stack_checks(
+    spec: TeamStackSpec, doc: SourceDoc, facts: PlatformFacts | None
+) -> Iterator[SpecError]:
+    """A `kind: Team` spec; without its platform's facts, pools and principals go unchecked."""
+    if facts is None:
+        yield from team_errors(spec.team, ("team",), PlatformFacts(), doc, known=False)
+        return
+    said = {
+        "environment": str(spec.platform.environment),
+        "provider": str(spec.platform.provider),
+        "workloadIdentity": str(spec.platform.workload_identity),
+    }
+    for key, actual in facts.reference.items():
+        if actual and said.get(key) != actual:
+            yield error_at(
+                doc,
+                "platform-mismatch",
+                ("platform", key),
+                f"platform stack {spec.platform.stack} has {key} {actual}; this spec says "
+                f"{said.get(key)}",
+                f"set platform.{key}: {actual}",
+            )
+    facts = replace(facts, aws=said["provider"] == "aws")
+    yield from team_errors(spec.team, ("team",), facts, doc)
+
+
+def team_errors(
+    team: TeamSpec, at: Path, facts: PlatformFacts, doc: SourceDoc, *, known: bool = True
+) -> Iterator[SpecError]:
+    """One team's own problems, judged against what its platform holds (when ``known``)."""
+    yield from dns_label(doc, (*at, "name"), team.name, TEAM_NAME_MAX)
+    if team.name in facts.teams:
+        yield error_at(
+            doc,
+            "team-exists",
+            (*at, "name"),
+            f"the platform stack already manages a team named '{team.name}'",
+            "remove the team from the platform spec's teams: first, or pick another name",
+        )
+    yield from _namespaces(team, at, facts, doc)
+    yield from _members(team, at, facts, doc)
+    if known:
+        yield from _gpu_quotas(team, at, facts, doc)
+    yield from duplicates(doc, (*at, "repositories"), list(team.repositories), "", "repository")
+
+
+def _namespaces(
+    team: TeamSpec, at: Path, facts: PlatformFacts, doc: SourceDoc
+) -> Iterator[SpecError]:
+    for j, name in enumerate(team.namespace_names):
+        path = (*at, "namespaces", j) if team.namespaces else (*at, "name")
+        yield from dns_label(doc, path, name, NAMESPACE_MAX)
+        if name in facts.namespaces or name.startswith("kube-"):
+            yield error_at(
+                doc,
+                "namespace-taken",
+                path,
+                f"namespace '{name}' belongs to the platform or to Kubernetes",
+                f"use a namespace of the team's own, e.g. '{team.name}-{name}'",
+            )
+    yield from duplicates(doc, (*at, "namespaces"), list(team.namespaces), "", "namespace")
+
+
+def _members(team: TeamSpec, at: Path, facts: PlatformFacts, doc: SourceDoc) -> Iterator[SpecError]:
+    groups = {"admins": team.members.admins, "viewers": team.members.viewers}
+    if not facts.aws and any(groups.values()):
+        yield error_at(
+            doc,
+            "members-need-aws",
+            (*at, "members"),
+            "members become EKS access entries, which exist only on provider aws",
+            f"on an existing cluster, map identities to the Kubernetes groups "
+            f"'mlplat:{team.name}:admins' and 'mlplat:{team.name}:viewers' in its own "
+            "authentication, and remove members",
+        )
+        return
+    seen: dict[str, str] = {}
+    for role, arns in groups.items():
+        for j, arn in enumerate(arns):
+            path = (*at, "members", role, j)
+            if _GROUP.match(arn):
+                yield error_at(
+                    doc,
+                    "member-not-principal",
+                    path,
+                    f"'{arn}' is an IAM group; EKS access entries accept IAM roles and users only",
+                    "name a role the group's members may assume instead",
+                )
+            elif not _PRINCIPAL.match(arn):
+                yield error_at(
+                    doc,
+                    "member-not-principal",
+                    path,
+                    f"expected an IAM role or user ARN "
+                    f"(arn:aws:iam::<12-digit account>:role/<name>), found '{arn}'",
+                )
+            elif arn in facts.principals:
+                yield error_at(
+                    doc,
+                    "member-has-access",
+                    path,
+                    f"'{arn}' already has an EKS access entry on this platform "
+                    "(a cluster admin or a member of a platform-managed team)",
+                    "an IAM principal gets one access entry per cluster; use another role",
+                )
+            elif arn in seen:
+                yield error_at(
+                    doc,
+                    "member-repeated",
+                    path,
+                    f"'{arn}' is already listed under members.{seen[arn]}",
+                    "list each principal once; admins can already read",
+                )
+            seen.setdefault(arn, role)
+
+
+def _gpu_quotas(
+    team: TeamSpec, at: Path, facts: PlatformFacts, doc: SourceDoc
+) -> Iterator[SpecError]:
+    for j, quota in enumerate(team.quota.gpus):
+        path = (*at, "quota", "gpus", j)
+        capacity = facts.gpu_pools.get(quota.pool)
+        if capacity is None:
+            reason = facts.other_pools.get(quota.pool)
+            close = suggest(quota.pool, sorted(facts.gpu_pools))
+            yield error_at(
+                doc,
+                "quota-pool-invalid",
+                (*path, "pool"),
+                f"pool '{quota.pool}' cannot take a GPU quota: "
+                + (reason if reason else "no such node pool"),
+                f"did you mean '{close}'?"
+                if close
+                else f"GPU pools: {', '.join(sorted(facts.gpu_pools)) or 'none'}",
+            )
+        elif quota.gpus > capacity.gpus:
+            yield error_at(
+                doc,
+                "quota-exceeds-capacity",
+                (*path, "gpus"),
+                f"team '{team.name}' asks for {quota.gpus} GPUs of pool '{quota.pool}', which "
+                f"holds at most {capacity.gpus} ({capacity.basis})",
+                f"lower gpus to at most {capacity.gpus}, or raise the pool's maxSize",
+            )
+        elif quota.gpus + quota.borrowing_limit > capacity.gpus:
+            yield error_at(
+                doc,
+                "quota-exceeds-capacity",
+                (*path, "borrowingLimit"),
+                f"gpus + borrowingLimit = {quota.gpus + quota.borrowing_limit} exceeds pool "
+                f"'{quota.pool}''s capacity of {capacity.gpus} ({capacity.basis})",
+                f"lower borrowingLimit to at most {capacity.gpus - quota.gpus}",
+            )
+    yield from duplicates(
+        doc, (*at, "quota", "gpus"), [q.pool for q in team.quota.gpus], "pool", "GPU pool"
+    )
+
+
+def _shared_namespaces(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
+    owner: dict[str, str] = {}
+    for i, team in enumerate(spec.teams):
+        for j, name in enumerate(team.namespace_names):
+            if name in owner and owner[name] != team.name:
+                path = ("teams", i, "namespaces", j) if team.namespaces else ("teams", i, "name")
+                yield error_at(
+                    doc,
+                    "namespace-taken",
+                    path,
+                    f"namespace '{name}' already belongs to team '{owner[name]}'",
+                    "each namespace belongs to one team",
+                )
+            owner.setdefault(name, team.name)
+
+
+def _endpoints(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
+    """Under default-deny egress, IRSA pods reach STS only through its interface endpoint."""
+    irsa = spec.cluster.workload_identity is WorkloadIdentityMode.IRSA
+    on_aws = spec.cloud.provider is CloudProvider.AWS
+    if on_aws and irsa and "sts" not in spec.network.interface_endpoints:
+        yield error_at(
+            doc,
+            "team-needs-endpoint",
+            ("network", "interfaceEndpoints"),
+            "team namespaces deny egress to the internet, so their pods can exchange "
+            "IRSA tokens only through an STS interface endpoint",
+            "add sts to network.interfaceEndpoints (or use cluster.workloadIdentity: podIdentity)",
+        )
+
+
+def _oversubscription(
+    spec: PlatformSpec, facts: PlatformFacts, doc: SourceDoc
+) -> Iterator[SpecError]:
+    """Nominal quotas that together exceed a pool: a warning, since borrowing may intend it."""
+    asked: dict[str, int] = defaultdict(int)
+    for team in spec.teams:
+        for quota in team.quota.gpus:
+            asked[quota.pool] += quota.gpus
+    for pool, total in sorted(asked.items()):
+        capacity = facts.gpu_pools.get(pool)
+        if isinstance(capacity, PoolCapacity) and total > capacity.gpus:
+            index = next(i for i, p in enumerate(spec.node_pools) if p.name == pool)
+            yield SpecError(
+                "quota-oversubscribed",
+                ("nodePools", index, "maxSize"),
+                f"teams' nominal GPU quotas on pool '{pool}' add up to {total}, more than its "
+                f"{capacity.gpus} ({capacity.basis}); jobs will queue when all teams use "
+                "their quota at once",
+                error_at(doc, "", ("nodePools", index, "maxSize"), "").location,
+                "intended if teams take turns; otherwise raise maxSize or lower quotas",
+                warning=True,
+            )
