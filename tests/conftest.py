@@ -10,18 +10,34 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ROOT / "stacks"
-EXAMPLE_SPECS = sorted(p for p in STACKS.glob("*.yaml") if not p.name.startswith("Pulumi."))
-"""Every example stack spec (files under stacks/base/ are fragments, not stacks)."""
+_SPECS = sorted(p for p in STACKS.glob("*.yaml") if not p.name.startswith("Pulumi."))
+TEAM_SPECS = [p for p in _SPECS if "\nkind: Team\n" in p.read_text()]
+"""Every example team stack spec (kind: Team)."""
+EXAMPLE_SPECS = [p for p in _SPECS if p not in TEAM_SPECS]
+"""Every example platform spec (files under stacks/base/ are fragments, not stacks)."""
+ALL_SPECS = _SPECS
+"""Platform and team specs, for checks that hold for every stack."""
+
+
+PLATFORM_OF_TEAMS = STACKS / "prod.yaml"
+"""The platform the example team stacks reference (their platform.stack is its stack)."""
 
 
 def plan_file(path: Path, stack: str | None = None):
-    """Load and plan a spec file exactly as `mlplat plan` does (a fresh run each call)."""
+    """Load and plan a spec file exactly as `mlplat plan` does (a fresh run each call).
+
+    A team spec is planned against the prod example's plan, as `--platform-plan` does.
+    """
+    from mlplat.build_teams import OUTPUT
     from mlplat.plan.offline import plan_spec
-    from mlplat.spec import load_spec
+    from mlplat.spec import TeamStackSpec, load_spec
 
     result = load_spec(path)
     assert result.spec is not None, [e.format() for e in result.errors]
-    return plan_spec(str(path), result.spec, result.files, stack or path.stem)
+    platform = None
+    if isinstance(result.spec, TeamStackSpec):
+        platform = planned(PLATFORM_OF_TEAMS).outputs[OUTPUT]
+    return plan_spec(str(path), result.spec, result.files, stack or path.stem, platform)
 
 
 @cache

@@ -16,7 +16,7 @@ import components.network
 import components.node_pool
 from mlplat.plan.runtime import PROJECT
 from mlplat.program import SPEC_CONFIG_KEY
-from tests.conftest import EXAMPLE_SPECS, ROOT, STACKS
+from tests.conftest import ALL_SPECS, EXAMPLE_SPECS, ROOT, STACKS
 
 COMPONENT_MODULES = [
     components.network,
@@ -34,22 +34,23 @@ def test_pulumi_project_file() -> None:
     assert project["stackConfigDir"] == "stacks"
 
 
-@pytest.mark.parametrize("spec", EXAMPLE_SPECS, ids=[p.stem for p in EXAMPLE_SPECS])
+@pytest.mark.parametrize("spec", ALL_SPECS, ids=[p.stem for p in ALL_SPECS])
 def test_each_example_has_a_stack_config_pointing_at_it(spec: Path) -> None:
     config = yaml.safe_load((STACKS / f"Pulumi.{spec.stem}.yaml").read_text())["config"]
     assert config[f"{PROJECT}:{SPEC_CONFIG_KEY}"] == f"stacks/{spec.name}"
 
 
 @pytest.mark.parametrize(
-    "spec", [*EXAMPLE_SPECS, *STACKS.glob("base/*.yaml")], ids=lambda p: p.stem
+    "spec", [*ALL_SPECS, *STACKS.glob("base/*.yaml")], ids=lambda p: p.stem
 )
 def test_each_spec_names_the_schema_for_editors(spec: Path) -> None:
     first = spec.read_text().splitlines()[0]
     prefix = "# yaml-language-server: $schema="
     assert first.startswith(prefix)
+    kind = "team" if "\nkind: Team\n" in spec.read_text() else "platform"
     assert (
         spec.parent / first.removeprefix(prefix)
-    ).resolve() == ROOT / "mlplat" / "spec" / "platform.schema.json"
+    ).resolve() == ROOT / "mlplat" / "spec" / f"{kind}.schema.json"
 
 
 def _component_classes() -> list[type]:

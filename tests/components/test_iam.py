@@ -7,7 +7,7 @@ from functools import cache
 import pytest
 
 from components import iam, iam_services
-from tests.conftest import EXAMPLE_SPECS, planned
+from tests.conftest import ALL_SPECS, EXAMPLE_SPECS, planned
 
 ACCOUNT = "111122223333"
 KEY = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -98,7 +98,7 @@ def test_every_document_builder_passes_parliament(name) -> None:
 @cache
 def _plan_documents() -> list[tuple[str, str, str]]:
     documents = []
-    for spec in EXAMPLE_SPECS:
+    for spec in ALL_SPECS:
         for resource in planned(spec).resources:
             key = DOCUMENT_INPUTS.get(resource.type)
             if key and key in resource.inputs:

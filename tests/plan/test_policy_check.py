@@ -12,13 +12,13 @@ from mlplat.cli import main
 from mlplat.plan.render import render
 from mlplat_policies import CONTROLS
 from mlplat_policies.runner import Status
-from tests.conftest import EXAMPLE_SPECS, ROOT, plan_file, planned
+from tests.conftest import ALL_SPECS, EXAMPLE_SPECS, ROOT, plan_file, planned
 from tests.policies.engine import analyze, servicer
 
 INSECURE = ROOT / "tests" / "policies" / "insecure-plan.json"
 
 
-@pytest.mark.parametrize("spec", EXAMPLE_SPECS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("spec", ALL_SPECS, ids=lambda p: p.stem)
 def test_example_stacks_pass_every_mandatory_control(spec):
     report = planned(spec).policy
     assert report is not None and report.verdict.controls == len(CONTROLS)

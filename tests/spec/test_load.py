@@ -10,7 +10,7 @@ import pytest
 
 from mlplat.spec import load_spec
 from mlplat.spec.errors import render_path
-from tests.conftest import EXAMPLE_SPECS
+from tests.conftest import ALL_SPECS, EXAMPLE_SPECS
 
 CASES = Path(__file__).parent / "cases"
 INVALID = sorted((CASES / "invalid").glob("*.yaml"))
@@ -44,7 +44,7 @@ def test_rejects_invalid_case(case: Path) -> None:
     assert "Traceback" not in text
 
 
-@pytest.mark.parametrize("spec", EXAMPLE_SPECS, ids=[p.stem for p in EXAMPLE_SPECS])
+@pytest.mark.parametrize("spec", ALL_SPECS, ids=[p.stem for p in ALL_SPECS])
 def test_every_example_stack_validates(spec: Path) -> None:
     result = load_spec(spec)
     assert result.errors == []

@@ -15,7 +15,7 @@ from mlplat.plan.placeholders import (
 )
 from mlplat.plan.render import render
 from tests.components.services.helpers import RELEASE, of_type
-from tests.conftest import EXAMPLE_SPECS, planned
+from tests.conftest import ALL_SPECS, EXAMPLE_SPECS, planned
 
 RANDOM = ("random:index/randomPassword:RandomPassword", "random:index/randomBytes:RandomBytes")
 
@@ -46,7 +46,7 @@ def test_no_generated_secret_appears_in_any_plan_format(spec: Path) -> None:
         assert PLACEHOLDER_SECRET_PREFIX not in text
 
 
-@pytest.mark.parametrize("spec", EXAMPLE_SPECS, ids=[p.stem for p in EXAMPLE_SPECS])
+@pytest.mark.parametrize("spec", ALL_SPECS, ids=[p.stem for p in ALL_SPECS])
 def test_secret_data_is_masked_and_values_hold_no_secret(spec: Path) -> None:
     for secret in of_type(spec, "kubernetes:core/v1:Secret"):
         assert secret.inputs["stringData"] == SECRET, secret.name

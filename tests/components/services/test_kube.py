@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.components.services.helpers import of_type
-from tests.conftest import EXAMPLE_SPECS, STACKS
+from tests.conftest import ALL_SPECS, EXAMPLE_SPECS, STACKS
 
 LEVELS = {
     "platform": "restricted",
@@ -17,7 +17,13 @@ LEVELS = {
     "monitoring": "baseline",
     "monitoring-node": "privileged",
     "gpu-system": "privileged",
+    "kueue-system": "restricted",
 }
+"""The platform's namespaces; every team namespace is restricted (checked by its label)."""
+
+
+def _level_of(metadata: dict) -> str:
+    return "restricted" if "mlplat.dev/team" in metadata["labels"] else LEVELS[metadata["name"]]
 
 
 def _levels(spec: Path) -> dict[str, dict[str, str]]:
@@ -31,10 +37,14 @@ def _levels(spec: Path) -> dict[str, dict[str, str]]:
     }
 
 
-@pytest.mark.parametrize("spec", EXAMPLE_SPECS, ids=[p.stem for p in EXAMPLE_SPECS])
+@pytest.mark.parametrize("spec", ALL_SPECS, ids=[p.stem for p in ALL_SPECS])
 def test_every_namespace_enforces_audits_and_warns_at_its_level(spec: Path) -> None:
-    for name, modes in _levels(spec).items():
-        assert modes == dict.fromkeys(("enforce", "audit", "warn"), LEVELS[name]), name
+    namespaces = of_type(spec, "kubernetes:core/v1:Namespace")
+    assert namespaces
+    for ns in namespaces:
+        metadata = ns.inputs["metadata"]
+        modes = _levels(spec)[metadata["name"]]
+        assert modes == dict.fromkeys(("enforce", "audit", "warn"), _level_of(metadata))
 
 
 def test_only_host_access_namespaces_are_privileged() -> None:
