@@ -16,7 +16,7 @@ import components.network
 import components.node_pool
 from mlplat.plan.runtime import PROJECT
 from mlplat.program import SPEC_CONFIG_KEY
-from tests.conftest import ALL_SPECS, EXAMPLE_SPECS, ROOT, STACKS
+from tests.conftest import ALL_SPECS, ROOT, STACKS
 
 COMPONENT_MODULES = [
     components.network,
@@ -40,9 +40,7 @@ def test_each_example_has_a_stack_config_pointing_at_it(spec: Path) -> None:
     assert config[f"{PROJECT}:{SPEC_CONFIG_KEY}"] == f"stacks/{spec.name}"
 
 
-@pytest.mark.parametrize(
-    "spec", [*ALL_SPECS, *STACKS.glob("base/*.yaml")], ids=lambda p: p.stem
-)
+@pytest.mark.parametrize("spec", [*ALL_SPECS, *STACKS.glob("base/*.yaml")], ids=lambda p: p.stem)
 def test_each_spec_names_the_schema_for_editors(spec: Path) -> None:
     first = spec.read_text().splitlines()[0]
     prefix = "# yaml-language-server: $schema="

@@ -40,6 +40,9 @@ def stub_platform(spec: TeamStackSpec) -> dict[str, Any]:
             "feast": {"namespace": feast.NAMESPACE, "port": feast.POD_PORT},
         },
         "monitoring_namespace": monitoring.NAMESPACE,
+        "other_pools": {},
+        "teams": (),
+        "principals": (),
         "namespaces": tuple(sorted(RESERVED_NAMESPACES)),
         "tags": {"mlplat.dev/platform": NAME},
     }

@@ -92,7 +92,8 @@ def _namespaces(
 ) -> Iterator[SpecError]:
     for j, name in enumerate(team.namespace_names):
         path = (*at, "namespaces", j) if team.namespaces else (*at, "name")
-        yield from dns_label(doc, path, name, NAMESPACE_MAX)
+        if team.namespaces:  # else the namespace is the team's name, checked already
+            yield from dns_label(doc, path, name, NAMESPACE_MAX)
         if name in facts.namespaces or name.startswith("kube-"):
             yield error_at(
                 doc,

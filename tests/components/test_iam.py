@@ -7,7 +7,7 @@ from functools import cache
 import pytest
 
 from components import iam, iam_services
-from tests.conftest import ALL_SPECS, EXAMPLE_SPECS, planned
+from tests.conftest import ALL_SPECS, planned
 
 ACCOUNT = "111122223333"
 KEY = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"

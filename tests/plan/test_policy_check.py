@@ -12,7 +12,7 @@ from mlplat.cli import main
 from mlplat.plan.render import render
 from mlplat_policies import CONTROLS
 from mlplat_policies.runner import Status
-from tests.conftest import ALL_SPECS, EXAMPLE_SPECS, ROOT, plan_file, planned
+from tests.conftest import ALL_SPECS, ROOT, plan_file, planned
 from tests.policies.engine import analyze, servicer
 
 INSECURE = ROOT / "tests" / "policies" / "insecure-plan.json"

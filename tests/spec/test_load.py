@@ -10,7 +10,7 @@ import pytest
 
 from mlplat.spec import load_spec
 from mlplat.spec.errors import render_path
-from tests.conftest import ALL_SPECS, EXAMPLE_SPECS
+from tests.conftest import ALL_SPECS
 
 CASES = Path(__file__).parent / "cases"
 INVALID = sorted((CASES / "invalid").glob("*.yaml"))

@@ -1,0 +1,190 @@
+"""Every object a team gets, as planned for the prod example's teams, and the Kueue objects
+against the rules of Kueue's own CRDs (kubernetes-validate has no schema for them)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from components.tenancy import objects
+from components.tenancy.outputs import PlatformOutputs
+from mlplat.spec.teams import GpuQuotaSpec, TeamQuotaSpec, TeamSpec
+from tests.conftest import STACKS, planned
+
+PROD = STACKS / "prod.yaml"
+PER_NAMESPACE = Counter(
+    {
+        "kubernetes:core/v1:Namespace": 1,
+        "kubernetes:core/v1:LimitRange": 1,
+        "kubernetes:core/v1:ResourceQuota": 1,
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy": 2,
+        "kubernetes:rbac.authorization.k8s.io/v1:Role": 2,
+        "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 2,
+        "kubernetes:core/v1:ServiceAccount": 1,
+        "kubernetes:kueue.x-k8s.io/v1beta2:LocalQueue": 1,
+    }
+)
+
+
+def _platform(**changes: object) -> PlatformOutputs:
+    data = planned(PROD).outputs["teamPlatform"]
+    return PlatformOutputs.from_dict({**data, **changes})
+
+
+def _team_resources(namespace: str) -> Counter:
+    return Counter(
+        r.type
+        for r in planned(PROD).resources
+        if r.type.startswith("kubernetes:")
+        and (r.inputs.get("metadata", {}).get("namespace") == namespace
+             or (r.type.endswith(":Namespace") and r.inputs["metadata"]["name"] == namespace))
+    )  # fmt: skip
+
+
+def test_each_team_namespace_gets_the_whole_fence():
+    for namespace in ("recsys", "recsys-batch", "nlp"):
+        assert _team_resources(namespace) == PER_NAMESPACE, namespace
+
+
+def test_each_team_gets_a_queue_a_role_and_its_repositories():
+    plan = planned(PROD)
+    queues = {
+        r.inputs["metadata"]["name"]: r for r in plan.resources if r.type.endswith(":ClusterQueue")
+    }
+    assert set(queues) == {"recsys", "nlp"}
+    roles = [r for r in plan.resources if r.type == "aws:iam/role:Role" and "-team-" in r.name]
+    assert sorted(r.name for r in roles) == [
+        "mlplat-prod-team-nlp-workload-role",
+        "mlplat-prod-team-recsys-workload-role",
+    ]
+    assert all(r.inputs["tags"]["mlplat.dev/team"] in r.name for r in roles)
+    repos = {r.inputs["name"] for r in plan.resources if r.type == "aws:ecr/repository:Repository"}
+    assert {"recsys/ranker", "recsys/features", "nlp/finetune"} <= repos
+    entries = {
+        r.inputs["principalArn"]: r.inputs
+        for r in plan.resources
+        if r.type == "aws:eks/accessEntry:AccessEntry" and "team-access" in r.name
+    }
+    assert entries["arn:aws:iam::111122223333:role/recsys-leads"]["kubernetesGroups"] == [
+        "mlplat:recsys:admins"
+    ]
+    assert entries["arn:aws:iam::111122223333:role/recsys-analysts"]["kubernetesGroups"] == [
+        "mlplat:recsys:viewers"
+    ]
+    assert all(e["type"] == "STANDARD" for e in entries.values())
+
+
+def test_the_team_role_trusts_only_its_service_account_in_its_namespaces():
+    (role,) = [
+        r for r in planned(PROD).resources if r.name == "mlplat-prod-team-recsys-workload-role"
+    ]
+    (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    (subjects,) = [
+        v for k, v in statement["Condition"]["StringEquals"].items() if k.endswith(":sub")
+    ]
+    assert subjects == [
+        "system:serviceaccount:recsys:workload",
+        "system:serviceaccount:recsys-batch:workload",
+    ]
+
+
+def test_the_team_policy_reaches_only_its_prefixes_and_repositories():
+    (policy,) = [
+        r for r in planned(PROD).resources if r.name == "mlplat-prod-team-nlp-workload-policy"
+    ]
+    statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
+    assert statements["TeamObjects"]["Resource"] == [
+        "arn:aws:s3:::mlplat-prod-artifacts-123456789012-eu-west-1/teams/nlp/*",
+        "arn:aws:s3:::mlplat-prod-data-123456789012-eu-west-1/teams/nlp/*",
+    ]
+    assert (
+        statements["TeamRepositories"]["Resource"]
+        == "arn:aws:ecr:eu-west-1:123456789012:repository/nlp/*"
+    )
+    wide = [sid for sid, s in statements.items() if s["Resource"] == "*"]
+    assert wide == ["RegistryToken"]  # ecr:GetAuthorizationToken has no resource scope
+
+
+def test_quota_backstop_caps_gpus_at_nominal_plus_borrowing_and_refuses_exposure():
+    quota = TeamQuotaSpec(gpus=(GpuQuotaSpec("a", 4, 2), GpuQuotaSpec("b", 1)))
+    hard = objects.resource_quota_spec(quota)["hard"]
+    assert hard["requests.nvidia.com/gpu"] == "7"
+    assert hard["services.loadbalancers"] == hard["services.nodeports"] == "0"
+
+
+def test_allowances_open_dns_the_team_the_services_and_aws_endpoints_only():
+    spec = objects.allowances_spec(TeamSpec("fraud"), _platform())
+    peers = [json.dumps(rule, sort_keys=True) for rule in spec["egress"]]
+    assert '"k8s-app": "kube-dns"' in peers[0] and '"port": 53' in peers[0]
+    assert '"mlplat.dev/team": "fraud"' in peers[1]
+    services = {
+        r["to"][0]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]: r["ports"][
+            0
+        ]["port"]
+        for r in spec["egress"][2:5]
+    }
+    assert services == {"airflow": 8080, "feast": 6566, "mlflow": 5000}
+    aws = spec["egress"][5]
+    assert [p["ipBlock"]["cidr"] for p in aws["to"]] == [
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "10.20.0.0/16",
+    ]
+    assert aws["ports"] == [{"protocol": "TCP", "port": 443}]
+    assert len(spec["egress"]) == 6  # nothing reaches the internet
+    pod_identity = objects.allowances_spec(
+        TeamSpec("fraud"), _platform(workloadIdentity="podIdentity")
+    )
+    assert pod_identity["egress"][-1]["to"] == [{"ipBlock": {"cidr": "169.254.170.23/32"}}]
+
+
+def test_team_roles_have_no_wildcards_escalation_or_fence_changes():
+    for rules in (objects.admin_rules(), objects.viewer_rules()):
+        for rule in rules:
+            assert "*" not in rule["verbs"] + rule["resources"] + rule["apiGroups"]
+            assert not {"escalate", "bind", "impersonate"} & set(rule["verbs"])
+            assert not {"roles", "rolebindings", "networkpolicies", "resourcequotas"} & {
+                r for r in rule["resources"] if "create" in rule["verbs"]
+            }
+    assert not any("secrets" in r["resources"] for r in objects.viewer_rules())
+    assert objects.role_binding("team-admin", "mlplat:a:admins")["roleRef"]["kind"] == "Role"
+
+
+def test_cluster_queues_obey_kueues_crd_rules():
+    for resource in (r for r in planned(PROD).resources if r.type.endswith(":ClusterQueue")):
+        spec = resource.inputs["spec"]
+        assert spec["cohortName"] == "mlplat-prod"  # borrowingLimit needs a cohort
+        for group in spec["resourceGroups"]:
+            for flavor in group["flavors"]:
+                # "flavors must have the same number of resources as the coveredResources"
+                assert [r["name"] for r in flavor["resources"]] == group["coveredResources"]
+    flavors = {
+        r.inputs["metadata"]["name"]: r.inputs["spec"]
+        for r in planned(PROD).resources
+        if r.type.endswith(":ResourceFlavor")
+    }
+    assert set(flavors) == {"default", "gpu-inference", "gpu-notebooks", "gpu-training"}
+    assert flavors["gpu-training"]["nodeLabels"] == {"mlplat.dev/pool": "gpu-training"}
+    assert {
+        "key": "nvidia.com/gpu",
+        "operator": "Equal",
+        "value": "present",
+        "effect": "NoSchedule",
+    } in flavors["gpu-training"]["tolerations"]
+
+
+def test_each_gpu_quota_is_its_pools_flavor():
+    (queue,) = [
+        r
+        for r in planned(PROD).resources
+        if r.type.endswith(":ClusterQueue") and r.inputs["metadata"]["name"] == "recsys"
+    ]
+    cpu, gpu = queue.inputs["spec"]["resourceGroups"]
+    assert cpu["flavors"][0]["resources"] == [
+        {"name": "cpu", "nominalQuota": "256"},
+        {"name": "memory", "nominalQuota": "1Ti"},
+    ]
+    assert {f["name"]: f["resources"][0] for f in gpu["flavors"]} == {
+        "gpu-training": {"name": "nvidia.com/gpu", "nominalQuota": "24", "borrowingLimit": "8"},
+        "gpu-inference": {"name": "nvidia.com/gpu", "nominalQuota": "4", "borrowingLimit": "0"},
+    }

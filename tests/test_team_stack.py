@@ -1,0 +1,109 @@
+"""The contract between the platform stack and team stacks.
+
+The platform exports ``teamPlatform``; a team stack reads it through a StackReference.
+These tests hold both sides to one shape, plan the example team against the prod plan,
+and check that a team in its own stack gets what the same team gets in the platform.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import Counter
+
+import pytest
+
+from components.tenancy.outputs import CONTRACT_VERSION, ContractError, PlatformOutputs
+from mlplat.cli import main
+from mlplat.plan.render import render
+from mlplat.plan.team_stub import stub_platform
+from mlplat.spec import load_spec
+from tests.conftest import STACKS, planned
+
+PROD, FRAUD = STACKS / "prod.yaml", STACKS / "team-fraud.yaml"
+
+
+def _exported() -> dict:
+    return planned(PROD).outputs["teamPlatform"]
+
+
+def test_the_platform_exports_every_field_team_stacks_read():
+    exported = _exported()
+    fields = {f.name for f in dataclasses.fields(PlatformOutputs)}
+    assert set(exported) == set(PlatformOutputs.export(dict.fromkeys(fields)))
+    assert exported["version"] == CONTRACT_VERSION
+    assert PlatformOutputs.from_dict(exported).cluster_name == "mlplat-prod"
+    assert planned(PROD).outputs["kubeconfig"] == "[secret]"  # the other output team stacks read
+
+
+def test_the_stub_has_the_platforms_shape():
+    spec = load_spec(FRAUD).spec
+    assert set(stub_platform(spec)) == set(_exported())
+
+
+def test_a_team_stack_refuses_another_contract_version():
+    with pytest.raises(ContractError, match="version 2"):
+        PlatformOutputs.from_dict({**_exported(), "version": 2})
+    with pytest.raises(ContractError, match="no 'cohort'"):
+        PlatformOutputs.from_dict({k: v for k, v in _exported().items() if k != "cohort"})
+
+
+def test_a_team_in_its_own_stack_gets_what_a_platform_team_gets():
+    def shape(plan, namespace: str) -> Counter:
+        def names(r) -> tuple:
+            meta = r.inputs.get("metadata", {})
+            return meta.get("namespace"), meta.get("name")
+
+        return Counter(
+            r.type
+            for r in plan.resources
+            if r.type.startswith("kubernetes:") and namespace in names(r)
+        )
+
+    assert shape(planned(FRAUD), "fraud") == shape(planned(PROD), "nlp")
+    own = {r.type for r in planned(FRAUD).resources}
+    assert {
+        "aws:iam/role:Role",
+        "aws:eks/accessEntry:AccessEntry",
+        "aws:ecr/repository:Repository",
+    } <= own
+    assert "aws:eks/cluster:Cluster" not in own  # never touches the platform
+
+
+def test_team_objects_are_built_from_the_platforms_outputs():
+    (queue,) = [r for r in planned(FRAUD).resources if r.type.endswith(":ClusterQueue")]
+    assert queue.inputs["spec"]["cohortName"] == "mlplat-prod"
+    (role,) = [r for r in planned(FRAUD).resources if r.type == "aws:iam/role:Role"]
+    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Principal"]["Federated"] == _exported()["oidcProviderArn"]
+    assert role.inputs["tags"] == {"mlplat.dev/team": "fraud", "mlplat.dev/cost-center": "cc-5300"}
+
+
+def test_plan_against_a_platform_plan_checks_capacity(tmp_path, capsys):
+    platform = tmp_path / "prod.json"
+    platform.write_text(render(planned(PROD), "json"))
+    greedy = tmp_path / "team-greedy.yaml"
+    greedy.write_text(FRAUD.read_text().replace("gpus: 4}", "gpus: 40}"))
+    assert main(["plan", str(greedy), "--platform-plan", str(platform)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "error[quota-exceeds-capacity] team.quota.gpus[1].gpus: team 'fraud' asks for 40 GPUs "
+        "of pool 'gpu-notebooks', which holds at most 16" in err
+    )
+    assert "Traceback" not in err
+
+
+def test_a_platform_plan_without_teams_is_bad_input(tmp_path, capsys):
+    platform = tmp_path / "dev.json"
+    platform.write_text(render(planned(STACKS / "dev.yaml"), "json"))
+    assert main(["validate", str(FRAUD), "--platform-plan", str(platform)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error[bad-input]") and "no teamPlatform output" in err
+
+
+def test_without_a_platform_plan_the_stub_is_used_and_said(capsys):
+    assert main(["plan", str(FRAUD), "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert "note: no --platform-plan; planning against the stub platform" in captured.err
+    plan = json.loads(captured.out)
+    assert plan["policy"]["summary"]["mandatory"] == 0
