@@ -49,6 +49,7 @@ def build_tenancy(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
         return {}
     name = spec.metadata.name
     provider = platform.kubernetes.provider
+    gpu_pools = facts_of(spec).gpu_pools
     kueue = Kueue(
         f"{name}-kueue",
         KueueArgs(
@@ -62,7 +63,7 @@ def build_tenancy(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
                     ),
                 ]
                 for pool in spec.node_pools
-                if pool.name in facts_of(spec).gpu_pools
+                if pool.name in gpu_pools
             },
             monitoring=platform.monitoring,
         ),
