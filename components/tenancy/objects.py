@@ -12,11 +12,11 @@ from typing import Any
 
 from components.node_pool import POOL_LABEL
 from components.tenancy.outputs import CPU_FLAVOR, PlatformOutputs
+from mlplat.spec.instances import GPU_RESOURCE
 from mlplat.spec.teams import ContainerDefaultsSpec, TeamQuotaSpec, TeamSpec
 
 TEAM_LABEL = "mlplat.dev/team"
 """On every team namespace; the ClusterQueue and network policies select on it."""
-GPU_RESOURCE = "nvidia.com/gpu"
 KUEUE_API = "kueue.x-k8s.io/v1beta2"
 LOCAL_QUEUE = "default"
 """Each team namespace's LocalQueue. Jobs name it with the label kueue.x-k8s.io/queue-name."""

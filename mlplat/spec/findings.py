@@ -15,13 +15,19 @@ _DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 
 
 def error_at(
-    doc: SourceDoc, code: str, path: Path, message: str, hint: str | None = None
+    doc: SourceDoc,
+    code: str,
+    path: Path,
+    message: str,
+    hint: str | None = None,
+    *,
+    warning: bool = False,
 ) -> SpecError:
-    """An error located at ``path``, or at its nearest written ancestor."""
+    """An error (or warning) located at ``path``, or at its nearest written ancestor."""
     probe = path
     while probe and probe not in doc.values:
         probe = probe[:-1]
-    return SpecError(code, path, message, doc.values.get(probe), hint)
+    return SpecError(code, path, message, doc.values.get(probe), hint, warning)
 
 
 def dns_label(doc: SourceDoc, path: Path, value: str, limit: int) -> Iterator[SpecError]:

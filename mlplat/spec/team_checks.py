@@ -243,13 +243,13 @@ def _oversubscription(
         capacity = facts.gpu_pools.get(pool)
         if isinstance(capacity, PoolCapacity) and total > capacity.gpus:
             index = next(i for i, p in enumerate(spec.node_pools) if p.name == pool)
-            yield SpecError(
+            yield error_at(
+                doc,
                 "quota-oversubscribed",
                 ("nodePools", index, "maxSize"),
                 f"teams' nominal GPU quotas on pool '{pool}' add up to {total}, more than its "
                 f"{capacity.gpus} ({capacity.basis}); jobs will queue when all teams use "
                 "their quota at once",
-                error_at(doc, "", ("nodePools", index, "maxSize"), "").location,
                 "intended if teams take turns; otherwise raise maxSize or lower quotas",
                 warning=True,
             )
