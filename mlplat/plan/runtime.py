@@ -8,17 +8,21 @@ not catch duplicate URNs, so the monitor below records every raw registration re
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+from google.protobuf import struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import resource as pulumi_resource
+from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
-from pulumi.runtime.proto import source_pb2
+from pulumi.runtime.proto import resource_pb2, source_pb2
+from pulumi.runtime.sync_await import _sync_await
 
 from mlplat.plan.placeholders import (
     CloudContext,
@@ -32,6 +36,7 @@ PROJECT = "mlplat"
 """Must equal Pulumi.yaml's name: config keys and URNs depend on it."""
 STACK_TYPE = "pulumi:pulumi:Stack"
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
+GET_RESOURCE = "pulumi:pulumi:getResource"
 
 
 @dataclass
@@ -72,12 +77,10 @@ class PlaceholderMocks(pulumi.runtime.Mocks):
 
     def __init__(self, ctx: CloudContext) -> None:
         self.ctx = ctx
-        self.last = threading.local()
 
     def new_resource(
         self, args: pulumi.runtime.MockResourceArgs
     ) -> tuple[str | None, dict[str, Any]]:
-        self.last.inputs = args.inputs  # read back by CapturingMonitor on this same thread
         if args.typ == STACK_REFERENCE_TYPE:
             stack = args.resource_id or args.inputs.get("name", "")
             if stack not in self.ctx.stack_outputs:
@@ -97,46 +100,58 @@ class PlaceholderMocks(pulumi.runtime.Mocks):
 
 
 class CapturingMonitor(pulumi_mocks.MockMonitor):
-    """A mock monitor that keeps each raw RegisterResourceRequest (options included)."""
+    """A mock monitor that keeps each raw RegisterResourceRequest (options included).
+
+    It answers registrations and calls itself rather than through the SDK's MockMonitor,
+    whose answers go through the SDK's asynchronous serializer: placeholders are plain
+    JSON values that protobuf takes directly, which saves about a quarter of a plan's time.
+    """
 
     mocks: PlaceholderMocks
 
     def __init__(self, mocks: PlaceholderMocks) -> None:
         super().__init__(mocks)
         self.registrations: list[Registration] = []
-        self.thread_loops: set[asyncio.AbstractEventLoop] = set()
-        """Loops the SDK opened in executor threads (and never closes); closed after the run."""
-
-    def _note_thread_loop(self) -> None:
-        # A thread that never needed a loop (e.g. the root stack's registration) has none.
-        with contextlib.suppress(RuntimeError):
-            self.thread_loops.add(asyncio.get_event_loop_policy().get_event_loop())
 
     def Invoke(self, request: Any) -> Any:
-        try:
+        if request.tok == GET_RESOURCE:
             return super().Invoke(request)
-        finally:
-            self._note_thread_loop()
+        args = rpc.deserialize_properties(request.args)
+        result = self.mocks.call(
+            pulumi.runtime.MockCallArgs(token=request.tok, args=args, provider=request.provider)
+        )
+        return resource_pb2.ResourceInvokeResponse(**{"return": _struct(result)})
 
     def RegisterResource(self, request: Any) -> Any:
-        try:
-            response = super().RegisterResource(request)
-        finally:
-            self._note_thread_loop()
+        urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == STACK_TYPE:
-            return response
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        inputs = rpc.deserialize_properties(request.object)
+        physical_id, state = self.mocks.new_resource(
+            pulumi.runtime.MockResourceArgs(
+                typ=request.type,
+                name=request.name,
+                inputs=inputs,
+                provider=request.provider,
+                resource_id=request.importId,
+                custom=bool(request.custom),
+            )
+        )
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(
+            urn, physical_id or "", state
+        )
         property_deps = {
             key: list(deps.urns) for key, deps in request.propertyDependencies.items() if deps.urns
         }
         self.registrations.append(
             Registration(
-                mock_urn=response.urn,
+                mock_urn=urn,
                 type=request.type,
                 name=request.name,
                 custom=bool(request.custom),
                 parent=request.parent,
                 provider=request.provider,
-                inputs=self.mocks.last.inputs,
+                inputs=inputs,
                 dependencies=list(request.dependencies),
                 property_dependencies=property_deps,
                 protect=bool(request.protect),
@@ -145,7 +160,42 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
                 aliases=[_alias(a) for a in request.aliases],
             )
         )
-        return response
+        return resource_pb2.RegisterResourceResponse(
+            urn=urn, id=physical_id or "", object=_struct(state)
+        )
+
+
+def _struct(values: dict[str, Any]) -> struct_pb2.Struct:
+    """``values`` as the engine sends properties back to the program.
+
+    Placeholders and echoed inputs are plain JSON values (secrets are still wrapped dicts at
+    this point); anything else, such as a resource reference, takes the SDK's serializer.
+    """
+    struct = struct_pb2.Struct()
+    try:
+        struct.update({k: v for k, v in values.items() if v is not None})
+    except ValueError:
+        return _sync_await(rpc.serialize_properties(values, {}))
+    return struct
+
+
+class _InlineExecutor(concurrent.futures.ThreadPoolExecutor):
+    """Runs each call at once on the calling thread.
+
+    The SDK hands every monitor call to the loop's default executor because a real monitor
+    is a gRPC server in another process. The mock monitor answers at once, so the hop to a
+    worker thread and back costs time and nothing else.
+    """
+
+    def submit(
+        self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
+    ) -> concurrent.futures.Future[Any]:
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as error:
+            future.set_exception(error)
+        return future
 
 
 def _alias(alias: Any) -> dict[str, Any]:
@@ -200,6 +250,7 @@ def run_program(
 
 def _run(program: Any, stack: str, config: dict[str, str], ctx: CloudContext) -> ProgramRun:
     loop = asyncio.new_event_loop()
+    loop.set_default_executor(_InlineExecutor())
     asyncio.set_event_loop(loop)
     collector = _LogCollector()
     logger = logging.getLogger(f"mlplat.plan.{stack}")
@@ -231,7 +282,5 @@ def _run(program: Any, stack: str, config: dict[str, str], ctx: CloudContext) ->
         pulumi.runtime.set_all_config({})
         pulumi_settings.ROOT.set(None)
         loop.run_until_complete(loop.shutdown_default_executor())
-        for thread_loop in monitor.thread_loops - {loop}:
-            thread_loop.close()
         loop.close()
         asyncio.set_event_loop(None)
