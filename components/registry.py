@@ -10,7 +10,9 @@ retained and never force-deleted.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -31,6 +33,8 @@ class RegistryArgs:
     """Protect and retain repositories; never force-delete them (prod)."""
     tags: dict[str, str] | None = None
     """Tags on each repository beyond the provider's defaults (a team's cost tags)."""
+    team_prefixes: tuple[str, ...] = ()
+    """Repository namespaces of the platform's own teams, scanned continuously like its own."""
 
 
 class Registry(pulumi.ComponentResource):
@@ -48,14 +52,7 @@ class Registry(pulumi.ComponentResource):
             aws.ecr.RegistryScanningConfiguration(
                 f"{name}-scanning",
                 scan_type="ENHANCED",
-                rules=[
-                    {
-                        "scan_frequency": "CONTINUOUS_SCAN",
-                        "repository_filters": [
-                            {"filter": f"{args.prefix}/*", "filter_type": "WILDCARD"}
-                        ],
-                    }
-                ],
+                rules=enhanced_scanning_rules((args.prefix, *args.team_prefixes)),
                 opts=child,
             )
         urls, arns = {}, {}
@@ -89,6 +86,28 @@ class Registry(pulumi.ComponentResource):
         self.register_outputs(
             {"repositoryUrls": self.repository_urls, "repositoryArns": self.repository_arns}
         )
+
+
+MAX_SCAN_FILTERS = 100
+"""ECR's limit on filters per scanning rule."""
+
+
+def enhanced_scanning_rules(prefixes: Sequence[str]) -> list[dict[str, Any]]:
+    """Continuous scans for ``<prefix>/*``, scan on push for every other repository.
+
+    The scanning configuration is the whole registry's, and under enhanced scanning a
+    repository that matches no filter is not scanned at all: the catch-all keeps team
+    stacks' repositories and any others in the account scanned. Past ECR's filter limit,
+    continuous scanning covers every repository.
+    """
+    filters = [f"{p}/*" for p in prefixes] if len(prefixes) <= MAX_SCAN_FILTERS else ["*"]
+    return [
+        {
+            "scan_frequency": frequency,
+            "repository_filters": [{"filter": f, "filter_type": "WILDCARD"} for f in patterns],
+        }
+        for frequency, patterns in (("CONTINUOUS_SCAN", filters), ("SCAN_ON_PUSH", ["*"]))
+    ]
 
 
 def lifecycle_policy(repo: RepositorySpec) -> str:

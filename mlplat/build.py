@@ -157,7 +157,13 @@ def _build_aws(spec: PlatformSpec) -> Platform:
     )
     registry = Registry(
         name,
-        RegistryArgs(spec=spec.registry, prefix=name, kms_key_arn=key_arn, protect=prod),
+        RegistryArgs(
+            spec=spec.registry,
+            prefix=name,
+            kms_key_arn=key_arn,
+            protect=prod,
+            team_prefixes=tuple(team.name for team in spec.teams or ()),
+        ),
         on_aws,
     )
     storage = Storage(

@@ -69,6 +69,16 @@ def test_prod_runs_gpu_pools_of_different_models() -> None:
     }
 
 
+def test_enhanced_scanning_reaches_every_repository_prod_declares() -> None:
+    plan = planned(STACKS / "prod.yaml")
+    (config,) = _of(plan, "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration")
+    continuous, _ = config.inputs["rules"]
+    filters = [f["filter"] for f in continuous["repositoryFilters"]]
+    assert filters == ["mlplat-prod/*", "recsys/*", "nlp/*"]
+    repositories = [r.inputs["name"] for r in _of(plan, "aws:ecr/repository:Repository")]
+    assert {name.split("/")[0] for name in repositories} == {"mlplat-prod", "recsys", "nlp"}
+
+
 def test_zone_pinned_efa_pool_uses_exactly_one_private_subnet() -> None:
     plan = planned(STACKS / "prod.yaml")
     groups = {

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import Severity
 
 from mlplat_policies.control import Control, Level, Report
-from mlplat_policies.props import report_public_statements
+from mlplat_policies.props import as_list, report_public_statements
 
 REPOSITORY = "aws:ecr/repository:Repository"
 SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
@@ -23,16 +24,38 @@ def _immutable(args: Any, report: Report, settings: Mapping[str, Any]) -> None:
         report(f"image tags are {mutability}: a pushed tag can be replaced under a running model")
 
 
-def _scan_on_push(args: Any, report: Report, settings: Mapping[str, Any]) -> None:
-    enhanced = any(
-        r.resource_type == SCANNING and r.props.get("scanType") == "ENHANCED"
-        for r in args.resources
+def filter_matches(pattern: str, repository: str) -> bool:
+    """ECR's scanning filter: ``*`` stands for any characters; without one, a substring."""
+    if "*" not in pattern:
+        return pattern in repository
+    return (
+        re.fullmatch(".*".join(re.escape(part) for part in pattern.split("*")), repository)
+        is not None
     )
-    if enhanced:
-        return
+
+
+def _scan_on_push(args: Any, report: Report, settings: Mapping[str, Any]) -> None:
+    enhanced = [
+        r.props
+        for r in args.resources
+        if r.resource_type == SCANNING and r.props.get("scanType") == "ENHANCED"
+    ]
+    filters = [
+        str(f.get("filter", ""))
+        for config in enhanced
+        for rule in as_list(config.get("rules"))
+        for f in as_list(rule.get("repositoryFilters"))
+    ]
     for repo in (r for r in args.resources if r.resource_type == REPOSITORY):
-        scanning = repo.props.get("imageScanningConfiguration") or {}
-        if scanning.get("scanOnPush") is not True:
+        name = str(repo.props.get("name") or repo.name)
+        if enhanced:
+            if not any(filter_matches(f, name) for f in filters):
+                report(
+                    f"repository {name} matches no filter of the registry's enhanced scanning, "
+                    "so it is not scanned at all",
+                    repo.urn,
+                )
+        elif (repo.props.get("imageScanningConfiguration") or {}).get("scanOnPush") is not True:
             report(
                 "images are not scanned on push and the registry has no enhanced scanning", repo.urn
             )
@@ -56,12 +79,14 @@ CONTROLS = [
     ),
     Control(
         "ecr-scan-on-push",
-        "Images are scanned on push, or the registry uses enhanced scanning.",
+        "Every repository's images are scanned: on push, or by an enhanced scanning filter "
+        "that matches it.",
         frozenset({REPOSITORY, SCANNING}),
         ("CKV_AWS_163", "CIS-EKS-5.1.1"),
         Severity.HIGH,
         Level.MANDATORY,
-        "Keep `registry.scanning` at onPush or enhanced.",
+        "Keep `registry.scanning` at onPush or enhanced; mlplat's enhanced rules scan its "
+        "own and its teams' repositories continuously and every other one on push.",
         _scan_on_push,
         stack=True,
     ),

@@ -2,7 +2,13 @@ import json
 
 import pytest
 
-from components.registry import Registry, RegistryArgs, lifecycle_policy
+from components.registry import (
+    MAX_SCAN_FILTERS,
+    Registry,
+    RegistryArgs,
+    enhanced_scanning_rules,
+    lifecycle_policy,
+)
 from mlplat.spec.model import (
     PullThroughCacheSpec,
     RegistrySpec,
@@ -15,9 +21,15 @@ from tests.components.fixtures import KEY
 REPOS = (RepositorySpec(name="trainers", keep_last_tagged=10), RepositorySpec(name="models/churn"))
 
 
-def _registry(synth, protect=False, **spec):
+def _registry(synth, protect=False, team_prefixes=(), **spec):
     spec = {"repositories": REPOS, **spec}
-    args = RegistryArgs(spec=RegistrySpec(**spec), prefix="plat", kms_key_arn=KEY, protect=protect)
+    args = RegistryArgs(
+        spec=RegistrySpec(**spec),
+        prefix="plat",
+        kms_key_arn=KEY,
+        protect=protect,
+        team_prefixes=team_prefixes,
+    )
     return synth(lambda: Registry("plat", args))
 
 
@@ -30,12 +42,28 @@ def test_repositories_are_immutable_scanned_and_encrypted(synth) -> None:
         assert repo.inputs["encryptionConfigurations"] == [{"encryptionType": "KMS", "kmsKey": KEY}]
 
 
-def test_enhanced_scanning_covers_the_platform_prefix(synth) -> None:
-    out = _registry(synth, scanning=Scanning.ENHANCED)
+def test_enhanced_scanning_is_continuous_for_the_platform_and_its_teams(synth) -> None:
+    out = _registry(synth, scanning=Scanning.ENHANCED, team_prefixes=("recsys", "nlp"))
     config = out.one("aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration")
     assert config.inputs["scanType"] == "ENHANCED"
-    (rule,) = config.inputs["rules"]
-    assert rule["repositoryFilters"] == [{"filter": "plat/*", "filterType": "WILDCARD"}]
+    continuous, on_push = config.inputs["rules"]
+    assert continuous["scanFrequency"] == "CONTINUOUS_SCAN"
+    assert [f["filter"] for f in continuous["repositoryFilters"]] == [
+        "plat/*",
+        "recsys/*",
+        "nlp/*",
+    ]
+    # Under enhanced scanning an unmatched repository is not scanned at all: a team
+    # stack's repositories, and any other in the registry, are caught on push.
+    assert on_push["scanFrequency"] == "SCAN_ON_PUSH"
+    assert on_push["repositoryFilters"] == [{"filter": "*", "filterType": "WILDCARD"}]
+
+
+def test_past_ecrs_filter_limit_every_repository_is_scanned_continuously() -> None:
+    teams = [f"team-{i:03d}" for i in range(MAX_SCAN_FILTERS)]
+    assert len(enhanced_scanning_rules(["plat", *teams[:-1]])[0]["repository_filters"]) == 100
+    continuous, _ = enhanced_scanning_rules(["plat", *teams])
+    assert continuous["repository_filters"] == [{"filter": "*", "filter_type": "WILDCARD"}]
 
 
 @pytest.mark.parametrize("protect", [True, False])

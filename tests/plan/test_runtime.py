@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pulumi
@@ -16,13 +17,19 @@ from mlplat.plan.runtime import _InlineExecutor, _struct
 SECRET = rpc.wrap_rpc_secret("s3cr3t")
 
 
-def _sdk_struct(values: dict[str, Any]) -> dict[str, Any]:
+@pytest.fixture(autouse=True)
+def event_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """The loop a plan runs on; the SDK's serializer looks for the current one."""
     loop = asyncio.new_event_loop()
-    try:
-        struct = loop.run_until_complete(rpc.serialize_properties(values, {}))
-    finally:
-        loop.close()
-    return json_format.MessageToDict(struct)
+    asyncio.set_event_loop(loop)
+    yield loop
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
+def _sdk_struct(values: dict[str, Any]) -> dict[str, Any]:
+    loop = asyncio.get_event_loop()
+    return json_format.MessageToDict(loop.run_until_complete(rpc.serialize_properties(values, {})))
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from mlplat_policies.runner import Resource
 from tests.policies.cases_tenancy import TENANCY_CASES
 from tests.policies.fixtures import (
     ACCOUNT,
@@ -70,9 +71,25 @@ def vpc(with_flow_log: bool) -> list:
 
 
 REPO = "aws:ecr/repository:Repository"
-GOOD_REPO = {"imageTagMutability": "IMMUTABLE", "imageScanningConfiguration": {"scanOnPush": True}}
-ENHANCED = res("aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration",
-               {"scanType": "ENHANCED", "rules": []}, "scanning")  # fmt: skip
+GOOD_REPO = {
+    "name": "plat/trainers",
+    "imageTagMutability": "IMMUTABLE",
+    "imageScanningConfiguration": {"scanOnPush": True},
+}
+UNSCANNED_REPO = changed(GOOD_REPO, "imageScanningConfiguration.scanOnPush", False)
+
+
+def enhanced(*filters: str) -> Resource:
+    rules = [
+        {
+            "scanFrequency": "CONTINUOUS_SCAN",
+            "repositoryFilters": [{"filter": f, "filterType": "WILDCARD"} for f in filters],
+        }
+    ]
+    return res("aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration",
+               {"scanType": "ENHANCED", "rules": rules}, "scanning")  # fmt: skip
+
+
 PUBLIC = doc("ecr:*", "*", principal="*")
 
 
@@ -164,8 +181,12 @@ CASES: dict[str, list[tuple[str, list, bool]]] = {
     ],
     "ecr-scan-on-push": [
         ("scan on push", [res(REPO, GOOD_REPO)], False),
-        ("enhanced registry scanning", [res(REPO, changed(GOOD_REPO, "imageScanningConfiguration.scanOnPush", False)), ENHANCED], False),
-        ("no scanning", [res(REPO, changed(GOOD_REPO, "imageScanningConfiguration.scanOnPush", False))], True),
+        ("enhanced scanning covers it", [res(REPO, UNSCANNED_REPO), enhanced("other/*", "plat/*")], False),
+        ("enhanced, by substring", [res(REPO, UNSCANNED_REPO), enhanced("trainers")], False),
+        ("enhanced, catch-all", [res(REPO, UNSCANNED_REPO), enhanced("*")], False),
+        ("enhanced, no filter matches", [res(REPO, GOOD_REPO), enhanced("other/*", "*plat")], True),
+        ("enhanced, no rules", [res(REPO, GOOD_REPO), enhanced()], True),
+        ("no scanning", [res(REPO, UNSCANNED_REPO)], True),
     ],
     "ecr-policy-not-public": [
         ("account principal", [res("aws:ecr/repositoryPolicy:RepositoryPolicy", {"repository": "r", "policy": doc("ecr:BatchGetImage", "*", principal={"AWS": f"arn:aws:iam::{ACCOUNT}:root"})})], False),
