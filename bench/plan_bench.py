@@ -2,10 +2,10 @@
 
 For each example stack: time the full in-process plan (load, validate, run the program
 under mocks, render JSON), then the floor: the very same registrations (types, names,
-inputs) replayed as bare resources through Pulumi's mock runtime with no mlplat code.
-A third column runs the same program under a plain MockMonitor without the plan's
-capture and rendering, which splits the gap into mlplat's plan machinery and the SDK's
-own cost for typed resources and output dependency chains.
+inputs) replayed as bare resources through the plan's runtime with no mlplat code.
+A third column runs the same program through that runtime without building, checking and
+rendering the plan, which splits the gap into mlplat's plan machinery and the SDK's own
+cost for typed resources and output dependency chains.
 Then time whole processes: `mlplat plan stacks/dev.yaml` and `mlplat validate`, next to
 their floor: a process that only imports the SDK modules the plan ends up importing (the
 SDKs load service modules lazily, so each AWS service the program uses adds import time).
@@ -20,7 +20,6 @@ Exit status 1 when a target is missed. Usage: python bench/plan_bench.py [--repe
 from __future__ import annotations
 
 import argparse
-import asyncio
 import statistics
 import subprocess
 import sys
@@ -55,16 +54,11 @@ def plan_once(stack: str):
 
 
 def floor_once(plan) -> None:
-    """Replay the plan's registrations as bare resources under a plain mock monitor."""
+    """Replay the plan's registrations as bare resources through the plan's own runtime."""
     import pulumi
-    from pulumi.runtime import mocks, settings
 
-    class Echo(pulumi.runtime.Mocks):
-        def new_resource(self, args):
-            return f"{args.name}-id", args.inputs
-
-        def call(self, args):
-            return {}
+    from mlplat.plan.placeholders import CloudContext
+    from mlplat.plan.runtime import run_program
 
     def program() -> None:
         for r in plan.resources:
@@ -73,37 +67,19 @@ def floor_once(plan) -> None:
             else:
                 pulumi.ComponentResource(r.type, r.name)
 
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    settings.ROOT.set(None)
-    echo = Echo()
-    pulumi.runtime.set_mocks(
-        echo, project="floor", stack=plan.stack, monitor=mocks.MockMonitor(echo)
-    )
-    pulumi.runtime.test(program)()
-    loop.run_until_complete(loop.shutdown_default_executor())
-    loop.close()
+    run_program(program, stack=plan.stack, config={}, ctx=CloudContext(region="eu-west-1"))
 
 
 def program_once(stack: str) -> None:
-    """The same program under a plain MockMonitor: no capture, no URN mapping, no render."""
-    import pulumi
-    from pulumi.runtime import mocks, settings
-
+    """The same program through the same runtime: no plan model, policy run or render."""
     from mlplat.plan.placeholders import CloudContext
-    from mlplat.plan.runtime import PlaceholderMocks
+    from mlplat.plan.runtime import run_program
     from mlplat.program import main
+    from mlplat.spec import load_spec
 
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    settings.ROOT.set(None)
-    pulumi.runtime.set_all_config({"mlplat:spec": f"stacks/{stack}.yaml"})
-    placeholders = PlaceholderMocks(CloudContext(region="eu-west-1"))
-    monitor = mocks.MockMonitor(placeholders)
-    pulumi.runtime.set_mocks(placeholders, project="mlplat", stack=stack, monitor=monitor)
-    pulumi.runtime.test(main)()
-    loop.run_until_complete(loop.shutdown_default_executor())
-    loop.close()
+    path = f"stacks/{stack}.yaml"
+    region = load_spec(path).spec.cloud.region or "us-east-1"
+    run_program(main, stack=stack, config={"mlplat:spec": path}, ctx=CloudContext(region=region))
 
 
 def sdk_modules() -> list[str]:
