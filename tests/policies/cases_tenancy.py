@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
+from mlplat_policies.runner import Resource
 from tests.policies.fixtures import DENY_ALL, changed, k8s, namespace
 
-TEAM_NS = k8s(
-    "Namespace",
-    "core/v1",
-    {
-        "metadata": {
-            "name": "fraud",
-            "labels": {
-                "mlplat.dev/team": "fraud",
-                "pod-security.kubernetes.io/enforce": "restricted",
-            },
-        }
-    },
-    "fraud",
-    None,
-)
+
+def team_namespace(level: str) -> Resource:
+    """The fraud team's namespace, enforcing Pod Security ``level``."""
+    labels = {"mlplat.dev/team": "fraud", "pod-security.kubernetes.io/enforce": level}
+    return k8s(
+        "Namespace", "core/v1", {"metadata": {"name": "fraud", "labels": labels}}, "fraud", None
+    )
+
+
+TEAM_NS = team_namespace("restricted")
 TEAM_BINDING = {
     "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "team-admin"},
     "subjects": [
@@ -55,23 +51,7 @@ TENANCY_CASES = {
         ("platform namespace at baseline", [namespace("airflow", "baseline")], False),
         (
             "team namespace at baseline",
-            [
-                k8s(
-                    "Namespace",
-                    "core/v1",
-                    {
-                        "metadata": {
-                            "name": "fraud",
-                            "labels": {
-                                "mlplat.dev/team": "fraud",
-                                "pod-security.kubernetes.io/enforce": "baseline",
-                            },
-                        }
-                    },
-                    "fraud",
-                    None,
-                )
-            ],
+            [team_namespace("baseline")],
             True,
         ),
     ],
