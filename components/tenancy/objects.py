@@ -54,7 +54,15 @@ def team_labels(team: TeamSpec) -> dict[str, str]:
 
 
 def limit_range_spec(defaults: ContainerDefaultsSpec) -> dict[str, Any]:
-    """Requests (and a memory limit, never a CPU limit) for containers that set none."""
+    """Default requests for containers that set none; never a default limit, nor a max.
+
+    The API server defaults a container's unset requests to its limits before the
+    LimitRanger runs, and the LimitRanger fills ``default`` into unset limits (and takes
+    ``max`` as the default limit when ``default`` is absent). A default limit would turn a
+    valid container that requests more and sets no limit (most GPU training jobs) into an
+    invalid one (request above limit). ``defaultRequest`` alone cannot: it only fills
+    requests that are still unset, and nothing is compared with it.
+    """
     return {
         "limits": [
             {
@@ -63,7 +71,6 @@ def limit_range_spec(defaults: ContainerDefaultsSpec) -> dict[str, Any]:
                     "cpu": defaults.cpu_request,
                     "memory": defaults.memory_request,
                 },
-                "default": {"memory": defaults.memory_limit},
             }
         ]
     }
