@@ -28,7 +28,7 @@ EDIT_VERBS = ("get", "list", "watch", "create", "update", "patch", "delete", "de
 READ_VERBS = ("get", "list", "watch")
 
 # Namespaced resources a team works with. Deliberately absent: roles and rolebindings
-# (escalation), networkpolicies (the fence), resourcequotas and limitranges (the budget,
+# (escalation), networkpolicies, resourcequotas and limitranges (the fence and the budget:
 # read-only), ingresses (public exposure goes through the platform).
 _WORKLOAD_RESOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("", ("pods", "services", "configmaps", "persistentvolumeclaims", "serviceaccounts")),
@@ -40,8 +40,14 @@ _WORKLOAD_RESOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
 _READ_ONLY: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("", ("pods/log", "events", "resourcequotas", "limitranges", "endpoints")),
     ("apps", ("replicasets",)),
+    ("networking.k8s.io", ("networkpolicies",)),
     ("kueue.x-k8s.io", ("workloads", "localqueues")),
 )
+_STREAMS = ("pods/exec", "pods/attach", "pods/portforward")
+"""Streaming subresources: clients open them with a GET upgraded to a stream (kubectl 1.30+
+and client libraries over WebSockets), older ones with a POST, so both verbs are needed."""
+_SCALE = ("deployments/scale", "statefulsets/scale")
+"""kubectl scale, and autoscalers acting for the team; never a status subresource."""
 
 
 def group(team: str, role: str) -> str:
@@ -160,11 +166,19 @@ def _rules(
 
 
 def admin_rules() -> list[dict[str, Any]]:
-    """Run and manage workloads; read the budget. No RBAC, no network policy, no wildcards."""
+    """Run, debug and scale workloads; read the fence and the budget. No RBAC, no changes
+    to network policies or quotas, no wildcards."""
     return [
         *_rules(_WORKLOAD_RESOURCES, EDIT_VERBS),
         *_rules((("", ("secrets",)),), EDIT_VERBS),
-        {"apiGroups": [""], "resources": ["pods/exec", "pods/portforward"], "verbs": ["create"]},
+        {"apiGroups": [""], "resources": list(_STREAMS), "verbs": ["get", "create"]},
+        # kubectl debug adds an ephemeral container; Pod Security still admits it.
+        {
+            "apiGroups": [""],
+            "resources": ["pods/ephemeralcontainers"],
+            "verbs": ["get", "patch", "update"],
+        },
+        {"apiGroups": ["apps"], "resources": list(_SCALE), "verbs": ["get", "patch", "update"]},
         *_rules(_READ_ONLY, READ_VERBS),
     ]
 

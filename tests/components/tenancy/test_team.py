@@ -188,3 +188,24 @@ def test_each_gpu_quota_is_its_pools_flavor():
         "gpu-training": {"name": "nvidia.com/gpu", "nominalQuota": "24", "borrowingLimit": "8"},
         "gpu-inference": {"name": "nvidia.com/gpu", "nominalQuota": "4", "borrowingLimit": "0"},
     }
+
+
+def _allows(rules: list, group: str, resource: str, verb: str) -> bool:
+    return any(
+        group in r["apiGroups"] and resource in r["resources"] and verb in r["verbs"] for r in rules
+    )
+
+
+def test_team_admins_can_debug_scale_and_read_their_fence():
+    admin, viewer = objects.admin_rules(), objects.viewer_rules()
+    # Streams are opened by a GET upgraded to a WebSocket (kubectl 1.30+) or a POST.
+    for stream in ("pods/exec", "pods/attach", "pods/portforward"):
+        assert _allows(admin, "", stream, "get") and _allows(admin, "", stream, "create")
+    assert _allows(admin, "", "pods/ephemeralcontainers", "patch")  # kubectl debug
+    assert _allows(admin, "apps", "deployments/scale", "update")
+    assert _allows(admin, "apps", "statefulsets/scale", "patch")
+    assert _allows(admin, "networking.k8s.io", "networkpolicies", "list")
+    assert not _allows(admin, "networking.k8s.io", "networkpolicies", "update")
+    assert not any(r["resources"][0].endswith("/status") for r in admin)
+    assert not _allows(viewer, "", "pods/exec", "create")
+    assert _allows(viewer, "networking.k8s.io", "networkpolicies", "get")
