@@ -45,9 +45,10 @@ CHARTS: dict[str, Chart] = {
     "load-balancer-controller": Chart(
         "https://aws.github.io/eks-charts", "aws-load-balancer-controller", "3.0.0", False
     ),
-    # OCI chart; 0.19.6 is the newest release seen in public install guides (2026), not
-    # confirmed against registry.k8s.io here. Its v1beta2 API (cohortName) needs >= 0.15.
-    "kueue": Chart("oci://registry.k8s.io/kueue/charts", "kueue", "0.19.6", False),
+    # OCI chart. 0.19.2, the newest release whose chart could be obtained and rendered
+    # here (../shared/charts); not confirmed against registry.k8s.io. Its v1beta2 API
+    # (cohortName, the v1beta2 Configuration mlplat writes) needs >= 0.15.
+    "kueue": Chart("oci://registry.k8s.io/kueue/charts", "kueue", "0.19.2", False),
 }
 
 IMAGES: dict[str, str] = {
@@ -59,7 +60,7 @@ IMAGES: dict[str, str] = {
     "registry": "docker.io/library/registry:3.0.0",
     "aws-cli": "public.ecr.aws/aws-cli/aws-cli:2.37.5",
     "feast": "quay.io/feastdev/feature-server:0.66.0",
-    "kueue": "registry.k8s.io/kueue/kueue:v0.19.6",
+    "kueue": "registry.k8s.io/kueue/kueue:v0.19.2",
 }
 """Images mlplat runs itself (outside any chart's own pins)."""
 

@@ -203,7 +203,10 @@ def cluster_queue_spec(team: TeamSpec, platform: PlatformOutputs) -> dict[str, A
 
     Two resource groups, so a GPU job takes CPU from the team's CPU quota and GPUs from
     the flavor of the pool it lands on. Every ClusterQueue joins the platform's cohort:
-    unused quota is lent, and reclaimed by preempting borrowers when its owner needs it.
+    unused GPUs are lent, and reclaimed by preempting borrowers when their owner needs them.
+    Every resource has a borrowing limit that the namespace ResourceQuota covers (CPU and
+    memory: none; GPUs: nominal plus borrowing), so Kueue never admits a job whose pods
+    the quota would then refuse.
     """
     quota = team.quota
     groups: list[dict[str, Any]] = [
@@ -213,8 +216,8 @@ def cluster_queue_spec(team: TeamSpec, platform: PlatformOutputs) -> dict[str, A
                 {
                     "name": CPU_FLAVOR,
                     "resources": [
-                        {"name": "cpu", "nominalQuota": quota.cpu},
-                        {"name": "memory", "nominalQuota": quota.memory},
+                        {"name": "cpu", "nominalQuota": quota.cpu, "borrowingLimit": "0"},
+                        {"name": "memory", "nominalQuota": quota.memory, "borrowingLimit": "0"},
                     ],
                 }
             ],

@@ -181,8 +181,8 @@ def test_each_gpu_quota_is_its_pools_flavor():
     ]
     cpu, gpu = queue.inputs["spec"]["resourceGroups"]
     assert cpu["flavors"][0]["resources"] == [
-        {"name": "cpu", "nominalQuota": "256"},
-        {"name": "memory", "nominalQuota": "1Ti"},
+        {"name": "cpu", "nominalQuota": "256", "borrowingLimit": "0"},
+        {"name": "memory", "nominalQuota": "1Ti", "borrowingLimit": "0"},
     ]
     assert {f["name"]: f["resources"][0] for f in gpu["flavors"]} == {
         "gpu-training": {"name": "nvidia.com/gpu", "nominalQuota": "24", "borrowingLimit": "8"},
