@@ -76,7 +76,17 @@ def test_team_objects_are_built_from_the_platforms_outputs():
     (role,) = [r for r in planned(FRAUD).resources if r.type == "aws:iam/role:Role"]
     trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"]["Federated"] == _exported()["oidcProviderArn"]
-    assert role.inputs["tags"] == {"mlplat.dev/team": "fraud", "mlplat.dev/cost-center": "cc-5300"}
+    uid = planned(FRAUD).outputs["uid"]
+    assert role.inputs["tags"] == {
+        "mlplat.dev/team": "fraud",
+        "mlplat.dev/cost-center": "cc-5300",
+        "mlplat.dev/team-uid": uid,
+    }
+    (repository,) = [
+        r for r in planned(FRAUD).resources if r.type == "aws:ecr/repository:Repository"
+    ]
+    assert repository.inputs["tags"]["mlplat.dev/team-uid"] == uid
+    assert planned(FRAUD).outputs["storagePrefix"] == f"teams/fraud/{uid}/"
 
 
 def test_plan_against_a_platform_plan_checks_capacity(tmp_path, capsys):

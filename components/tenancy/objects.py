@@ -17,6 +17,12 @@ from mlplat.spec.teams import ContainerDefaultsSpec, TeamQuotaSpec, TeamSpec
 
 TEAM_LABEL = "mlplat.dev/team"
 """On every team namespace; the ClusterQueue and network policies select on it."""
+TEAM_UID_LABEL = "mlplat.dev/team-uid"
+"""The team's identity, generated once when the team is created: on its namespaces, its
+ClusterQueue, role and repositories, and in its bucket prefix. A later team of the same
+name gets another one, and so none of its predecessor's data (admission keeps the label)."""
+CRITICAL_PRIORITY_CLASSES = ("system-node-critical", "system-cluster-critical")
+"""Built-in classes that preempt anything; Kubernetes does not keep them to kube-system."""
 KUEUE_API = "kueue.x-k8s.io/v1beta2"
 LOCAL_QUEUE = "default"
 """Each team namespace's LocalQueue. Jobs name it with the label kueue.x-k8s.io/queue-name."""
@@ -56,6 +62,7 @@ def group(team: str, role: str) -> str:
 
 
 def team_labels(team: TeamSpec) -> dict[str, str]:
+    """What selects the team's objects (its uid is added where the team's identity is held)."""
     return {TEAM_LABEL: team.name}
 
 
@@ -103,6 +110,27 @@ def resource_quota_spec(quota: TeamQuotaSpec) -> dict[str, Any]:
             "secrets": str(quota.secrets),
         }
     }
+
+
+def critical_priority_quota_spec() -> dict[str, Any]:
+    """No pod of a team may use a system-critical priority class (and preempt other teams)."""
+    return {
+        "hard": {"pods": "0"},
+        "scopeSelector": {
+            "matchExpressions": [
+                {
+                    "scopeName": "PriorityClass",
+                    "operator": "In",
+                    "values": list(CRITICAL_PRIORITY_CLASSES),
+                }
+            ]
+        },
+    }
+
+
+def storage_prefix(team: str, uid: str) -> str:
+    """The team's key prefix in the artifacts and data buckets (ends with a slash)."""
+    return f"teams/{team}/{uid}/"
 
 
 def default_deny_spec() -> dict[str, Any]:
