@@ -25,6 +25,7 @@ from components.tenancy.kueue import Kueue, KueueArgs
 from components.tenancy.outputs import PlatformOutputs
 from mlplat.spec.capacity import RESERVED_NAMESPACES, facts_of
 from mlplat.spec.model import PlatformSpec
+from mlplat.spec.subnets import plan_subnets
 from mlplat.spec.teams import TeamSpec
 from mlplat.tags import cloud_tags
 
@@ -184,8 +185,10 @@ def platform_outputs(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
         "workload_identity": str(spec.cluster.workload_identity),
         "kms_key_arn": platform.kms_key_arn,
         "buckets": storage.bucket_names,
-        "vpc_cidr": spec.network.cidr,
         "interface_endpoints": tuple(spec.network.interface_endpoints),
+        "endpoint_cidrs": plan_subnets(spec.network.cidr, spec.network.availability_zones).endpoints
+        if spec.network.interface_endpoints
+        else (),
         "s3_cidrs": s3.entries.apply(lambda entries: sorted(e.cidr for e in entries)),
     }
     return PlatformOutputs.export(values)

@@ -148,7 +148,8 @@ def _tcp(*ports: int) -> list[dict[str, Any]]:
 
 def allowances_spec(team: TeamSpec, platform: PlatformOutputs) -> dict[str, Any]:
     """The flows a team needs: DNS, its own namespaces, the platform's services, and AWS
-    through the VPC's endpoints (S3's gateway endpoint, the interface endpoints)."""
+    through the VPC's endpoints (S3's gateway endpoint, the interface endpoints' own
+    subnets: never the rest of the VPC, where nodes, pods and the API server live)."""
     own = {"namespaceSelector": {"matchLabels": team_labels(team)}}
     ingress: list[dict[str, Any]] = [{"from": [own]}]
     if platform.monitoring_namespace:
@@ -169,9 +170,7 @@ def allowances_spec(team: TeamSpec, platform: PlatformOutputs) -> dict[str, Any]
         egress.append(
             {"to": [_namespace_peer(service["namespace"])], "ports": _tcp(service["port"])}
         )
-    cidrs = list(platform.s3_cidrs)
-    if platform.interface_endpoints and platform.vpc_cidr:
-        cidrs.append(platform.vpc_cidr)
+    cidrs = [*platform.s3_cidrs, *platform.endpoint_cidrs]
     if cidrs:
         egress.append({"to": [{"ipBlock": {"cidr": c}} for c in cidrs], "ports": _tcp(443)})
     if platform.workload_identity == "podIdentity":

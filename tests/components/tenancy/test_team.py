@@ -141,7 +141,11 @@ def test_allowances_open_dns_the_team_the_services_and_aws_endpoints_only():
     assert [p["ipBlock"]["cidr"] for p in aws["to"]] == [
         "198.51.100.0/24",
         "203.0.113.0/24",
-        "10.20.0.0/16",
+        # The interface endpoints' own /28s, never the VPC (10.20.0.0/16) with its nodes,
+        # pods and the API server's interfaces.
+        "10.20.255.208/28",
+        "10.20.255.224/28",
+        "10.20.255.240/28",
     ]
     assert aws["ports"] == [{"protocol": "TCP", "port": 443}]
     assert len(spec["egress"]) == 6  # nothing reaches the internet
