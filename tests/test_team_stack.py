@@ -117,3 +117,16 @@ def test_without_a_platform_plan_the_stub_is_used_and_said(capsys):
     assert "note: no --platform-plan; planning against the stub platform" in captured.err
     plan = json.loads(captured.out)
     assert plan["policy"]["summary"]["mandatory"] == 0
+
+
+def test_a_team_stack_on_a_pool_the_platform_removed_is_refused_at_plan(tmp_path, capsys):
+    exported = _exported()
+    pools = {k: v for k, v in exported["gpuPools"].items() if k != "gpu-notebooks"}
+    plan = json.loads(render(planned(PROD), "json"))
+    plan["outputs"]["teamPlatform"] = {**exported, "gpuPools": pools}
+    platform = tmp_path / "prod.json"
+    platform.write_text(json.dumps(plan))
+    assert main(["plan", str(FRAUD), "--platform-plan", str(platform)]) == 2
+    err = capsys.readouterr().err
+    assert "error[quota-pool-invalid] team.quota.gpus[1].pool" in err
+    assert "Kueue deactivates a ClusterQueue that names a missing flavor" in err
