@@ -55,6 +55,9 @@ class RenderContext:
     """Where a managed Redis lives; empty for an in-cluster one."""
     ingress_class: str | None = None
     stack: str = "stack"
+    waits_for: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """The releases each release (by name) or mlplat object (by URN) is ordered after,
+    transitively, from the plan's dependencies."""
 
 
 def render_context(
