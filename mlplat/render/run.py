@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from mlplat.render import admission, hazards, network, pack, schema, values, wiring
+from mlplat.render import admission, capacity, hazards, network, pack, schema, values, wiring
 from mlplat.render.cluster import cluster_objects, operator_objects
 from mlplat.render.context import RenderContext
 from mlplat.render.findings import Finding, ReleaseRender, RenderReport, Severity
@@ -45,6 +45,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("policy", pack.check),
     ("wiring", wiring.check),
     ("hazard", hazards.check),
+    ("capacity", capacity.check),
 )
 """Every check but the network one, which also returns its matrix."""
 
@@ -203,6 +204,7 @@ def render_plan(
     inventory = Inventory(place(everything, scopes), scopes)
     inventory.add([*cluster_objects(), *operator_objects(inventory)])
     report.objects = len(inventory.objects)
+    report.inventory = inventory
     for _, check in CHECKS:
         report.findings.extend(check(inventory, ctx))
     flow_findings, flows = network.check(inventory, ctx)
