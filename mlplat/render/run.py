@@ -188,15 +188,12 @@ def render_plan(
         todo.sort(key=lambda r: -charts[r.name].stat().st_size)
         with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
             results = list(pool.map(lambda r: _render(helm, r, charts[r.name], ctx, apis), todo))
-        for release, (status, text, objects, error) in zip(todo, results, strict=True):
+        for release, (status, text, objects, found) in zip(todo, results, strict=True):
             report.releases.append(status)
             rendered.extend(objects)
             if text is not None:
                 report.manifests[release.name] = text
-                chart = charts[release.name]
-                report.findings.extend(values.check(release.name, chart, release.values))
-            if error is not None:
-                report.findings.append(error)
+            report.findings.extend(found)
     report.releases.sort(key=lambda r: r.release)
     declared = declared_objects(resources)
     everything = [*rendered, *declared]
@@ -217,7 +214,7 @@ def render_plan(
 
 def _render(
     helm: Helm, release: _Release, chart: Path, ctx: RenderContext, apis: Sequence[str]
-) -> tuple[ReleaseRender, str | None, list[K8sObject], Finding | None]:
+) -> tuple[ReleaseRender, str | None, list[K8sObject], list[Finding]]:
     started = time.perf_counter()
     try:
         text = template(
@@ -242,8 +239,10 @@ def _render(
             f"helm template fails, so the release cannot install: {error}",
             "fix the values the message names",
         )
-        return status, None, [], finding
+        return status, None, [], [finding]
     objects = parse_rendered(text, release.name, release.namespace)
+    # In the worker, beside the other releases' Helm processes.
+    unknown = list(values.check(release.name, chart, release.values))
     status = ReleaseRender(
         release.name,
         release.namespace,
@@ -254,7 +253,7 @@ def _render(
         note=f"from {chart}",
         seconds=time.perf_counter() - started,
     )
-    return status, text, objects, None
+    return status, text, objects, unknown
 
 
 __all__ = ["MLPLAT", "RenderOptions", "render_plan"]
