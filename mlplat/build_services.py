@@ -212,6 +212,7 @@ def build_services(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
                 nodegroup_arns=[pool.node_group.arn for pool in platform.node_pools.values()],
                 identity_mode=spec.cluster.workload_identity,
             ),
+            platform.provider_opts,
         )
     if urls:
         outputs["serviceUrls"] = urls
@@ -391,5 +392,6 @@ def _ingress(
             platform=spec.metadata.name,
             identity_mode=spec.cluster.workload_identity,
         ),
+        platform.provider_opts,
     )
     return controller.exposure, controller.release

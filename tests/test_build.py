@@ -8,7 +8,7 @@ import pytest
 
 from mlplat.build import build
 from mlplat.spec import load_spec
-from tests.conftest import STACKS, planned
+from tests.conftest import ALL_SPECS, STACKS, planned
 
 GOLDEN = Path(__file__).parent / "plan" / "golden" / "prod-urns-foundation.txt"
 REMOVED_ON_PURPOSE = {
@@ -158,3 +158,13 @@ def test_a_supplied_key_replaces_the_platform_key(synth, tmp_path) -> None:
 def test_database_multi_az_defaults_to_the_environment(stack, multi_az) -> None:
     (db,) = _of(planned(STACKS / f"{stack}.yaml"), "aws:rds/instance:Instance")
     assert db.inputs["multiAz"] is multi_az
+
+
+@pytest.mark.parametrize("spec", ALL_SPECS, ids=[p.stem for p in ALL_SPECS])
+def test_every_aws_resource_uses_the_stacks_own_provider(spec) -> None:
+    """The default provider has neither the platform's region pin nor its default tags."""
+    plan = planned(spec)
+    providers = {r.urn for r in plan.resources if r.type == "pulumi:providers:aws"}
+    on_aws = [r for r in plan.resources if r.type.startswith("aws:")]
+    assert len(providers) == (1 if on_aws else 0), providers
+    assert [r.urn for r in on_aws if r.provider not in providers] == []
