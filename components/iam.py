@@ -14,6 +14,8 @@ from typing import Any
 Statement = dict[str, Any]
 
 IRSA_AUDIENCE = "sts.amazonaws.com"
+AUTOSCALING_SERVICE = "autoscaling.amazonaws.com"
+"""The EC2 Auto Scaling service, whose service-linked role launches node volumes."""
 
 
 def document(statements: Sequence[Statement]) -> str:
@@ -205,7 +207,7 @@ def kms_key_policy(partition: str, account_id: str, region: str) -> str:
     account_root = f"arn:{partition}:iam::{account_id}:root"
     autoscaling = (
         f"arn:{partition}:iam::{account_id}:role/aws-service-role/"
-        "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+        f"{AUTOSCALING_SERVICE}/AWSServiceRoleForAutoScaling"
     )
     crypto = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"]
     return document(

@@ -26,7 +26,7 @@ from components.workload_identity import ClusterIdentity
 from mlplat.build_services import build_services
 from mlplat.build_teams import build_tenancy
 from mlplat.spec.aws_regions import partition
-from mlplat.spec.model import CloudProvider, PlatformSpec
+from mlplat.spec.model import CloudProvider, PlatformSpec, ServiceRole
 from mlplat.tags import cloud_tags
 
 
@@ -96,6 +96,9 @@ def _build_aws(spec: PlatformSpec) -> Platform:
                 partition=arn_partition,
                 deletion_window_days=spec.encryption.deletion_window_days,
                 protect=prod,
+                create_autoscaling_role=(
+                    spec.encryption.auto_scaling_role is ServiceRole.CREATE
+                ),
             ),
             on_aws,
         ).arn

@@ -168,3 +168,20 @@ def test_every_aws_resource_uses_the_stacks_own_provider(spec) -> None:
     on_aws = [r for r in plan.resources if r.type.startswith("aws:")]
     assert len(providers) == (1 if on_aws else 0), providers
     assert [r.urn for r in on_aws if r.provider not in providers] == []
+
+
+def test_the_key_waits_for_the_autoscaling_role_unless_the_account_has_one(synth, tmp_path):
+    plan = planned(STACKS / "dev.yaml")
+    (role,) = _of(plan, "aws:iam/serviceLinkedRole:ServiceLinkedRole")
+    (key,) = _of(plan, "aws:kms/key:Key")
+    assert role.urn in key.options["dependsOn"]
+    spec_file = tmp_path / "existing-role.yaml"
+    spec_file.write_text(
+        (STACKS / "dev.yaml")
+        .read_text()
+        .replace("registry:", "encryption:\n  autoScalingRole: existing\nregistry:", 1)
+    )
+    result = load_spec(spec_file)
+    assert result.spec is not None, [e.format() for e in result.errors]
+    out = synth(lambda: build(result.spec))
+    assert out.of_type("aws:iam/serviceLinkedRole:ServiceLinkedRole") == []

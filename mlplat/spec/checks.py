@@ -175,7 +175,19 @@ def _aws_required(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
 
 def _aws_kms_key(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     arn = spec.encryption.kms_key_arn
-    if not _is_aws(spec) or arn is None or spec.cloud.region is None:
+    if not _is_aws(spec) or arn is None:
+        return
+    role_path = ("encryption", "autoScalingRole")
+    if role_path in doc.values:
+        yield _error(
+            doc,
+            "not-applicable",
+            role_path,
+            "autoScalingRole only concerns the key mlplat creates; with kmsKeyArn your own "
+            "key's policy must allow the Auto Scaling service-linked role",
+            "remove autoScalingRole, or unset kmsKeyArn",
+        )
+    if spec.cloud.region is None:
         return
     key_region = arn.split(":")[3]
     if key_region != spec.cloud.region:

@@ -34,6 +34,11 @@ class EndpointAccess(enum.StrEnum):
     BOTH = "both"
 
 
+class ServiceRole(enum.StrEnum):
+    CREATE = "create"
+    EXISTING = "existing"
+
+
 class CapacityType(enum.StrEnum):
     ON_DEMAND = "onDemand"
     SPOT = "spot"
@@ -125,6 +130,9 @@ class EncryptionSpec:
     """An existing key to use; None creates the platform key."""
     deletion_window_days: int = 30
     """Days a deleted platform key waits before destruction."""
+    auto_scaling_role: ServiceRole = ServiceRole.CREATE
+    """Create the EC2 Auto Scaling service-linked role the key policy names, or rely on the
+    account's existing one."""
 
 
 @dataclass(frozen=True)
