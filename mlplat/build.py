@@ -96,9 +96,7 @@ def _build_aws(spec: PlatformSpec) -> Platform:
                 partition=arn_partition,
                 deletion_window_days=spec.encryption.deletion_window_days,
                 protect=prod,
-                create_autoscaling_role=(
-                    spec.encryption.auto_scaling_role is ServiceRole.CREATE
-                ),
+                create_autoscaling_role=(spec.encryption.auto_scaling_role is ServiceRole.CREATE),
             ),
             on_aws,
         ).arn

@@ -389,6 +389,7 @@ def _ingress(
             cluster_name=spec.metadata.name,
             region=spec.cloud.region,
             vpc_id=platform.network.vpc_id,
+            cluster_security_group_id=platform.cluster.security_group_id,
             platform=spec.metadata.name,
             identity_mode=spec.cluster.workload_identity,
         ),

@@ -6,7 +6,7 @@ from functools import cache
 
 import pytest
 
-from components import iam, iam_services
+from components import iam, iam_load_balancer, iam_services
 from tests.conftest import ALL_SPECS, planned
 
 ACCOUNT = "111122223333"
@@ -86,7 +86,9 @@ BUILDERS = {
     "cluster autoscaler": iam_services.cluster_autoscaler(
         "plat", [f"arn:aws:eks:eu-west-1:{ACCOUNT}:nodegroup/plat/gpu/1a2b"]
     ),
-    "load balancer controller": iam_services.load_balancer_controller("aws"),
+    "load balancer controller": iam_load_balancer.load_balancer_controller(
+        "aws", "eu-west-1", ACCOUNT, "plat", "vpc-0a1b2c3d", "sg-0cluster"
+    ),
 }
 
 
