@@ -21,7 +21,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.iam import assume_role_policy, managed_policy_arn
+from components.node_template import TEMPLATE_PREFIX, first_release_name, template_tags
 from mlplat.spec import instances
+from mlplat.spec.capacity import advertised_gpus
 from mlplat.spec.model import CapacityType, NodeOs, NodePoolSpec, TaintEffect
 
 AMI_TYPES = {
@@ -40,12 +42,14 @@ MAX_UNAVAILABLE_PERCENT = 33
 POOL_LABEL = "mlplat.dev/pool"
 ACCELERATOR_LABEL = "mlplat.dev/accelerator"
 GPU_MODEL_LABEL = "mlplat.dev/gpu-model"
+AUTOSCALER_GPU_LABEL = "k8s.amazonaws.com/accelerator"
+"""cluster-autoscaler's AWS GPU label: a node carrying it is not ready until its GPUs are
+allocatable, so the autoscaler waits for the driver instead of adding more nodes."""
 DEVICE_PLUGIN_LABEL = "mlplat.dev/nvidia-device-plugin"
 """Set on GPU nodes whose device plugin mlplat installs (AL2023; Bottlerocket has its own)."""
 DEVICE_PLUGIN_CONFIG_LABEL = "nvidia.com/device-plugin.config"
 """The device plugin's per-node config selector: a pool with GPU sharing names its config."""
 GPU_TAINT = {"key": instances.GPU_RESOURCE, "value": "present", "effect": TaintEffect.NO_SCHEDULE}
-AUTOSCALER_TEMPLATE = "k8s.io/cluster-autoscaler/node-template"
 _EKS_EFFECTS = {
     TaintEffect.NO_SCHEDULE: "NO_SCHEDULE",
     TaintEffect.PREFER_NO_SCHEDULE: "PREFER_NO_SCHEDULE",
@@ -80,7 +84,7 @@ class NodePool(pulumi.ComponentResource):
         self, name: str, args: NodePoolArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("mlplat:index:NodePool", name, None, opts)
-        spec = args.spec
+        spec = self._spec = args.spec
         first = spec.instance_types[0]
         gpu = instances.gpu(first)
         arch = instances.architecture(first)
@@ -123,7 +127,11 @@ class NodePool(pulumi.ComponentResource):
         labels = {**spec.labels, POOL_LABEL: spec.name}
         taints = [{"key": t.key, "value": t.value, "effect": t.effect} for t in spec.taints]
         if gpu is not None:
-            labels |= {ACCELERATOR_LABEL: "nvidia", GPU_MODEL_LABEL: gpu.model}
+            labels |= {
+                ACCELERATOR_LABEL: "nvidia",
+                GPU_MODEL_LABEL: gpu.model,
+                AUTOSCALER_GPU_LABEL: instances.AUTOSCALER_GPU_TYPES[gpu.model],
+            }
             if spec.os is NodeOs.AL2023:
                 labels[DEVICE_PLUGIN_LABEL] = "true"
             if spec.gpu_sharing is not None:
@@ -156,7 +164,7 @@ class NodePool(pulumi.ComponentResource):
             ),
         )
         if spec.min_size == 0:
-            self._scale_from_zero_tags(name, labels, taints, gpu)
+            self._scale_from_zero_tags(name, labels, taints)
         self.node_group_name = self.node_group.node_group_name
         self.role_arn = role.arn
         self.register_outputs({"nodeGroupName": self.node_group_name, "roleArn": self.role_arn})
@@ -166,7 +174,6 @@ class NodePool(pulumi.ComponentResource):
         name: str,
         labels: dict[str, str],
         taints: list[dict[str, str]],
-        gpu: instances.Gpu | None,
     ) -> None:
         """Tell cluster-autoscaler what an empty group's nodes would look like.
 
@@ -175,20 +182,20 @@ class NodePool(pulumi.ComponentResource):
         copied there).
         """
         asg = self.node_group.resources.apply(lambda r: r[0].autoscaling_groups[0].name)
-        tags = {f"label/{k}": v for k, v in labels.items()}
-        tags |= {f"taint/{t['key']}": f"{t['value']}:{t['effect']}" for t in taints}
-        if gpu is not None:
-            tags[f"resources/{instances.GPU_RESOURCE}"] = str(gpu.count)
-        for i, (key, value) in enumerate(sorted(tags.items())):
+        tags = template_tags(labels, taints, {instances.GPU_RESOURCE: advertised_gpus(self._spec)})
+        for key, value in sorted(tags.items()):
+            old = first_release_name(name, key, tags)
             aws.autoscaling.Tag(
-                f"{name}-ca-{i}",
+                f"{name}-ca-{key}",
                 autoscaling_group_name=asg,
                 tag={
-                    "key": f"{AUTOSCALER_TEMPLATE}/{key}",
+                    "key": f"{TEMPLATE_PREFIX}/{key}",
                     "value": value,
                     "propagate_at_launch": False,
                 },
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(
+                    parent=self, aliases=[pulumi.Alias(name=old)] if old else None
+                ),
             )
 
 

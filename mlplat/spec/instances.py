@@ -90,6 +90,26 @@ GPU_FAMILIES: dict[str, GpuFamily] = {
     "p6-b200": GpuFamily("b200", {"48xlarge": 8}, frozenset({"48xlarge"})),
 }
 
+AUTOSCALER_GPU_TYPES: dict[str, str] = {
+    "t4": "nvidia-tesla-t4",
+    "a10g": "nvidia-a10g",
+    "l4": "nvidia-l4",
+    "l40s": "nvidia-l40s",
+    "v100": "nvidia-tesla-v100",
+    "v100-32gb": "nvidia-tesla-v100",
+    "a100-40gb": "nvidia-tesla-a100",
+    "a100-80gb": "nvidia-tesla-a100",
+    "h100": "nvidia-h100",
+    "h200": "nvidia-h200",
+    "b200": "nvidia-b200",
+}
+"""GPU model -> the value of cluster-autoscaler's AWS GPU label (k8s.amazonaws.com/accelerator).
+
+The autoscaler only needs the label to exist: a node carrying it without allocatable GPUs
+counts as not ready yet (drivers still loading), so it does not add more nodes meanwhile.
+The values follow the autoscaler's AWS provider's list of GPU types (cloudprovider/aws,
+checked at cluster-autoscaler-1.35.0) where it names the model, and nvidia-<model> beyond."""
+
 MIG_MODELS = frozenset({"a100-40gb", "a100-80gb", "h100", "h200", "b200"})
 """GPU models in the table that support Multi-Instance GPU partitions."""
 

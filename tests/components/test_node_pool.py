@@ -125,6 +125,7 @@ def test_gpu_pool_scaling_from_zero_tells_the_autoscaler_what_a_node_looks_like(
     tags = _autoscaler_tags(out)
     assert tags == {
         "label/mlplat.dev/pool": "system",
+        "label/k8s.amazonaws.com/accelerator": "nvidia-tesla-a100",
         "label/mlplat.dev/accelerator": "nvidia",
         "label/mlplat.dev/gpu-model": "a100-40gb",
         "label/mlplat.dev/nvidia-device-plugin": "true",
@@ -133,6 +134,44 @@ def test_gpu_pool_scaling_from_zero_tells_the_autoscaler_what_a_node_looks_like(
     }
     for tag in out.of_type("aws:autoscaling/tag:Tag"):
         assert tag.inputs["autoscalingGroupName"].startswith("eks-plat-system-ng-")
+
+
+def test_gpu_nodes_carry_the_autoscalers_gpu_label(synth) -> None:
+    # A node with this label but no allocatable GPUs yet counts as not ready, so the
+    # autoscaler waits for the driver instead of adding nodes (cloudprovider/aws GPULabel).
+    labels = _pool(synth, instance_types=("g6e.12xlarge",)).one(NODE_GROUP).inputs["labels"]
+    assert labels["k8s.amazonaws.com/accelerator"] == "nvidia-l40s"
+    assert "k8s.amazonaws.com/accelerator" not in _pool(synth).one(NODE_GROUP).inputs["labels"]
+
+
+def test_a_time_sliced_template_advertises_what_its_nodes_advertise(synth) -> None:
+    sharing = GpuSharingSpec(strategy=GpuSharing.TIME_SLICING, replicas=4)
+    out = _pool(synth, instance_types=("g6.12xlarge",), gpu_sharing=sharing, min_size=0)
+    assert _autoscaler_tags(out)["resources/nvidia.com/gpu"] == "16"  # 4 L4 x 4 replicas
+
+
+def test_template_tags_keep_their_first_release_identities(synth) -> None:
+    # The first release named tags by position in sorted key order; a new label must not
+    # rename (and so delete) the others.
+    out = _pool(synth, instance_types=("p4d.24xlarge",), min_size=0, max_size=2)
+    first_release = sorted(
+        [
+            "label/mlplat.dev/pool",
+            "label/mlplat.dev/accelerator",
+            "label/mlplat.dev/gpu-model",
+            "label/mlplat.dev/nvidia-device-plugin",
+            "taint/nvidia.com/gpu",
+            "resources/nvidia.com/gpu",
+        ]
+    )
+    aliases = {
+        t.inputs["tag"]["key"].removeprefix(TEMPLATE_TAG): t.options["aliases"]
+        for t in out.of_type("aws:autoscaling/tag:Tag")
+    }
+    urn = "urn:pulumi:test::mlplat::mlplat:index:NodePool$aws:autoscaling/tag:Tag::"
+    for position, key in enumerate(first_release):
+        assert aliases[key] == [f"{urn}plat-system-ca-{position}"], key
+    assert aliases["label/k8s.amazonaws.com/accelerator"] == []
 
 
 def test_pools_that_never_reach_zero_get_no_template_tags(synth) -> None:
