@@ -15,6 +15,7 @@ nothing. EFA pools add an EFA interface and a cluster placement group.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -73,6 +74,9 @@ class NodePoolArgs:
     """Key that encrypts the root volumes."""
     cluster_security_group_id: pulumi.Input[str]
     """The cluster security group, attached to an EFA interface (EFA pools only)."""
+    after: Sequence[pulumi.Resource] = ()
+    """What the node group waits for: the vpc-cni and kube-proxy add-ons (the cluster has
+    no self-managed copies, so a node would never become Ready without them)."""
 
 
 class NodePool(pulumi.ComponentResource):
@@ -158,7 +162,7 @@ class NodePool(pulumi.ComponentResource):
             taints=[{**t, "effect": _EKS_EFFECTS[t["effect"]]} for t in taints] or None,
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=attachments,
+                depends_on=[*attachments, *args.after],
                 # An autoscaler owns the live node count; pulumi up must not reset it.
                 ignore_changes=["scalingConfig.desiredSize"],
             ),

@@ -126,6 +126,11 @@ def _build_aws(spec: PlatformSpec) -> Platform:
         account_id=account_id,
         partition=arn_partition,
     )
+    addons = EksAddons(
+        name,
+        EksAddonsArgs(cluster=identity, kms_key_arn=key_arn, moved_from=cluster),
+        on_aws,
+    )
     pools = {
         pool.name: NodePool(
             f"{name}-{pool.name}",
@@ -141,21 +146,13 @@ def _build_aws(spec: PlatformSpec) -> Platform:
                 partition=arn_partition,
                 kms_key_arn=key_arn,
                 cluster_security_group_id=cluster.security_group_id,
+                after=addons.node_prerequisites,
             ),
             on_aws,
         )
         for pool in spec.node_pools
     }
-    EksAddons(
-        name,
-        EksAddonsArgs(
-            cluster=identity,
-            kms_key_arn=key_arn,
-            nodes=[pool.node_group for pool in pools.values()],
-            moved_from=cluster,
-        ),
-        on_aws,
-    )
+    addons.install_after_nodes([pool.node_group for pool in pools.values()])
     registry = Registry(
         name,
         RegistryArgs(

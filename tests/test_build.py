@@ -185,3 +185,17 @@ def test_the_key_waits_for_the_autoscaling_role_unless_the_account_has_one(synth
     assert result.spec is not None, [e.format() for e in result.errors]
     out = synth(lambda: build(result.spec))
     assert out.of_type("aws:iam/serviceLinkedRole:ServiceLinkedRole") == []
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_node_groups_wait_for_the_networking_addons(stack) -> None:
+    # The cluster has no self-managed vpc-cni or kube-proxy (bootstrapSelfManagedAddons off).
+    plan = planned(STACKS / f"{stack}.yaml")
+    networking = {
+        r.urn
+        for r in _of(plan, "aws:eks/addon:Addon")
+        if r.inputs["addonName"] in ("vpc-cni", "kube-proxy")
+    }
+    assert len(networking) == 2
+    for group in _of(plan, "aws:eks/nodeGroup:NodeGroup"):
+        assert networking <= set(group.options["dependsOn"]), group.urn
