@@ -23,11 +23,21 @@ def document(statements: Sequence[Statement]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, sort_keys=True)
 
 
-def assume_role_policy(service: str, actions: tuple[str, ...] = ("sts:AssumeRole",)) -> str:
-    """A trust policy that lets one AWS service principal assume the role."""
-    return document(
-        [{"Effect": "Allow", "Principal": {"Service": service}, "Action": list(actions)}]
-    )
+def assume_role_policy(
+    service: str,
+    actions: tuple[str, ...] = ("sts:AssumeRole",),
+    source_account: str | None = None,
+) -> str:
+    """A trust policy that lets one AWS service principal assume the role; with
+    ``source_account``, only on behalf of that account (no confused deputy)."""
+    statement: Statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": list(actions),
+    }
+    if source_account is not None:
+        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": source_account}}
+    return document([statement])
 
 
 def irsa_trust_policy(

@@ -29,6 +29,9 @@ from mlplat.spec.aws_regions import partition
 from mlplat.spec.model import CloudProvider, PlatformSpec, ServiceRole
 from mlplat.tags import cloud_tags
 
+PROD_MONITORING_INTERVAL = 60
+"""Seconds between RDS Enhanced Monitoring samples when a prod spec sets none."""
+
 
 @dataclass
 class Platform:
@@ -188,6 +191,13 @@ def _build_aws(spec: PlatformSpec) -> Platform:
             kms_key_arn=key_arn,
             multi_az=prod if spec.database.multi_az is None else spec.database.multi_az,
             protect=prod,
+            monitoring_interval=(
+                (PROD_MONITORING_INTERVAL if prod else 0)
+                if spec.database.monitoring_interval_seconds is None
+                else spec.database.monitoring_interval_seconds
+            ),
+            account_id=account_id,
+            partition=arn_partition,
         ),
         on_aws,
     )

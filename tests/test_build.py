@@ -199,3 +199,10 @@ def test_node_groups_wait_for_the_networking_addons(stack) -> None:
     assert len(networking) == 2
     for group in _of(plan, "aws:eks/nodeGroup:NodeGroup"):
         assert networking <= set(group.options["dependsOn"]), group.urn
+
+
+@pytest.mark.parametrize(("stack", "interval"), [("dev", 0), ("prod", 60)])
+def test_prod_databases_have_enhanced_monitoring(stack, interval) -> None:
+    (db,) = _of(planned(STACKS / f"{stack}.yaml"), "aws:rds/instance:Instance")
+    assert db.inputs.get("monitoringInterval", 0) == interval
+    assert ("monitoringRoleArn" in db.inputs) is bool(interval)

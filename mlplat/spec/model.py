@@ -258,6 +258,8 @@ class DatabaseSpec:
     """Synchronous standby; None means on in prod only."""
     backup_retention_days: int = 7
     """Days automated backups are kept."""
+    monitoring_interval_seconds: int | None = None
+    """Enhanced Monitoring (OS metrics) interval; 0 turns it off; None means 60 in prod only."""
 
 
 @dataclass(frozen=True)
