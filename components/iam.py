@@ -160,6 +160,22 @@ def ecr_access(repository_arns: Sequence[str], *, push: bool) -> str:
     )
 
 
+def ecr_pull_through_cache(repository_arns: Sequence[str]) -> str:
+    """What a first pull through a cache rule needs beyond pulling: create the cache's
+    repository and import the upstream image into it, only under the rules' prefixes
+    (``repository_arns`` end in ``repository/<prefix>/*``)."""
+    return document(
+        [
+            {
+                "Sid": "PullThroughCache",
+                "Effect": "Allow",
+                "Action": ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"],
+                "Resource": list(repository_arns),
+            }
+        ]
+    )
+
+
 def kms_use_for_grants(key_arn: str) -> str:
     """Let a controller (EBS CSI, EKS) use the platform key and grant it to AWS services."""
     return document(
@@ -322,7 +338,8 @@ def team_workload(
     repositories_arn: str,
 ) -> str:
     """A team's pods: read and write ``teams/<team>/`` in each bucket, push and pull the
-    team's repositories (``repositories_arn`` ends in ``repository/<team>/*``), nothing else."""
+    team's repositories (``repositories_arn`` ends in ``repository/<prefix>/*``, the team's
+    repository namespace), nothing else."""
     prefix = f"teams/{team}"
     return document(
         [

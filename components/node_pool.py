@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import assume_role_policy, managed_policy_arn
+from components.iam import assume_role_policy, ecr_pull_through_cache, managed_policy_arn
 from components.node_template import TEMPLATE_PREFIX, first_release_name, template_tags
 from mlplat.spec import instances
 from mlplat.spec.capacity import advertised_gpus
@@ -74,6 +74,9 @@ class NodePoolArgs:
     """Key that encrypts the root volumes."""
     cluster_security_group_id: pulumi.Input[str]
     """The cluster security group, attached to an EFA interface (EFA pools only)."""
+    pull_through_cache: Sequence[pulumi.Input[str]] = ()
+    """Repository ARNs (``repository/<prefix>/*``) of the registry's pull-through cache
+    rules: a node's first pull through one creates the repository and imports the image."""
     after: Sequence[pulumi.Resource] = ()
     """What the node group waits for: the vpc-cni and kube-proxy add-ons (the cluster has
     no self-managed copies, so a node would never become Ready without them)."""
@@ -98,7 +101,7 @@ class NodePool(pulumi.ComponentResource):
             assume_role_policy=assume_role_policy("ec2.amazonaws.com"),
             opts=child,
         )
-        attachments = [
+        attachments: list[pulumi.Resource] = [
             aws.iam.RolePolicyAttachment(
                 f"{name}-{policy}",
                 role=role.name,
@@ -107,6 +110,17 @@ class NodePool(pulumi.ComponentResource):
             )
             for policy in NODE_POLICIES
         ]
+        if args.pull_through_cache:
+            attachments.append(
+                aws.iam.RolePolicy(
+                    f"{name}-pull-through-cache",
+                    role=role.id,
+                    policy=pulumi.Output.all(*args.pull_through_cache).apply(
+                        ecr_pull_through_cache
+                    ),
+                    opts=child,
+                )
+            )
         placement = None
         if spec.efa:
             group = aws.ec2.PlacementGroup(f"{name}-placement", strategy="cluster", opts=child)

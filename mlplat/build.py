@@ -129,6 +129,12 @@ def _build_aws(spec: PlatformSpec) -> Platform:
         account_id=account_id,
         partition=arn_partition,
     )
+    cache_repositories = [
+        pulumi.Output.concat(
+            f"arn:{arn_partition}:ecr:{region}:", account_id, f":repository/{rule.prefix}/*"
+        )
+        for rule in spec.registry.pull_through_cache
+    ]
     addons = EksAddons(
         name,
         EksAddonsArgs(cluster=identity, kms_key_arn=key_arn, moved_from=cluster),
@@ -149,6 +155,7 @@ def _build_aws(spec: PlatformSpec) -> Platform:
                 partition=arn_partition,
                 kms_key_arn=key_arn,
                 cluster_security_group_id=cluster.security_group_id,
+                pull_through_cache=cache_repositories,
                 after=addons.node_prerequisites,
             ),
             on_aws,
@@ -163,7 +170,11 @@ def _build_aws(spec: PlatformSpec) -> Platform:
             prefix=name,
             kms_key_arn=key_arn,
             protect=prod,
-            team_prefixes=tuple(team.name for team in spec.teams or ()),
+            team_prefixes=(
+                ()
+                if spec.registry.scope_team_repositories
+                else tuple(team.name for team in spec.teams or ())
+            ),
         ),
         on_aws,
     )

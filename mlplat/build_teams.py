@@ -168,5 +168,8 @@ def platform_outputs(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
         "vpc_cidr": spec.network.cidr,
         "interface_endpoints": tuple(spec.network.interface_endpoints),
         "s3_cidrs": s3.entries.apply(lambda entries: sorted(e.cidr for e in entries)),
+        "repository_namespace": (
+            spec.metadata.name if spec.registry.scope_team_repositories else None
+        ),
     }
     return PlatformOutputs.export(values)

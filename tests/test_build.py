@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,9 @@ from mlplat.spec import load_spec
 from tests.conftest import ALL_SPECS, STACKS, planned
 
 GOLDEN = Path(__file__).parent / "plan" / "golden" / "prod-urns-foundation.txt"
+GOLDEN_REPOSITORIES = GOLDEN.with_name("prod-repository-names.txt")
+"""The previous release's prod repository names: a new name replaces a repository and
+loses its images, which a URN or alias cannot prevent."""
 REMOVED_ON_PURPOSE = {
     # The VPC CNI now has its own IRSA role (EksAddons); nodes no longer carry ENI rights.
     "urn:pulumi:prod::mlplat::mlplat:index:NodePool$aws:iam/rolePolicyAttachment:"
@@ -26,6 +30,10 @@ STATEFUL = (
 )
 
 
+REPOSITORY = "aws:ecr/repository:Repository"
+SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
+
+
 def _of(plan, typ):
     return [r for r in plan.resources if r.type == typ]
 
@@ -37,6 +45,41 @@ def test_every_foundation_resource_survives_an_upgrade_by_urn_or_alias() -> None
     }
     previous = set(GOLDEN.read_text().split())
     assert previous - answered == REMOVED_ON_PURPOSE
+
+
+def test_every_repository_keeps_its_physical_name_through_an_upgrade() -> None:
+    # prod predates team repositories named <platform>/teams/<team>/<name> and keeps its names
+    # with registry.scopeTeamRepositories: false (the README's upgrade notes).
+    names = sorted(r.inputs["name"] for r in _of(planned(STACKS / "prod.yaml"), REPOSITORY))
+    assert names == GOLDEN_REPOSITORIES.read_text().split()
+
+
+def test_new_platforms_scope_team_repositories_by_platform(synth, tmp_path) -> None:
+    spec_file = tmp_path / "prod.yaml"
+    spec_file.write_text(
+        (STACKS / "prod.yaml")
+        .read_text()
+        .replace("scopeTeamRepositories: false", "scopeTeamRepositories: true")
+        .replace("extends: base/aws.yaml", f"extends: {STACKS / 'base' / 'aws.yaml'}")
+    )
+    result = load_spec(spec_file)
+    assert result.spec is not None, [e.format() for e in result.errors]
+    out = synth(lambda: build(result.spec), stack="prod")
+    names = {r.inputs["name"] for r in out.of_type(REPOSITORY)}
+    assert {"mlplat-prod/teams/recsys/ranker", "mlplat-prod/teams/nlp/finetune"} <= names
+    assert not [n for n in names if not n.startswith("mlplat-prod/")]
+    (role_policy,) = [
+        r
+        for r in out.of_type("aws:iam/rolePolicy:RolePolicy")
+        if r.name == "mlplat-prod-team-nlp-workload-policy"
+    ]
+    statements = {s["Sid"]: s for s in json.loads(role_policy.inputs["policy"])["Statement"]}
+    assert statements["TeamRepositories"]["Resource"].endswith(
+        ":repository/mlplat-prod/teams/nlp/*"
+    )
+    (scanning,) = out.of_type(SCANNING)
+    continuous = scanning.inputs["rules"][0]["repositoryFilters"]
+    assert [f["filter"] for f in continuous] == ["mlplat-prod/*"]
 
 
 def test_prod_protects_and_retains_every_stateful_resource() -> None:
@@ -206,3 +249,18 @@ def test_prod_databases_have_enhanced_monitoring(stack, interval) -> None:
     (db,) = _of(planned(STACKS / f"{stack}.yaml"), "aws:rds/instance:Instance")
     assert db.inputs.get("monitoringInterval", 0) == interval
     assert ("monitoringRoleArn" in db.inputs) is bool(interval)
+
+
+def test_prod_nodes_may_fill_its_pull_through_caches() -> None:
+    plan = planned(STACKS / "prod.yaml")
+    prefixes = sorted(
+        r.inputs["ecrRepositoryPrefix"]
+        for r in _of(plan, "aws:ecr/pullThroughCacheRule:PullThroughCacheRule")
+    )
+    caches = [r for r in _of(plan, "aws:iam/rolePolicy:RolePolicy") if "pull-through" in r.name]
+    assert len(caches) == len(_of(plan, "aws:eks/nodeGroup:NodeGroup"))
+    for policy in caches:
+        (statement,) = json.loads(policy.inputs["policy"])["Statement"]
+        assert sorted(r.split(":repository/")[1] for r in statement["Resource"]) == [
+            f"{p}/*" for p in prefixes
+        ]

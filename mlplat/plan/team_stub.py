@@ -61,5 +61,6 @@ def stub_platform(spec: TeamStackSpec) -> dict[str, Any]:
             "vpc_cidr": "10.0.0.0/16",
             "interface_endpoints": ("ecr", "sts"),
             "s3_cidrs": ("198.51.100.0/24", "203.0.113.0/24"),
+            "repository_namespace": NAME,
         }
     return PlatformOutputs.export(values)

@@ -16,6 +16,7 @@ from mlplat.spec.schema import suggest
 from mlplat.spec.service_checks import SERVICE_CHECKS
 from mlplat.spec.subnets import CidrError, plan_subnets
 from mlplat.spec.team_checks import platform_team_checks
+from mlplat.spec.teams import TEAM_REPOSITORIES
 from mlplat.spec.yaml_source import SourceDoc
 
 PLATFORM_NAME_MAX = 24
@@ -206,6 +207,24 @@ def _aws_registry(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     registry = spec.registry
     repos = [repo.name for repo in registry.repositories]
     yield from duplicates(doc, ("registry", "repositories"), repos, "name", "repository name")
+    if not registry.manage_account_settings and ("registry", "scanning") in doc.values:
+        yield _error(
+            doc,
+            "not-applicable",
+            ("registry", "scanning"),
+            "scanning configures the whole registry of the account and region, which the "
+            "stack with manageAccountSettings: true manages",
+            "remove scanning here and set it on the managing stack",
+        )
+    for i, repo in enumerate(registry.repositories):
+        if registry.scope_team_repositories and repo.name.split("/")[0] == TEAM_REPOSITORIES:
+            yield _error(
+                doc,
+                "invalid-name",
+                ("registry", "repositories", i, "name"),
+                f"'{repo.name}': <platform>/{TEAM_REPOSITORIES}/ holds the teams' repositories",
+                f"choose a name that does not start with {TEAM_REPOSITORIES}/",
+            )
     prefixes = [rule.prefix for rule in registry.pull_through_cache]
     yield from duplicates(doc, ("registry", "pullThroughCache"), prefixes, "prefix", "prefix")
     for i, rule in enumerate(registry.pull_through_cache):

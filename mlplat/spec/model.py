@@ -234,6 +234,10 @@ class RegistrySpec:
     """Repositories to create."""
     pull_through_cache: tuple[PullThroughCacheSpec, ...] = ()
     """Pull-through cache rules."""
+    manage_account_settings: bool = True
+    """Manage the registry's account-wide settings (scanning configuration, cache rules)."""
+    scope_team_repositories: bool = True
+    """Name team repositories <platform>/teams/<team>/<name>; False keeps <team>/<name>."""
 
 
 @dataclass(frozen=True)

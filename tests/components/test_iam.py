@@ -21,6 +21,12 @@ TRUST_FALSE_POSITIVES = {
     ("UNKNOWN_FEDERATION_SOURCE", PROVIDER),
 }
 UNKNOWN_TO_PARLIAMENT = {
+    # The Service Authorization Reference lists repository* for this permission-only action
+    # (pull-through cache imports); parliament 1.6.4's database predates resource scoping.
+    (
+        "RESOURCE_MISMATCH",
+        "[{'action': 'ecr:BatchImportUpstreamImage', 'required_format': '*'}]",
+    ),
     # A real condition key (the AWS Load Balancer Controller's published iam_policy.json
     # uses it to allow tagging only while creating) newer than parliament 1.6.4's database.
     (
@@ -74,6 +80,9 @@ BUILDERS = {
     "ecr pull": iam.ecr_access([f"arn:aws:ecr:eu-west-1:{ACCOUNT}:repository/p/x"], push=False),
     "ecr push": iam.ecr_access([f"arn:aws:ecr:eu-west-1:{ACCOUNT}:repository/p/x"], push=True),
     "kms grants": iam.kms_use_for_grants(KEY),
+    "pull-through cache": iam.ecr_pull_through_cache(
+        [f"arn:aws:ecr:eu-west-1:{ACCOUNT}:repository/k8s/*"]
+    ),
     "log delivery": iam.log_delivery(f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:g"),
     "irsa trust": iam.irsa_trust_policy(PROVIDER, ISSUER, "mlflow", "mlflow"),
     "pod identity trust": iam.pod_identity_trust_policy(

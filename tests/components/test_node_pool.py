@@ -234,3 +234,24 @@ def test_node_group_is_replaced_create_first(synth) -> None:
 def test_node_role_trusts_only_ec2(synth) -> None:
     policy = json.loads(_pool(synth).one("aws:iam/role:Role").inputs["assumeRolePolicy"])
     assert [s["Principal"] for s in policy["Statement"]] == [{"Service": "ec2.amazonaws.com"}]
+
+
+def test_nodes_may_fill_the_pull_through_cache_under_its_prefixes_only(synth) -> None:
+    cache = "arn:aws:ecr:eu-west-1:111122223333:repository/k8s/*"
+    args = NodePoolArgs(
+        spec=NodePoolSpec(name="system", instance_types=("m7i.large",)),
+        cluster_name="plat",
+        kubernetes_version="1.35",
+        subnet_ids=["subnet-a"],
+        partition="aws",
+        kms_key_arn=KEY,
+        cluster_security_group_id="sg-cluster",
+        pull_through_cache=[cache],
+    )
+    out = synth(lambda: NodePool("plat-system", args))
+    policy = out.one("aws:iam/rolePolicy:RolePolicy")
+    (statement,) = json.loads(policy.inputs["policy"])["Statement"]
+    assert statement["Action"] == ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"]
+    assert statement["Resource"] == [cache]
+    assert policy.urn in out.one(NODE_GROUP).options["dependsOn"]
+    assert _pool(synth).of_type("aws:iam/rolePolicy:RolePolicy") == []
