@@ -65,11 +65,20 @@ def resource_id(typ: str, name: str, inputs: dict[str, Any]) -> str:
     return f"{prefix}{digest(typ, name)}" if prefix else f"{name}-id"
 
 
+def kubernetes_autoname(name: str) -> str:
+    """The name the kubernetes provider gives an object without one: the resource name and
+    a random suffix (here a fixed one)."""
+    return f"{name}-{digest('autoname', name, length=8)}"
+
+
 def resource_state(
     ctx: CloudContext, typ: str, name: str, inputs: dict[str, Any]
 ) -> dict[str, Any]:
     """Inputs echoed back, plus placeholders for the computed outputs the program reads."""
     state = dict(inputs)
+    metadata = state.get("metadata")
+    if typ.startswith("kubernetes:") and isinstance(metadata, dict) and not metadata.get("name"):
+        state["metadata"] = {**metadata, "name": kubernetes_autoname(name)}
     if typ.startswith("aws:"):
         module, resource = typ.split(":")[1].split("/")[0], typ.rsplit(":", 1)[-1]
         region = "" if module in GLOBAL_SERVICES else ctx.region
