@@ -74,7 +74,7 @@ def render_context(
     lb_cidrs: tuple[str, ...] = ()
     if aws and ingress is not None:
         try:
-            subnets = plan_subnets(spec.network.cidr, spec.network.availability_zones)
+            subnets = plan_subnets(spec.network.cidr, spec.network.zone_count)
         except CidrError:
             subnets = None
         if subnets is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
-from mlplat.spec import aws_regions, versions
+from mlplat.spec import aws_regions, versions, zones
 from mlplat.spec.errors import SpecError
 from mlplat.spec.findings import Check, dns_label, duplicates
 from mlplat.spec.findings import error_at as _error
@@ -70,14 +70,33 @@ def _aws_region(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
             f"unknown AWS region '{region}'",
             f"did you mean '{close}'?" if close else "e.g. eu-west-1, us-east-1",
         )
-    elif spec.network.availability_zones > aws_regions.ZONES[region]:
+    elif spec.network.zone_count > aws_regions.ZONES[region]:
         yield _error(
             doc,
             "too-many-zones",
-            ("network", "availabilityZones"),
+            ("network", "zones" if spec.network.zones else "availabilityZones"),
             f"{region} offers {aws_regions.ZONES[region]} availability zones, "
-            f"found {spec.network.availability_zones}",
-            f"set availabilityZones to {aws_regions.ZONES[region]} or fewer",
+            f"found {spec.network.zone_count}",
+            f"use {aws_regions.ZONES[region]} zones or fewer",
+        )
+    for i, zone in enumerate(spec.network.zones):
+        if not zones.in_region(zone, region):
+            yield _error(
+                doc,
+                "zone-invalid",
+                ("network", "zones", i),
+                f"'{zone}' is not a zone of region {region}",
+                f"e.g. {region}a",
+            )
+    count_path = ("network", "availabilityZones")
+    named = len(spec.network.zones)
+    if named and count_path in doc.values and spec.network.availability_zones != named:
+        yield _error(
+            doc,
+            "zone-invalid",
+            count_path,
+            f"availabilityZones is {spec.network.availability_zones} but zones names {named}",
+            "remove availabilityZones: the zones listed decide",
         )
 
 
@@ -85,7 +104,7 @@ def _aws_network(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     if not _is_aws(spec):
         return
     try:
-        plan_subnets(spec.network.cidr, spec.network.availability_zones)
+        plan_subnets(spec.network.cidr, spec.network.zone_count)
     except CidrError as exc:
         yield _error(doc, "cidr-invalid", ("network", "cidr"), str(exc), exc.hint)
 

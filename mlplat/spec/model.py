@@ -115,13 +115,20 @@ class NetworkSpec:
     cidr: str = "10.0.0.0/16"
     """VPC IPv4 CIDR."""
     availability_zones: int = 3
-    """Number of availability zones to spread subnets over."""
+    """Number of availability zones to spread subnets over (when zones is empty)."""
+    zones: tuple[str, ...] = ()
+    """The zones to use, in order; empty takes the first availability_zones AWS lists."""
     nat_gateways: NatGateways = NatGateways.PER_ZONE
     """One NAT gateway per zone, or a single shared one."""
     interface_endpoints: tuple[str, ...] = ()
     """Services reached through private interface endpoints (ecr, sts, logs, ec2, eks-auth)."""
     flow_log_retention_days: int = 365
     """Days VPC flow logs are kept."""
+
+    @property
+    def zone_count(self) -> int:
+        """How many zones the network spans: the zones named, else availability_zones."""
+        return len(self.zones) or self.availability_zones
 
 
 @dataclass(frozen=True)

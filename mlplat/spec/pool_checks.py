@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
-from mlplat.spec import aws_regions, instances
+from mlplat.spec import instances
 from mlplat.spec.errors import SpecError
 from mlplat.spec.findings import Check, dns_label, duplicates, error_at
 from mlplat.spec.model import NodePoolSpec, PlatformSpec
 from mlplat.spec.schema import suggest
 from mlplat.spec.yaml_source import SourceDoc
+from mlplat.spec.zones import in_region, network_zones
 
 POOL_NAME_MAX = 32
 
@@ -106,19 +106,24 @@ def _kind(instance_type: str) -> str:
 
 def _efa_and_zones(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     region = spec.cloud.region or ""
-    zone_pattern = re.compile(rf"^{re.escape(region)}[a-z]$")
+    used = network_zones(spec)
     for i, pool in enumerate(spec.node_pools):
         zone = pool.availability_zone
-        zone_count = aws_regions.ZONES.get(region, 26)
-        if zone is not None and (
-            not zone_pattern.match(zone) or ord(zone[-1]) - ord("a") >= zone_count
-        ):
+        if zone is not None and not in_region(zone, region):
             yield error_at(
                 doc,
                 "zone-invalid",
                 ("nodePools", i, "availabilityZone"),
                 f"'{zone}' is not a zone of region {region}",
                 f"e.g. {region}a; the pool must sit in one of the network's zones",
+            )
+        elif zone is not None and zone not in used:
+            yield error_at(
+                doc,
+                "zone-invalid",
+                ("nodePools", i, "availabilityZone"),
+                f"'{zone}' is not one of the zones the network uses ({', '.join(used)})",
+                "pick one of those, or name the zones in network.zones",
             )
         if not pool.efa:
             continue

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from mlplat.spec.enums import CloudProvider, Environment, WorkloadIdentityMode
 from mlplat.spec.policy import PolicySpec
 
-
 TEAM_REPOSITORIES = "teams"
 """The segment of the platform's repository namespace that holds team repositories
 (<platform>/teams/<team>/<name>), as teams/<team>/ holds their objects in the buckets."""
