@@ -10,7 +10,8 @@ a node needs (the VPC CNI has its own role).
 GPU pools are decided from the instance table (``mlplat.spec.instances``): the NVIDIA
 AMI, the ``nvidia.com/gpu`` taint, accelerator and model labels, and, when a pool can
 scale to zero, the cluster-autoscaler node-template tags that let it scale up from
-nothing. EFA pools add an EFA interface and a cluster placement group.
+nothing. EFA pools add one EFA interface per network card (the instance table's count),
+the mlplat.dev/efa label the EFA device plugin selects, and a cluster placement group.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ AUTOSCALER_GPU_LABEL = "k8s.amazonaws.com/accelerator"
 allocatable, so the autoscaler waits for the driver instead of adding more nodes."""
 DEVICE_PLUGIN_LABEL = "mlplat.dev/nvidia-device-plugin"
 """Set on GPU nodes whose device plugin mlplat installs (AL2023; Bottlerocket has its own)."""
+EFA_LABEL = "mlplat.dev/efa"
+"""Set on EFA pools' nodes, where the EFA device plugin runs."""
 DEVICE_PLUGIN_CONFIG_LABEL = "nvidia.com/device-plugin.config"
 """The device plugin's per-node config selector: a pool with GPU sharing names its config."""
 GPU_TAINT = {"key": instances.GPU_RESOURCE, "value": "present", "effect": TaintEffect.NO_SCHEDULE}
@@ -135,7 +138,9 @@ class NodePool(pulumi.ComponentResource):
                 "http_put_response_hop_limit": 1,
             },
             block_device_mappings=_volumes(spec, args.kms_key_arn),
-            network_interfaces=_efa_interface(args) if spec.efa else None,
+            network_interfaces=(
+                _efa_interfaces(args, gpu.efa_interfaces) if spec.efa and gpu else None
+            ),
             placement=placement,
             tag_specifications=[
                 {"resource_type": kind, "tags": {"Name": name}} for kind in ("instance", "volume")
@@ -154,6 +159,8 @@ class NodePool(pulumi.ComponentResource):
                 labels[DEVICE_PLUGIN_LABEL] = "true"
             if spec.gpu_sharing is not None:
                 labels[DEVICE_PLUGIN_CONFIG_LABEL] = spec.name
+            if spec.efa:
+                labels[EFA_LABEL] = "true"
             taints.append(GPU_TAINT)
         assert arch is not None, "the spec checks refuse unknown instance types"
         self.node_group = aws.eks.NodeGroup(
@@ -200,7 +207,13 @@ class NodePool(pulumi.ComponentResource):
         copied there).
         """
         asg = self.node_group.resources.apply(lambda r: r[0].autoscaling_groups[0].name)
-        tags = template_tags(labels, taints, {instances.GPU_RESOURCE: advertised_gpus(self._spec)})
+        gpu = instances.gpu(self._spec.instance_types[0])
+        efa = gpu.efa_interfaces if gpu is not None and self._spec.efa else 0
+        tags = template_tags(
+            labels,
+            taints,
+            {instances.GPU_RESOURCE: advertised_gpus(self._spec), instances.EFA_RESOURCE: efa},
+        )
         for key, value in sorted(tags.items()):
             old = first_release_name(name, key, tags)
             aws.autoscaling.Tag(
@@ -237,15 +250,18 @@ def _volumes(spec: NodePoolSpec, kms_key_arn: pulumi.Input[str]) -> list[dict[st
     return [volume("/dev/xvda", spec.disk_size_gib)]
 
 
-def _efa_interface(args: NodePoolArgs) -> list[dict[str, object]]:
-    """One EFA as the primary interface, in the cluster security group (which admits all
-    traffic between its members, as EFA's self-referencing rule requires)."""
+def _efa_interfaces(args: NodePoolArgs, count: int) -> list[dict[str, object]]:
+    """One EFA per network card (its maximum EFA interfaces): device index 0 on card 0,
+    the primary interface, and 1 on the others, as EC2 documents for multi-card types. All
+    in the cluster security group, which admits all traffic between its members as EFA's
+    self-referencing rule requires."""
     return [
         {
-            "device_index": 0,
-            "network_card_index": 0,
+            "device_index": 0 if card == 0 else 1,
+            "network_card_index": card,
             "interface_type": "efa",
             "security_groups": [args.cluster_security_group_id],
             "delete_on_termination": "true",
         }
+        for card in range(count)
     ]

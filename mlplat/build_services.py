@@ -16,7 +16,7 @@ import pulumi
 from components.iam import s3_prefix_access
 from components.iam_services import secret_read
 from components.kubernetes_base import PLATFORM_NAMESPACE
-from components.node_pool import ACCELERATOR_LABEL, DEVICE_PLUGIN_LABEL
+from components.node_pool import ACCELERATOR_LABEL, DEVICE_PLUGIN_LABEL, EFA_LABEL
 from components.online_store import OnlineStore, OnlineStoreArgs
 from components.services import airflow as airflow_module
 from components.services import feast as feast_module
@@ -26,11 +26,7 @@ from components.services.autoscaler import ClusterAutoscaler, ClusterAutoscalerA
 from components.services.context import Exposure, ObjectStore, ServiceContext
 from components.services.feast import FeatureStore, FeatureStoreArgs, OnlineStoreEndpoint
 from components.services.gpu_software import GpuSoftware, GpuSoftwareArgs
-from components.services.in_cluster import (
-    REDIS_PORT,
-    InClusterStores,
-    InClusterStoresArgs,
-)
+from components.services.in_cluster import REDIS_PORT, InClusterStores, InClusterStoresArgs
 from components.services.kube import namespace
 from components.services.load_balancer import LoadBalancerController, LoadBalancerControllerArgs
 from components.services.mlflow import Mlflow, MlflowArgs, MlflowDatabase
@@ -112,6 +108,9 @@ def build_services(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
                 gpu_node_selector=gpu_nodes,
                 sharing={p.name: p.gpu_sharing for p in spec.node_pools if p.gpu_sharing},
                 monitoring=monitoring.release if monitoring else None,
+                efa_node_selector=(
+                    {EFA_LABEL: "true"} if any(p.efa for p in spec.node_pools) else None
+                ),
             ),
         )
     exposure, controller = _ingress(spec, platform)

@@ -130,7 +130,13 @@ def platform_outputs(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
         "provider": str(spec.cloud.provider),
         "cohort": spec.metadata.name,
         "gpu_pools": {
-            pool: {"gpus": c.gpus, "basis": c.basis} for pool, c in facts.gpu_pools.items()
+            pool: {
+                "gpus": c.gpus,
+                "basis": c.basis,
+                "perNode": c.per_node,
+                "efaPerNode": c.efa_per_node,
+            }
+            for pool, c in facts.gpu_pools.items()
         },
         "other_pools": dict(facts.other_pools),
         "services": {

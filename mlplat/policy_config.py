@@ -28,6 +28,16 @@ BUILT_IN_EXEMPTIONS: tuple[tuple[str, dict[str, str]], ...] = (
         },
     ),
     (PSA_LABELS, {"namespace": gpu_software.NAMESPACE, "reason": gpu_software.NAMESPACE_REASON}),
+    *(
+        (
+            control,
+            {
+                "workload": gpu_software.EFA_PLUGIN_WORKLOAD,
+                "reason": gpu_software.EFA_PLUGIN_REASON,
+            },
+        )
+        for control in gpu_software.EFA_PLUGIN_EXEMPT_FROM
+    ),
 )
 """Exemptions mlplat needs for what it installs itself, each with the component's reason."""
 

@@ -36,7 +36,12 @@ def facts_of_outputs(outputs: PlatformOutputs) -> PlatformFacts:
     """The platform's published facts, as the spec checks take them."""
     return PlatformFacts(
         gpu_pools={
-            pool: PoolCapacity(int(v["gpus"]), str(v["basis"]))
+            pool: PoolCapacity(
+                int(v["gpus"]),
+                str(v["basis"]),
+                int(v.get("perNode", 1)),
+                int(v.get("efaPerNode", 0)),
+            )
             for pool, v in outputs.gpu_pools.items()
         },
         other_pools=dict(outputs.other_pools),

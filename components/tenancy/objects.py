@@ -12,7 +12,7 @@ from typing import Any
 
 from components.node_pool import POOL_LABEL
 from components.tenancy.outputs import CPU_FLAVOR, PlatformOutputs
-from mlplat.spec.instances import GPU_RESOURCE
+from mlplat.spec.instances import EFA_RESOURCE, GPU_RESOURCE
 from mlplat.spec.teams import ContainerDefaultsSpec, TeamQuotaSpec, TeamSpec
 
 TEAM_LABEL = "mlplat.dev/team"
@@ -200,9 +200,11 @@ def cluster_queue_spec(team: TeamSpec, platform: PlatformOutputs) -> dict[str, A
         }
     ]
     if quota.gpus:
+        efa = {q.pool: _efa_quota(platform, q.pool, q.gpus, q.borrowing_limit) for q in quota.gpus}
+        covers_efa = any(nominal or borrowing for nominal, borrowing in efa.values())
         groups.append(
             {
-                "coveredResources": [GPU_RESOURCE],
+                "coveredResources": [GPU_RESOURCE, *([EFA_RESOURCE] if covers_efa else [])],
                 "flavors": [
                     {
                         "name": q.pool,
@@ -211,7 +213,18 @@ def cluster_queue_spec(team: TeamSpec, platform: PlatformOutputs) -> dict[str, A
                                 "name": GPU_RESOURCE,
                                 "nominalQuota": str(q.gpus),
                                 "borrowingLimit": str(q.borrowing_limit),
-                            }
+                            },
+                            *(
+                                [
+                                    {
+                                        "name": EFA_RESOURCE,
+                                        "nominalQuota": str(efa[q.pool][0]),
+                                        "borrowingLimit": str(efa[q.pool][1]),
+                                    }
+                                ]
+                                if covers_efa
+                                else []
+                            ),
                         ],
                     }
                     for q in quota.gpus
@@ -225,6 +238,15 @@ def cluster_queue_spec(team: TeamSpec, platform: PlatformOutputs) -> dict[str, A
         "preemption": {"reclaimWithinCohort": "Any", "withinClusterQueue": "LowerPriority"},
         "resourceGroups": groups,
     }
+
+
+def _efa_quota(platform: PlatformOutputs, pool: str, gpus: int, borrowing: int) -> tuple[int, int]:
+    """EFA interfaces that go with a GPU quota on an EFA pool: those of the nodes holding the
+    GPUs, so a multi-node job asking for vpc.amazonaws.com/efa is admitted (0 elsewhere)."""
+    facts = platform.gpu_pools.get(pool, {})
+    per_node, efa = int(facts.get("perNode", 1)), int(facts.get("efaPerNode", 0))
+    nodes = -(-gpus // per_node), -(-borrowing // per_node)
+    return nodes[0] * efa, nodes[1] * efa
 
 
 def resource_flavor_spec(pool: str, taints: Sequence[Mapping[str, str]]) -> dict[str, Any]:

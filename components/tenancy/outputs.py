@@ -34,7 +34,8 @@ class PlatformOutputs:
     cohort: str
     """Kueue cohort every team's ClusterQueue joins (borrowing and lending happen in it)."""
     gpu_pools: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    """GPU pool (= its ResourceFlavor's name) -> {gpus: capacity, basis: how}."""
+    """GPU pool (= its ResourceFlavor's name) -> {gpus: capacity, basis: how, perNode: GPUs a
+    node advertises, efaPerNode: its EFA interfaces}; the last two absent on older platforms."""
     other_pools: Mapping[str, str] = field(default_factory=dict)
     """Pools a GPU quota cannot name -> why."""
     services: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)

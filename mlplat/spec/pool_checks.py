@@ -136,6 +136,21 @@ def _efa_and_zones(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
                 f"set availabilityZone, e.g. {region}a: EFA traffic does not cross zones "
                 "and the cluster placement group lives in one zone",
             )
+        counts = {
+            t: found.efa_interfaces
+            for t in pool.instance_types
+            if (found := instances.gpu(t)) is not None and found.efa
+        }
+        if len(set(counts.values())) > 1:
+            yield error_at(
+                doc,
+                "mixed-accelerators",
+                ("nodePools", i, "instanceTypes"),
+                "an EFA pool's instance types must take the same number of EFA interfaces "
+                "(one per network card); found "
+                + ", ".join(f"{t} ({n})" for t, n in counts.items()),
+                "one launch template serves the pool: split it by network cards",
+            )
         for j, instance_type in enumerate(pool.instance_types):
             found = instances.gpu(instance_type)
             if found is not None and not found.efa:

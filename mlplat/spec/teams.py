@@ -17,6 +17,7 @@ TEAM_REPOSITORIES = "teams"
 """The segment of the platform's repository namespace that holds team repositories
 (<platform>/teams/<team>/<name>), as teams/<team>/ holds their objects in the buckets."""
 
+
 @dataclass(frozen=True)
 class GpuQuotaSpec:
     pool: str

@@ -69,6 +69,7 @@ CHARTS: dict[str, tuple[Must, ...]] = {
     "nvidia-device-plugin": (),
     "dcgm-exporter": (),
     "aws-load-balancer-controller": (),
+    "aws-efa-k8s-device-plugin": (),
 }  # fmt: skip
 """What each chart mlplat installs needs in its values to be secure."""
 

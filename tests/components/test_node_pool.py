@@ -178,16 +178,27 @@ def test_pools_that_never_reach_zero_get_no_template_tags(synth) -> None:
     assert _pool(synth, min_size=1).of_type("aws:autoscaling/tag:Tag") == []
 
 
-def test_efa_pool_gets_an_efa_interface_and_a_cluster_placement_group(synth) -> None:
-    out = _pool(synth, instance_types=("p5.48xlarge",), efa=True, availability_zone="eu-west-1a")
+@pytest.mark.parametrize(("instance", "cards"), [("p5.48xlarge", 32), ("p4d.24xlarge", 4)])
+def test_efa_pool_gets_an_efa_per_network_card_and_a_cluster_placement_group(
+    synth, instance, cards
+) -> None:
+    out = _pool(
+        synth, instance_types=(instance,), efa=True, availability_zone="eu-west-1a", min_size=0
+    )
     group = out.one("aws:ec2/placementGroup:PlacementGroup")
     assert group.inputs["strategy"] == "cluster"
     template = out.one(LAUNCH_TEMPLATE).inputs
     assert template["placement"] == {"groupName": group.name}
-    (interface,) = template["networkInterfaces"]
-    assert interface["interfaceType"] == "efa"
-    assert interface["securityGroups"] == ["sg-cluster"]
-    assert "associatePublicIpAddress" not in interface
+    interfaces = template["networkInterfaces"]
+    assert [i["networkCardIndex"] for i in interfaces] == list(range(cards))
+    assert [i["deviceIndex"] for i in interfaces] == [0] + [1] * (cards - 1)
+    for interface in interfaces:
+        assert interface["interfaceType"] == "efa"
+        assert interface["securityGroups"] == ["sg-cluster"]
+        assert "associatePublicIpAddress" not in interface
+    assert out.one(NODE_GROUP).inputs["labels"]["mlplat.dev/efa"] == "true"
+    # An empty pool scales up for a pod asking for EFA only if its template offers it.
+    assert _autoscaler_tags(out)["resources/vpc.amazonaws.com/efa"] == str(cards)
 
 
 def test_non_efa_pool_has_no_interfaces_or_placement(synth) -> None:

@@ -8,10 +8,12 @@ from collections import Counter
 
 from components.tenancy import objects
 from components.tenancy.outputs import PlatformOutputs
+from mlplat.spec import load_spec
 from mlplat.spec.teams import GpuQuotaSpec, TeamQuotaSpec, TeamSpec
 from tests.conftest import STACKS, planned
 
 PROD = STACKS / "prod.yaml"
+FRAUD = STACKS / "team-fraud.yaml"
 PER_NAMESPACE = Counter(
     {
         "kubernetes:core/v1:Namespace": 1,
@@ -188,3 +190,33 @@ def test_each_gpu_quota_is_its_pools_flavor():
         "gpu-training": {"name": "nvidia.com/gpu", "nominalQuota": "24", "borrowingLimit": "8"},
         "gpu-inference": {"name": "nvidia.com/gpu", "nominalQuota": "4", "borrowingLimit": "0"},
     }
+
+
+def test_queues_cover_efa_on_efa_pools_so_multi_node_jobs_are_admitted():
+    # Kueue refuses a workload asking for a resource its ClusterQueue does not cover.
+    queues = {
+        r.inputs["metadata"]["name"]: r.inputs["spec"]
+        for r in planned(PROD).resources
+        if r.type.endswith(":ClusterQueue")
+    }
+    _, gpu = queues["recsys"]["resourceGroups"]
+    assert gpu["coveredResources"] == ["nvidia.com/gpu", "vpc.amazonaws.com/efa"]
+    efa = {f["name"]: f["resources"][1] for f in gpu["flavors"]}
+    # gpu-training: p4d.24xlarge, 8 GPUs and 4 EFA per node; 24 GPUs = 3 nodes, 8 = 1.
+    assert efa["gpu-training"] == {
+        "name": "vpc.amazonaws.com/efa",
+        "nominalQuota": "12",
+        "borrowingLimit": "4",
+    }
+    assert efa["gpu-inference"] == {
+        "name": "vpc.amazonaws.com/efa",
+        "nominalQuota": "0",
+        "borrowingLimit": "0",
+    }
+
+
+def test_queues_without_efa_pools_cover_gpus_only():
+    spec = load_spec(FRAUD).spec
+    platform = PlatformOutputs.from_dict(planned(PROD).outputs["teamPlatform"])
+    (_, gpu) = objects.cluster_queue_spec(spec.team, platform)["resourceGroups"]
+    assert gpu["coveredResources"] == ["nvidia.com/gpu"]
