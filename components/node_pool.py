@@ -54,6 +54,14 @@ EFA_LABEL = "mlplat.dev/efa"
 DEVICE_PLUGIN_CONFIG_LABEL = "nvidia.com/device-plugin.config"
 """The device plugin's per-node config selector: a pool with GPU sharing names its config."""
 GPU_TAINT = {"key": instances.GPU_RESOURCE, "value": "present", "effect": TaintEffect.NO_SCHEDULE}
+EKS_CAPACITY_TYPES = {
+    CapacityType.ON_DEMAND: "ON_DEMAND",
+    CapacityType.SPOT: "SPOT",
+    CapacityType.CAPACITY_RESERVATION: "ON_DEMAND",
+    CapacityType.CAPACITY_BLOCK: "CAPACITY_BLOCK",
+}
+"""The node group's capacity type; a reservation is On-Demand capacity named by the
+launch template."""
 _EKS_EFFECTS = {
     TaintEffect.NO_SCHEDULE: "NO_SCHEDULE",
     TaintEffect.PREFER_NO_SCHEDULE: "PREFER_NO_SCHEDULE",
@@ -142,6 +150,7 @@ class NodePool(pulumi.ComponentResource):
                 _efa_interfaces(args, gpu.efa_interfaces) if spec.efa and gpu else None
             ),
             placement=placement,
+            **_reservation(spec),
             tag_specifications=[
                 {"resource_type": kind, "tags": {"Name": name}} for kind in ("instance", "volume")
             ],
@@ -169,9 +178,14 @@ class NodePool(pulumi.ComponentResource):
             version=args.kubernetes_version,
             node_role_arn=role.arn,
             subnet_ids=args.subnet_ids,
-            instance_types=list(spec.instance_types),
+            # A Capacity Block's instance type is the launch template's, never the group's.
+            instance_types=(
+                None
+                if spec.capacity_type is CapacityType.CAPACITY_BLOCK
+                else list(spec.instance_types)
+            ),
             ami_type=AMI_TYPES[(spec.os, arch, gpu is not None)],
-            capacity_type="SPOT" if spec.capacity_type is CapacityType.SPOT else "ON_DEMAND",
+            capacity_type=EKS_CAPACITY_TYPES[spec.capacity_type],
             scaling_config={
                 "min_size": spec.min_size,
                 "desired_size": spec.initial_size,
@@ -248,6 +262,25 @@ def _volumes(spec: NodePoolSpec, kms_key_arn: pulumi.Input[str]) -> list[dict[st
     if spec.os is NodeOs.BOTTLEROCKET:
         return [volume("/dev/xvda", None), volume("/dev/xvdb", spec.disk_size_gib)]
     return [volume("/dev/xvda", spec.disk_size_gib)]
+
+
+def _reservation(spec: NodePoolSpec) -> dict[str, object]:
+    """Launch template settings that send launches into the pool's reservation: its id,
+    and for a Capacity Block the capacity-block market and the reserved instance type."""
+    if not spec.capacity_type.reserved:
+        return {}
+    assert spec.capacity_reservation_id, "the spec checks require the reservation's id"
+    settings: dict[str, object] = {
+        "capacity_reservation_specification": {
+            "capacity_reservation_target": {"capacity_reservation_id": spec.capacity_reservation_id}
+        }
+    }
+    if spec.capacity_type is CapacityType.CAPACITY_BLOCK:
+        settings |= {
+            "instance_market_options": {"market_type": "capacity-block"},
+            "instance_type": spec.instance_types[0],
+        }
+    return settings
 
 
 def _efa_interfaces(args: NodePoolArgs, count: int) -> list[dict[str, object]]:

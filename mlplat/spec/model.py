@@ -42,6 +42,13 @@ class ServiceRole(enum.StrEnum):
 class CapacityType(enum.StrEnum):
     ON_DEMAND = "onDemand"
     SPOT = "spot"
+    CAPACITY_RESERVATION = "capacityReservation"
+    CAPACITY_BLOCK = "capacityBlock"
+
+    @property
+    def reserved(self) -> bool:
+        """Whether the pool's nodes come from a reservation named by its id."""
+        return self in (CapacityType.CAPACITY_RESERVATION, CapacityType.CAPACITY_BLOCK)
 
 
 class NodeOs(enum.StrEnum):
@@ -193,7 +200,9 @@ class NodePoolSpec:
     disk_size_gib: int = field(default=50, metadata={"key": "diskSizeGiB"})
     """Root volume size in GiB."""
     capacity_type: CapacityType = CapacityType.ON_DEMAND
-    """On-demand or spot capacity."""
+    """On-demand, spot, an On-Demand Capacity Reservation or a Capacity Block for ML."""
+    capacity_reservation_id: str | None = None
+    """The reservation (cr-...) the pool launches into, with a reserved capacity type."""
     labels: Mapping[str, str] = field(default_factory=dict)
     """Extra Kubernetes node labels."""
     os: NodeOs = NodeOs.AL2023

@@ -171,6 +171,51 @@ def _efa_and_zones(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
                 )
 
 
+def _reservations(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
+    """What EC2 requires of a launch into a reservation: its id, and the instance type and
+    zone it reserved (a reservation holds one type in one zone)."""
+    for i, pool in enumerate(spec.node_pools):
+        at = ("nodePools", i)
+        kind = pool.capacity_type
+        if not kind.reserved:
+            if pool.capacity_reservation_id is not None:
+                yield error_at(
+                    doc,
+                    "not-applicable",
+                    (*at, "capacityReservationId"),
+                    f"capacityReservationId is only used with capacityType capacityReservation "
+                    f"or capacityBlock, found {kind}",
+                    "set capacityType, or remove capacityReservationId",
+                )
+            continue
+        if pool.capacity_reservation_id is None:
+            yield error_at(
+                doc,
+                "missing-field",
+                (*at, "capacityReservationId"),
+                f"capacityType {kind} launches into a reservation named by its id",
+                "set capacityReservationId: cr-... (aws ec2 describe-capacity-reservations)",
+            )
+        if len(pool.instance_types) != 1:
+            yield error_at(
+                doc,
+                "capacity-reservation",
+                (*at, "instanceTypes"),
+                f"a reservation holds one instance type; found {len(pool.instance_types)}: "
+                + ", ".join(pool.instance_types),
+                "list only the reserved instance type",
+            )
+        if pool.availability_zone is None:
+            yield error_at(
+                doc,
+                "capacity-reservation",
+                (*at, "capacityType"),
+                f"capacityType {kind} needs availabilityZone: a reservation lives in one zone "
+                "and launches elsewhere fail",
+                "set availabilityZone to the reservation's zone",
+            )
+
+
 def _taints(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     for i, pool in enumerate(spec.node_pools):
         keys = [f"{t.key}:{t.effect}" for t in pool.taints]
@@ -191,4 +236,11 @@ def _is_gpu_pool(pool: NodePoolSpec) -> bool:
     return instances.gpu(pool.instance_types[0]) is not None
 
 
-POOL_CHECKS: tuple[Check, ...] = (_names, _sizes, _instance_types, _efa_and_zones, _taints)
+POOL_CHECKS: tuple[Check, ...] = (
+    _names,
+    _sizes,
+    _instance_types,
+    _efa_and_zones,
+    _reservations,
+    _taints,
+)

@@ -266,3 +266,49 @@ def test_nodes_may_fill_the_pull_through_cache_under_its_prefixes_only(synth) ->
     assert statement["Resource"] == [cache]
     assert policy.urn in out.one(NODE_GROUP).options["dependsOn"]
     assert _pool(synth).of_type("aws:iam/rolePolicy:RolePolicy") == []
+
+
+def test_a_capacity_reservation_pool_launches_into_its_reservation(synth) -> None:
+    out = _pool(
+        synth,
+        instance_types=("p5.48xlarge",),
+        capacity_type=CapacityType.CAPACITY_RESERVATION,
+        capacity_reservation_id="cr-0123456789abcdef0",
+        availability_zone="eu-west-1a",
+    )
+    template = out.one(LAUNCH_TEMPLATE).inputs
+    assert template["capacityReservationSpecification"] == {
+        "capacityReservationTarget": {"capacityReservationId": "cr-0123456789abcdef0"}
+    }
+    assert "instanceMarketOptions" not in template
+    group = out.one(NODE_GROUP).inputs
+    assert group["capacityType"] == "ON_DEMAND"
+    assert group["instanceTypes"] == ["p5.48xlarge"]
+
+
+def test_a_capacity_block_pool_names_its_block_market_and_type_in_the_template(synth) -> None:
+    # EKS takes a Capacity Block only through a launch template with the capacity-block
+    # market, the block's id and its instance type (and none on the node group).
+    out = _pool(
+        synth,
+        instance_types=("p5.48xlarge",),
+        capacity_type=CapacityType.CAPACITY_BLOCK,
+        capacity_reservation_id="cr-0123456789abcdef0",
+        availability_zone="eu-west-1a",
+        min_size=0,
+    )
+    template = out.one(LAUNCH_TEMPLATE).inputs
+    assert template["instanceMarketOptions"] == {"marketType": "capacity-block"}
+    assert template["instanceType"] == "p5.48xlarge"
+    assert template["capacityReservationSpecification"]["capacityReservationTarget"] == {
+        "capacityReservationId": "cr-0123456789abcdef0"
+    }
+    group = out.one(NODE_GROUP).inputs
+    assert group["capacityType"] == "CAPACITY_BLOCK"
+    assert "instanceTypes" not in group
+
+
+def test_on_demand_and_spot_pools_name_no_reservation(synth) -> None:
+    for capacity in (CapacityType.ON_DEMAND, CapacityType.SPOT):
+        template = _pool(synth, capacity_type=capacity).one(LAUNCH_TEMPLATE).inputs
+        assert "capacityReservationSpecification" not in template
