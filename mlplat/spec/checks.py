@@ -10,6 +10,7 @@ from mlplat.spec.errors import SpecError
 from mlplat.spec.findings import Check, dns_label, duplicates
 from mlplat.spec.findings import error_at as _error
 from mlplat.spec.model import CloudProvider, EndpointAccess, PlatformSpec
+from mlplat.spec.name_checks import name_checks
 from mlplat.spec.policy import SELECTORS
 from mlplat.spec.pool_checks import POOL_CHECKS
 from mlplat.spec.schema import suggest
@@ -41,6 +42,7 @@ def run_checks(spec: PlatformSpec, doc: SourceDoc) -> list[SpecError]:
         *SERVICE_CHECKS,
         _policy_exemptions,
         platform_team_checks,
+        name_checks,
     )
     return [error for check in checks for error in check(spec, doc)]
 
