@@ -264,3 +264,16 @@ def test_prod_nodes_may_fill_its_pull_through_caches() -> None:
         assert sorted(r.split(":repository/")[1] for r in statement["Resource"]) == [
             f"{p}/*" for p in prefixes
         ]
+
+
+def test_prod_admits_its_in_vpc_runner_to_the_private_endpoint() -> None:
+    # prod runs pulumi up from a runner inside its VPC (README: Private clusters).
+    plan = planned(STACKS / "prod.yaml")
+    (cluster,) = _of(plan, "aws:eks/cluster:Cluster")
+    assert cluster.inputs["vpcConfig"]["endpointPublicAccess"] is False
+    rules = [
+        r.inputs
+        for r in _of(plan, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.inputs.get("cidrIpv4") == "10.20.0.0/16"
+    ]
+    assert [(r["fromPort"], r["toPort"]) for r in rules] == [(443.0, 443.0)]

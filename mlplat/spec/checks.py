@@ -15,7 +15,7 @@ from mlplat.spec.policy import SELECTORS
 from mlplat.spec.pool_checks import POOL_CHECKS
 from mlplat.spec.schema import suggest
 from mlplat.spec.service_checks import SERVICE_CHECKS
-from mlplat.spec.subnets import CidrError, plan_subnets
+from mlplat.spec.subnets import ALLOWED_RANGES, CidrError, plan_subnets
 from mlplat.spec.team_checks import platform_team_checks
 from mlplat.spec.teams import TEAM_REPOSITORIES
 from mlplat.spec.yaml_source import SourceDoc
@@ -128,6 +128,23 @@ def _aws_endpoint(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     cluster = spec.cluster
     if not _is_aws(spec):
         return
+    for j, cidr in enumerate(cluster.private_access_cidrs):
+        path = ("cluster", "privateAccessCidrs", j)
+        try:
+            network = ipaddress.IPv4Network(cidr)
+        except ValueError as exc:
+            yield _error(doc, "cidr-invalid", path, f"'{cidr}' is not an IPv4 CIDR: {exc}")
+            continue
+        if not any(network.subnet_of(allowed) for allowed in ALLOWED_RANGES):
+            yield _error(
+                doc,
+                "cidr-invalid",
+                path,
+                f"'{cidr}' is not a private range; the private endpoint is only reachable "
+                "from inside the VPC or networks routed into it",
+                "list private ranges (10/8, 172.16/12, 192.168/16, 100.64/10); public "
+                "networks use endpointAccess both with publicAccessCidrs",
+            )
     cidrs_path = ("cluster", "publicAccessCidrs")
     if cluster.endpoint_access is EndpointAccess.PRIVATE:
         if cluster.public_access_cidrs:

@@ -157,6 +157,10 @@ class ClusterSpec:
     """Who can reach the API server endpoint."""
     public_access_cidrs: tuple[str, ...] = ()
     """CIDRs allowed to reach a public endpoint."""
+    private_access_cidrs: tuple[str, ...] = ()
+    """Private CIDRs (runners in the VPC, a VPN) admitted to the private endpoint on 443."""
+    kubeconfig_proxy_url: str | None = None
+    """A proxy (e.g. a SOCKS tunnel into the VPC) the kubeconfig reaches the API through."""
     admins: tuple[str, ...] = ()
     """IAM principal ARNs granted cluster admin via access entries."""
     log_retention_days: int = 365

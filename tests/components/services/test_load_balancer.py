@@ -55,6 +55,7 @@ def test_the_controller_role_names_the_platforms_vpc_and_cluster_security_group(
     cluster_sg = {
         rule.inputs["referencedSecurityGroupId"]
         for rule in of_type(PROD, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if "referencedSecurityGroupId" in rule.inputs
     }
     assert len(cluster_sg) == 1
     create = statements["CreateTaggedSecurityGroupsInThePlatformVpc"]["Resource"]
