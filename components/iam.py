@@ -132,34 +132,6 @@ def s3_prefix_access(
     )
 
 
-def ecr_access(repository_arns: Sequence[str], *, push: bool) -> str:
-    """Pull (and optionally push) to named repositories; the auth token is account-wide."""
-    actions = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
-    if push:
-        actions += [
-            "ecr:PutImage",
-            "ecr:InitiateLayerUpload",
-            "ecr:UploadLayerPart",
-            "ecr:CompleteLayerUpload",
-        ]
-    return document(
-        [
-            {
-                "Sid": "Token",
-                "Effect": "Allow",
-                "Action": "ecr:GetAuthorizationToken",
-                "Resource": "*",
-            },
-            {
-                "Sid": "Repositories",
-                "Effect": "Allow",
-                "Action": actions,
-                "Resource": list(repository_arns),
-            },
-        ]
-    )
-
-
 def ecr_pull_through_cache(repository_arns: Sequence[str]) -> str:
     """What a first pull through a cache rule needs beyond pulling: create the cache's
     repository and import the upstream image into it, only under the rules' prefixes
@@ -331,16 +303,23 @@ def eks_access_policy_arn(partition: str, name: str) -> str:
 
 
 def team_workload(
-    team: str,
+    prefix: str,
     bucket_arns: Sequence[str],
     key_arn: str,
     region: str,
     repositories_arn: str,
+    identity: tuple[str, str],
 ) -> str:
-    """A team's pods: read and write ``teams/<team>/`` in each bucket, push and pull the
-    team's repositories (``repositories_arn`` ends in ``repository/<prefix>/*``, the team's
-    repository namespace), nothing else."""
-    prefix = f"teams/{team}"
+    """A team's pods: read and write ``prefix`` (``teams/<team>/<uid>/``) in each bucket,
+    push and pull the team's repositories (``repositories_arn`` ends in
+    ``repository/<prefix>/*``, the team's repository namespace) that carry the team's
+    identity tag, nothing else.
+
+    ``identity`` is (tag key, team uid): a later team of the same name, with another uid,
+    reaches neither the prefix nor the repositories of the team before it.
+    """
+    assert prefix.endswith("/"), "a prefix without its slash also matches other teams' keys"
+    tag, uid = identity
     return document(
         [
             {
@@ -348,7 +327,7 @@ def team_workload(
                 "Effect": "Allow",
                 "Action": "s3:ListBucket",
                 "Resource": list(bucket_arns),
-                "Condition": {"StringLike": {"s3:prefix": [prefix, f"{prefix}/*"]}},
+                "Condition": {"StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}},
             },
             {
                 "Sid": "TeamObjects",
@@ -360,7 +339,7 @@ def team_workload(
                     "s3:DeleteObject",
                     "s3:AbortMultipartUpload",
                 ],
-                "Resource": [f"{arn}/{prefix}/*" for arn in bucket_arns],
+                "Resource": [f"{arn}/{prefix}*" for arn in bucket_arns],
             },
             {
                 "Sid": "BucketKey",
@@ -388,6 +367,7 @@ def team_workload(
                     "ecr:CompleteLayerUpload",
                 ],
                 "Resource": repositories_arn,
+                "Condition": {"StringEquals": {f"aws:ResourceTag/{tag}": uid}},
             },
         ]
     )

@@ -155,7 +155,13 @@ def _random_bytes(ctx: CloudContext, name: str, inputs: dict[str, Any]) -> dict[
     return {"base64": base64.b64encode(raw.encode()).decode(), "hex": raw.encode().hex()}
 
 
+def _random_id(ctx: CloudContext, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    raw = digest("id", name, length=2 * int(inputs["byteLength"]))
+    return {"hex": raw, "dec": str(int(raw, 16)), "id": raw}
+
+
 _EXTRAS: dict[str, Callable[[CloudContext, str, dict[str, Any]], dict[str, Any]]] = {
+    "random:index/randomId:RandomId": _random_id,
     "random:index/randomPassword:RandomPassword": _random_password,
     "random:index/randomBytes:RandomBytes": _random_bytes,
     "aws:elasticache/replicationGroup:ReplicationGroup": lambda ctx, name, inputs: {

@@ -22,7 +22,17 @@ from mlplat.render.pods import PodTemplate, pod_templates
 from mlplat_policies.workloads import image_reference
 
 _WAITS = re.compile(r"^wait-for|wait_for|check-migrations", re.I)
-_WRITABLE = re.compile(r"(dir|home|tmp|temp|cache|folder|multiproc|logs?)$", re.I)
+_WRITABLE = re.compile(
+    r"(dir|directory|home|tmp|temp|cache|folder|multiproc|logs?|metrics|prometheus|output|"
+    r"state|data|work|db|store)$",
+    re.I,
+)
+"""Names of env vars and flags that point a program at a place to write."""
+_READ_ONLY_PLACES = ("/etc/", "/usr/", "/bin/", "/sbin/", "/lib", "/proc/", "/sys/", "/dev/",
+                     "/run/secrets/", "/var/run/secrets/")  # fmt: skip
+_READ_SUFFIXES = (".py", ".sh", ".yaml", ".yml", ".json", ".conf", ".cfg", ".ini", ".crt",
+                  ".pem", ".key", ".txt", ".tpl")  # fmt: skip
+"""Paths that name something to read, even behind a writing-sounding name."""
 _FLOATING = frozenset({"main", "master", "stable", "edge", "nightly", "dev", "develop"})
 _PATH = re.compile(r"^(/[\w.\-]+)+/?$")
 
@@ -113,7 +123,7 @@ def _text(container: Mapping[str, Any]) -> str:
 
 
 def _read_only_paths(pod: PodTemplate) -> Iterator[Finding]:
-    for container in pod.containers:
+    for at, container in pod.indexed_containers():
         context = container.get("securityContext") or {}
         if context.get("readOnlyRootFilesystem") is not True:
             continue
@@ -128,7 +138,7 @@ def _read_only_paths(pod: PodTemplate) -> Iterator[Finding]:
                 Severity.ERROR,
                 pod.owner.source,
                 pod.owner.ident,
-                f"{pod.path}.{where}",
+                f"{pod.path}.{at}.{where}",
                 f"container {container.get('name')!r} has a read-only root filesystem but is "
                 f"told to write under {path}, which no volume backs: it fails when it writes",
                 f"mount an emptyDir at {path}",
@@ -139,15 +149,24 @@ def _write_paths(container: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     """(field, path) of env vars and flags that name a directory to write to."""
     for i, env in enumerate(container.get("env") or []):
         value = env.get("value")
-        if isinstance(value, str) and _PATH.match(value) and _WRITABLE.search(str(env.get("name"))):
+        if isinstance(value, str) and _writable(str(env.get("name")), value):
             yield f"env[{i}]", value.rstrip("/")
     args = [str(a) for a in [*(container.get("command") or []), *(container.get("args") or [])]]
     for i, arg in enumerate(args):
         flag, _, value = arg.partition("=")
         if not value and i + 1 < len(args) and flag.startswith("--"):
             value = args[i + 1]
-        if flag.startswith("--") and _WRITABLE.search(flag) and _PATH.match(value):
+        if flag.startswith("--") and _writable(flag, value):
             yield f"args[{i}]", value.rstrip("/")
+
+
+def _writable(name: str, value: str) -> bool:
+    return bool(
+        _WRITABLE.search(name)
+        and _PATH.match(value)
+        and not value.startswith(_READ_ONLY_PLACES)
+        and not value.endswith(_READ_SUFFIXES)
+    )
 
 
 def _floating(pod: PodTemplate) -> Iterator[Finding]:

@@ -5,7 +5,7 @@ printed as a matrix. A needed flow that is closed (or open for only some pods or
 addresses), or a fenced flow that is open, is an error.
 
 Needed: every pod to cluster DNS; team pods to each service the stack exports; Airflow's
-workers, triggerer and DAG processor to its API server; the load balancer (its subnets,
+task pods to its API server; the load balancer (its subnets,
 ``ip`` targets) to each service behind an Ingress; Prometheus to every scrape target.
 Fenced: a team's pods to another team's, and to any other namespace's pods that are not
 a service the team is given.
@@ -27,8 +27,10 @@ from mlplat.render.wiring import container_port, resolve_url, scrape_targets, se
 TEAM_LABEL = "mlplat.dev/team"
 DNS = Peer("kube-system/coredns", "kube-system", DNS_LABELS)
 DNS_PORTS = (Port(53, "dns", "UDP"), Port(53, "dns-tcp", "TCP"))
-API_CLIENTS = ("worker", "triggerer", "dag-processor")
-"""Airflow 3 components that call the API server's execution API (label ``component``)."""
+API_CLIENTS = ("worker",)
+"""Airflow 3 pods that call the API server's execution API (label ``component``): task pods
+and Celery workers. The triggerer and DAG processor run an in-process execution API
+(airflow-core jobs/triggerer_job_runner.py and the DAG processing manager)."""
 
 
 @dataclass(frozen=True)

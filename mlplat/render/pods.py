@@ -50,6 +50,13 @@ class PodTemplate:
             if isinstance(c, Mapping)
         ]
 
+    def indexed_containers(self) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        """(``containers[i]``, container) for init and app containers, for findings."""
+        for key in ("initContainers", "containers"):
+            for i, container in enumerate(self.spec.get(key) or []):
+                if isinstance(container, Mapping):
+                    yield f"{key}[{i}]", container
+
     @property
     def hook(self) -> bool:
         return bool(self.owner.hooks)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlplat.render import admission, hazards, network, pack, schema, wiring
+from mlplat.render import admission, hazards, network, pack, schema, values, wiring
 from mlplat.render.cluster import cluster_objects, operator_objects
 from mlplat.render.context import RenderContext
 from mlplat.render.findings import Finding, ReleaseRender, RenderReport, Severity
@@ -155,6 +155,8 @@ def render_plan(
             rendered.extend(objects)
             if text is not None:
                 report.manifests[release.name] = text
+                chart = charts[release.name]
+                report.findings.extend(values.check(release.name, chart, release.values))
             if error is not None:
                 report.findings.append(error)
     report.releases.sort(key=lambda r: r.release)

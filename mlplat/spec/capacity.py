@@ -38,10 +38,6 @@ class PoolCapacity:
     """Most GPUs the pool can offer at once: GPUs per node (times sharing replicas) x maxSize."""
     basis: str
     """How that number comes about, for messages."""
-    per_node: int = 1
-    """GPUs one node advertises (times sharing replicas)."""
-    efa_per_node: int = 0
-    """EFA interfaces one node advertises (EFA pools); 0 without EFA."""
 
 
 @dataclass(frozen=True)
@@ -91,13 +87,7 @@ def pool_capacity(pool: NodePoolSpec) -> PoolCapacity | str:
     basis = f"{gpu.count} {gpu.model} per {pool.instance_types[0]} node"
     if sharing is not None:
         basis += f" x {sharing.replicas} time-slicing replicas"
-    per_node = advertised_gpus(pool)
-    return PoolCapacity(
-        per_node * pool.max_size,
-        f"{basis} x maxSize {pool.max_size}",
-        per_node,
-        gpu.efa_interfaces if pool.efa else 0,
-    )
+    return PoolCapacity(advertised_gpus(pool) * pool.max_size, f"{basis} x maxSize {pool.max_size}")
 
 
 def facts_of(spec: PlatformSpec) -> PlatformFacts:

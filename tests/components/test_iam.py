@@ -77,8 +77,6 @@ BUILDERS = {
     ),
     "s3 read": iam.s3_prefix_access("arn:aws:s3:::a", ["runs"], KEY, "eu-west-1", write=False),
     "s3 write": iam.s3_prefix_access("arn:aws:s3:::a", ["runs/"], KEY, "eu-west-1", write=True),
-    "ecr pull": iam.ecr_access([f"arn:aws:ecr:eu-west-1:{ACCOUNT}:repository/p/x"], push=False),
-    "ecr push": iam.ecr_access([f"arn:aws:ecr:eu-west-1:{ACCOUNT}:repository/p/x"], push=True),
     "kms grants": iam.kms_use_for_grants(KEY),
     "pull-through cache": iam.ecr_pull_through_cache(
         [f"arn:aws:ecr:eu-west-1:{ACCOUNT}:repository/k8s/*"]

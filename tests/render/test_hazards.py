@@ -53,10 +53,19 @@ def _read_only(env: list, mounts: list) -> object:
 def test_a_read_only_root_filesystem_needs_a_volume_where_it_is_told_to_write() -> None:
     env = [{"name": "PROMETHEUS_MULTIPROC_DIR", "value": "/app/metrics"}]
     (finding,) = _findings(_read_only(env, []))
-    assert "/app/metrics" in finding.message and finding.field.endswith("env[0]")
+    assert "/app/metrics" in finding.message and finding.field.endswith("containers[0].env[0]")
     assert _findings(_read_only(env, [{"name": "m", "mountPath": "/app"}])) == []
-    reading = [{"name": "CONFIG_FILE", "value": "/etc/app/config.yaml"}]
+    reading = [{"name": "CONFIG_DIR", "value": "/etc/app"}, {"name": "DATA", "value": "/a/b.json"}]
     assert _findings(_read_only(reading, [])) == []
+
+
+def test_a_flag_that_points_at_a_place_to_write_needs_a_volume_too() -> None:
+    box = container(args=["server", "--expose-prometheus=/mlflow/metrics", "--port=5000"])
+    box["securityContext"] = {**box["securityContext"], "readOnlyRootFilesystem": True}
+    (finding,) = _findings(deployment(pod={"containers": [box]}))
+    assert "/mlflow/metrics" in finding.message and finding.field.endswith("containers[0].args[1]")
+    box["volumeMounts"] = [{"name": "metrics", "mountPath": "/mlflow/metrics"}]
+    assert _findings(deployment(pod={"containers": [box]})) == []
 
 
 def test_floating_image_tags() -> None:
