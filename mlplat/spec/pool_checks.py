@@ -120,10 +120,11 @@ def _efa_and_zones(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
         elif zone is not None and zone not in used:
             yield error_at(
                 doc,
-                "zone-invalid",
+                "zone-not-in-network",
                 ("nodePools", i, "availabilityZone"),
-                f"'{zone}' is not one of the zones the network uses ({', '.join(used)})",
-                "pick one of those, or name the zones in network.zones",
+                f"'{zone}' is not one of the network's {len(used)} zones ({', '.join(used)}), "
+                "so the pool would have no subnet",
+                f"pin the pool to one of {', '.join(used)}, or add {zone} to network.zones",
             )
         if not pool.efa:
             continue
