@@ -9,7 +9,7 @@ import pytest
 
 from mlplat.build import build
 from mlplat.spec import load_spec
-from tests.conftest import ALL_SPECS, STACKS, planned
+from tests.conftest import ALL_SPECS, STACKS, plan_file, planned
 
 GOLDEN = Path(__file__).parent / "plan" / "golden" / "prod-urns-foundation.txt"
 GOLDEN_REPOSITORIES = GOLDEN.with_name("prod-repository-names.txt")
@@ -54,7 +54,7 @@ def test_every_repository_keeps_its_physical_name_through_an_upgrade() -> None:
     assert names == GOLDEN_REPOSITORIES.read_text().split()
 
 
-def test_new_platforms_scope_team_repositories_by_platform(synth, tmp_path) -> None:
+def test_new_platforms_scope_team_repositories_by_platform(tmp_path) -> None:
     spec_file = tmp_path / "prod.yaml"
     spec_file.write_text(
         (STACKS / "prod.yaml")
@@ -62,22 +62,20 @@ def test_new_platforms_scope_team_repositories_by_platform(synth, tmp_path) -> N
         .replace("scopeTeamRepositories: false", "scopeTeamRepositories: true")
         .replace("extends: base/aws.yaml", f"extends: {STACKS / 'base' / 'aws.yaml'}")
     )
-    result = load_spec(spec_file)
-    assert result.spec is not None, [e.format() for e in result.errors]
-    out = synth(lambda: build(result.spec), stack="prod")
-    names = {r.inputs["name"] for r in out.of_type(REPOSITORY)}
+    plan = plan_file(spec_file, stack="prod")
+    names = {r.inputs["name"] for r in _of(plan, REPOSITORY)}
     assert {"mlplat-prod/teams/recsys/ranker", "mlplat-prod/teams/nlp/finetune"} <= names
     assert not [n for n in names if not n.startswith("mlplat-prod/")]
     (role_policy,) = [
         r
-        for r in out.of_type("aws:iam/rolePolicy:RolePolicy")
+        for r in _of(plan, "aws:iam/rolePolicy:RolePolicy")
         if r.name == "mlplat-prod-team-nlp-workload-policy"
     ]
     statements = {s["Sid"]: s for s in json.loads(role_policy.inputs["policy"])["Statement"]}
     assert statements["TeamRepositories"]["Resource"].endswith(
         ":repository/mlplat-prod/teams/nlp/*"
     )
-    (scanning,) = out.of_type(SCANNING)
+    (scanning,) = _of(plan, SCANNING)
     continuous = scanning.inputs["rules"][0]["repositoryFilters"]
     assert [f["filter"] for f in continuous] == ["mlplat-prod/*"]
 

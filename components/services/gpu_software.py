@@ -18,6 +18,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
+from components.services.fence import Allowance, NetworkPeers, fence, ingress_from, tcp
 from components.services.kube import PodSecurity, namespace, release, resources
 from mlplat.spec.instances import GPU_RESOURCE
 from mlplat.spec.model import GpuSharing, GpuSharingSpec
@@ -30,25 +31,17 @@ NAMESPACE_REASON = (
     "and the EFA device plugin runs privileged on the host network to expose /dev/infiniband"
 )
 """Why the namespace is privileged; the policy pack prints it with the exemption."""
-EFA_PLUGIN_WORKLOAD = f"{NAMESPACE}/DaemonSet/aws-efa-k8s-device-plugin"
-EFA_PLUGIN_REASON = (
-    "the EFA device plugin registers with the kubelet through its device-plugins hostPath "
-    "and exposes /dev/infiniband, so it runs privileged, as root, on the host network"
-)
-"""Why the EFA device plugin is exempt from the pod controls; printed with each exemption."""
-EFA_PLUGIN_EXEMPT_FROM = (
-    "k8s-no-privileged",
-    "k8s-no-hostpath",
-    "k8s-no-host-namespaces",
-    "k8s-pss-restricted",
-)
 DEFAULT_CONFIG = "whole-gpus"
 DEVICE_LIST_STRATEGY = "volume-mounts"
 """How the device plugin hands a container its GPUs: as volume mounts the NVIDIA runtime
 reads, never as NVIDIA_VISIBLE_DEVICES, which any pod can set to take every GPU on its
 node. The nodes' runtime must accept the mounts and ignore the variable from
 unprivileged containers (the GPU pools' launch templates set both)."""
-GPU_TOLERATION = {"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}
+TOLERATE_ALL = {"operator": "Exists"}
+"""Node agents pinned to GPU nodes by their selector tolerate every taint: a GPU pool may
+carry taints of its own (a team's), and without the plugin its GPUs are never offered."""
+DCGM_PORT = 9400
+DCGM_POD = {"app.kubernetes.io/name": "dcgm-exporter"}
 
 
 @dataclass(frozen=True)
@@ -65,6 +58,9 @@ class GpuSoftwareArgs:
     """The monitoring release; None means no ServiceMonitor."""
     efa_node_selector: Mapping[str, str] | None = None
     """Labels of the EFA pools' nodes, where the EFA device plugin runs; None for none."""
+    peers: NetworkPeers | None = None
+    """The platform's network peers; the namespace is fenced with them (None leaves it to
+    the caller)."""
     device_plugin_version: str | None = None
     dcgm_version: str | None = None
 
@@ -75,6 +71,16 @@ class GpuSoftware(pulumi.ComponentResource):
     ) -> None:
         super().__init__("mlplat:index:GpuSoftware", name, None, opts)
         ns = namespace(NAMESPACE, NAMESPACE_LEVEL, provider=args.provider, parent=self)
+        before: list[pulumi.Resource] = [ns]
+        if args.peers is not None:
+            before += fence(
+                NAMESPACE,
+                allowances(args.peers),
+                args.peers,
+                provider=args.provider,
+                parent=self,
+                depends_on=[ns],
+            )
         if args.node_selector is not None:
             release(
                 "nvidia-device-plugin",
@@ -84,7 +90,7 @@ class GpuSoftware(pulumi.ComponentResource):
                 version=args.device_plugin_version,
                 provider=args.provider,
                 parent=self,
-                depends_on=[ns],
+                depends_on=before,
             )
         if args.efa_node_selector is not None:
             release(
@@ -95,7 +101,7 @@ class GpuSoftware(pulumi.ComponentResource):
                 version=None,
                 provider=args.provider,
                 parent=self,
-                depends_on=[ns],
+                depends_on=before,
             )
         release(
             "dcgm-exporter",
@@ -105,7 +111,7 @@ class GpuSoftware(pulumi.ComponentResource):
             version=args.dcgm_version,
             provider=args.provider,
             parent=self,
-            depends_on=[ns] + ([args.monitoring] if args.monitoring else []),
+            depends_on=before + ([args.monitoring] if args.monitoring else []),
         )
         self.register_outputs({})
 
@@ -139,15 +145,33 @@ def device_plugin_values(
         "deviceListStrategy": DEVICE_LIST_STRATEGY,
         "config": {"map": configs, "default": DEFAULT_CONFIG},
         "nodeSelector": dict(node_selector),
-        # The chart's default affinity waits for NFD labels; the node selector decides.
-        "affinity": {},
+        # Replaces the chart's terms (lists replace, maps merge), which wait for NFD's
+        # labels: the nodes mlplat labels decide.
+        "affinity": {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [_selector_term(node_selector)]
+                }
+            }
+        },
+        "tolerations": [TOLERATE_ALL],
+        "nfd": {"worker": {"nodeSelector": dict(node_selector), "tolerations": [TOLERATE_ALL]}},
         "resources": resources("50m", "64Mi", "128Mi"),
+    }
+
+
+def _selector_term(labels: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "matchExpressions": [
+            {"key": key, "operator": "In", "values": [value]}
+            for key, value in sorted(labels.items())
+        ]
     }
 
 
 def dcgm_values(node_selector: Mapping[str, str], service_monitor: bool) -> dict[str, Any]:
     return {
-        "tolerations": [GPU_TOLERATION],
+        "tolerations": [TOLERATE_ALL],
         "nodeSelector": dict(node_selector),
         "serviceMonitor": {"enabled": service_monitor, "honorLabels": True, "interval": "15s"},
         "resources": resources("100m", "256Mi", "512Mi"),
@@ -159,6 +183,19 @@ def efa_plugin_values(node_selector: Mapping[str, str]) -> dict[str, Any]:
     tolerates every taint, as the pools carry the GPU taint and their own."""
     return {
         "nodeSelector": dict(node_selector),
-        "tolerations": [{"operator": "Exists"}],
+        "tolerations": [TOLERATE_ALL],
         "resources": resources("10m", "20Mi", "64Mi"),
     }
+
+
+def allowances(peers: NetworkPeers) -> list[Allowance]:
+    """The plugin's config sidecar, GPU feature discovery and NFD talk to the API server;
+    Prometheus scrapes the DCGM exporter."""
+    found = [Allowance("gpu-agents", egress=[peers.kubernetes_api.egress()])]
+    if peers.prometheus is not None:
+        found.append(
+            Allowance(
+                "dcgm-scrape", DCGM_POD, ingress=[ingress_from([peers.prometheus], tcp(DCGM_PORT))]
+            )
+        )
+    return found
