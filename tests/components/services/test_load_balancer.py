@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 
+import yaml
+
 from tests.components.services.helpers import of_type, releases
 from tests.conftest import STACKS, planned
+from tests.render.examples import errors, needs_charts, rendered, rerendered
 
 PROD = STACKS / "prod.yaml"
 
@@ -62,3 +65,32 @@ def test_the_controller_role_names_the_platforms_vpc_and_cluster_security_group(
     assert create[0].endswith(f":vpc/{vpc_id}")
     opened = statements["OpenPodEnisToLoadBalancers"]["Resource"]
     assert opened.endswith(f":security-group/{cluster_sg.pop()}")
+
+
+@needs_charts
+def test_no_fail_closed_webhook_refuses_another_releases_objects_on_a_new_cluster() -> None:
+    assert (
+        releases(PROD)["aws-load-balancer-controller"].inputs["values"][
+            "enableServiceMutatorWebhook"
+        ]
+        is False
+    )
+    assert not errors(rendered(PROD), "hazard")
+
+    def service_webhook_on(values: dict) -> None:
+        values["enableServiceMutatorWebhook"] = True
+
+    found = errors(rerendered(PROD, "aws-load-balancer-controller", service_webhook_on), "hazard")
+    assert any("fails closed for Service objects" in f.message for f in found)
+
+
+@needs_charts
+def test_kueues_webhooks_only_reach_team_namespaces() -> None:
+    def chart_scope(values: dict) -> None:
+        config = values["managerConfig"]["controllerManagerConfigYaml"]
+        document = yaml.safe_load(config)
+        del document["managedJobsNamespaceSelector"]
+        values["managerConfig"]["controllerManagerConfigYaml"] = yaml.safe_dump(document)
+
+    found = errors(rerendered(PROD, "kueue", chart_scope), "hazard")
+    assert any(f.release == "kueue" and "fails closed" in f.message for f in found)
