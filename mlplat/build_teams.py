@@ -187,5 +187,8 @@ def platform_outputs(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
         if spec.network.interface_endpoints
         else (),
         "s3_cidrs": s3_cidrs(region, platform.aws_provider),
+        "repository_namespace": (
+            spec.metadata.name if spec.registry.scope_team_repositories else None
+        ),
     }
     return PlatformOutputs.export(values)

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
+from mlplat.spec.teams import TEAM_REPOSITORIES
+
 CONTRACT_VERSION = 1
 """Bumped when a key changes meaning; a team stack refuses a platform of another version."""
 CPU_FLAVOR = "default"
@@ -66,6 +68,15 @@ class PlatformOutputs:
     """S3's prefix list: traffic to it takes the VPC's gateway endpoint (aws)."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """The platform's cost tags, which team resources carry too."""
+    repository_namespace: str | None = None
+    """Where team repositories go: <namespace>/teams/<team>/<name>. None (platforms that
+    predate it, or registry.scopeTeamRepositories false) keeps <team>/<name> (aws)."""
+
+    def team_repository_prefix(self, team: str) -> str:
+        """The namespace of a team's repositories; its workload role reaches <prefix>/*."""
+        if self.repository_namespace:
+            return f"{self.repository_namespace}/{TEAM_REPOSITORIES}/{team}"
+        return team
 
     @classmethod
     def export(cls, values: Mapping[str, Any]) -> dict[str, Any]:

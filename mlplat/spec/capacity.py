@@ -60,6 +60,19 @@ class PlatformFacts:
     """What a team stack's ``platform:`` must say: environment, provider, workloadIdentity."""
 
 
+def advertised_gpus(pool: NodePoolSpec) -> int:
+    """nvidia.com/gpu one node of the pool advertises: its GPUs, times the replicas under
+    time-slicing (the device plugin shares without renaming); 0 for a CPU pool. A MIG
+    pool's count depends on the profile applied to the node, so its GPUs are given."""
+    gpu = instances.gpu(pool.instance_types[0])
+    if gpu is None:
+        return 0
+    sharing = pool.gpu_sharing
+    if sharing is not None and sharing.strategy is GpuSharing.TIME_SLICING:
+        return gpu.count * sharing.replicas
+    return gpu.count
+
+
 def pool_capacity(pool: NodePoolSpec) -> PoolCapacity | str:
     """The pool's GPU capacity, or why a GPU quota cannot name it."""
     gpu = instances.gpu(pool.instance_types[0])
@@ -71,12 +84,10 @@ def pool_capacity(pool: NodePoolSpec) -> PoolCapacity | str:
             "it partitions GPUs with MIG, so how many devices a node offers depends on the "
             "MIG profile applied to it"
         )
-    per_node = gpu.count
     basis = f"{gpu.count} {gpu.model} per {pool.instance_types[0]} node"
     if sharing is not None:
-        per_node *= sharing.replicas
         basis += f" x {sharing.replicas} time-slicing replicas"
-    return PoolCapacity(per_node * pool.max_size, f"{basis} x maxSize {pool.max_size}")
+    return PoolCapacity(advertised_gpus(pool) * pool.max_size, f"{basis} x maxSize {pool.max_size}")
 
 
 def facts_of(spec: PlatformSpec) -> PlatformFacts:

@@ -5,17 +5,19 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
-from mlplat.spec import aws_regions, versions
+from mlplat.spec import aws_regions, versions, zones
 from mlplat.spec.errors import SpecError
 from mlplat.spec.findings import Check, dns_label, duplicates
 from mlplat.spec.findings import error_at as _error
 from mlplat.spec.model import CloudProvider, EndpointAccess, PlatformSpec
+from mlplat.spec.name_checks import name_checks
 from mlplat.spec.policy import SELECTORS
 from mlplat.spec.pool_checks import POOL_CHECKS
 from mlplat.spec.schema import suggest
 from mlplat.spec.service_checks import SERVICE_CHECKS
-from mlplat.spec.subnets import CidrError, plan_subnets
+from mlplat.spec.subnets import ALLOWED_RANGES, CidrError, plan_subnets
 from mlplat.spec.team_checks import platform_team_checks
+from mlplat.spec.teams import TEAM_REPOSITORIES
 from mlplat.spec.yaml_source import SourceDoc
 
 PLATFORM_NAME_MAX = 24
@@ -40,6 +42,7 @@ def run_checks(spec: PlatformSpec, doc: SourceDoc) -> list[SpecError]:
         *SERVICE_CHECKS,
         _policy_exemptions,
         platform_team_checks,
+        name_checks,
     )
     return [error for check in checks for error in check(spec, doc)]
 
@@ -69,14 +72,33 @@ def _aws_region(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
             f"unknown AWS region '{region}'",
             f"did you mean '{close}'?" if close else "e.g. eu-west-1, us-east-1",
         )
-    elif spec.network.availability_zones > aws_regions.ZONES[region]:
+    elif spec.network.zone_count > aws_regions.ZONES[region]:
         yield _error(
             doc,
             "too-many-zones",
-            ("network", "availabilityZones"),
+            ("network", "zones" if spec.network.zones else "availabilityZones"),
             f"{region} offers {aws_regions.ZONES[region]} availability zones, "
-            f"found {spec.network.availability_zones}",
-            f"set availabilityZones to {aws_regions.ZONES[region]} or fewer",
+            f"found {spec.network.zone_count}",
+            f"use {aws_regions.ZONES[region]} zones or fewer",
+        )
+    for i, zone in enumerate(spec.network.zones):
+        if not zones.in_region(zone, region):
+            yield _error(
+                doc,
+                "zone-invalid",
+                ("network", "zones", i),
+                f"'{zone}' is not a zone of region {region}",
+                f"e.g. {region}a",
+            )
+    count_path = ("network", "availabilityZones")
+    named = len(spec.network.zones)
+    if named and count_path in doc.values and spec.network.availability_zones != named:
+        yield _error(
+            doc,
+            "zone-invalid",
+            count_path,
+            f"availabilityZones is {spec.network.availability_zones} but zones names {named}",
+            "remove availabilityZones: the zones listed decide",
         )
 
 
@@ -84,7 +106,7 @@ def _aws_network(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     if not _is_aws(spec):
         return
     try:
-        plan_subnets(spec.network.cidr, spec.network.availability_zones)
+        plan_subnets(spec.network.cidr, spec.network.zone_count)
     except CidrError as exc:
         yield _error(doc, "cidr-invalid", ("network", "cidr"), str(exc), exc.hint)
 
@@ -106,6 +128,23 @@ def _aws_endpoint(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     cluster = spec.cluster
     if not _is_aws(spec):
         return
+    for j, cidr in enumerate(cluster.private_access_cidrs):
+        path = ("cluster", "privateAccessCidrs", j)
+        try:
+            network = ipaddress.IPv4Network(cidr)
+        except ValueError as exc:
+            yield _error(doc, "cidr-invalid", path, f"'{cidr}' is not an IPv4 CIDR: {exc}")
+            continue
+        if not any(network.subnet_of(allowed) for allowed in ALLOWED_RANGES):
+            yield _error(
+                doc,
+                "cidr-invalid",
+                path,
+                f"'{cidr}' is not a private range; the private endpoint is only reachable "
+                "from inside the VPC or networks routed into it",
+                "list private ranges (10/8, 172.16/12, 192.168/16, 100.64/10); public "
+                "networks use endpointAccess both with publicAccessCidrs",
+            )
     cidrs_path = ("cluster", "publicAccessCidrs")
     if cluster.endpoint_access is EndpointAccess.PRIVATE:
         if cluster.public_access_cidrs:
@@ -175,7 +214,19 @@ def _aws_required(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
 
 def _aws_kms_key(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     arn = spec.encryption.kms_key_arn
-    if not _is_aws(spec) or arn is None or spec.cloud.region is None:
+    if not _is_aws(spec) or arn is None:
+        return
+    role_path = ("encryption", "autoScalingRole")
+    if role_path in doc.values:
+        yield _error(
+            doc,
+            "not-applicable",
+            role_path,
+            "autoScalingRole only concerns the key mlplat creates; with kmsKeyArn your own "
+            "key's policy must allow the Auto Scaling service-linked role",
+            "remove autoScalingRole, or unset kmsKeyArn",
+        )
+    if spec.cloud.region is None:
         return
     key_region = arn.split(":")[3]
     if key_region != spec.cloud.region:
@@ -194,6 +245,24 @@ def _aws_registry(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     registry = spec.registry
     repos = [repo.name for repo in registry.repositories]
     yield from duplicates(doc, ("registry", "repositories"), repos, "name", "repository name")
+    if not registry.manage_account_settings and ("registry", "scanning") in doc.values:
+        yield _error(
+            doc,
+            "not-applicable",
+            ("registry", "scanning"),
+            "scanning configures the whole registry of the account and region, which the "
+            "stack with manageAccountSettings: true manages",
+            "remove scanning here and set it on the managing stack",
+        )
+    for i, repo in enumerate(registry.repositories):
+        if registry.scope_team_repositories and repo.name.split("/")[0] == TEAM_REPOSITORIES:
+            yield _error(
+                doc,
+                "invalid-name",
+                ("registry", "repositories", i, "name"),
+                f"'{repo.name}': <platform>/{TEAM_REPOSITORIES}/ holds the teams' repositories",
+                f"choose a name that does not start with {TEAM_REPOSITORIES}/",
+            )
     prefixes = [rule.prefix for rule in registry.pull_through_cache]
     yield from duplicates(doc, ("registry", "pullThroughCache"), prefixes, "prefix", "prefix")
     for i, rule in enumerate(registry.pull_through_cache):
