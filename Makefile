@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: plan test lint bench clean
+.PHONY: plan test lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,13 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
+# Many more mutated specs than `make test` runs, with a fresh seed each time; a failure
+# prints the spec and a `@reproduce_failure` blob, and is saved in .hypothesis/ to replay.
+fuzz: $(STAMP)
+	$(BIN)/pytest tests/test_cli_properties.py --hypothesis-profile=fuzz --hypothesis-show-statistics
+
 bench: $(STAMP)
 	$(BIN)/python bench/plan_bench.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -89,3 +89,50 @@ def test_console_entry_plans_as_a_whole_process() -> None:
     done = _cli("plan", "stacks/local.yaml", "--format", "markdown")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("### mlplat plan: `local`")
+
+
+@pytest.mark.parametrize(
+    ("argv", "target"),
+    [
+        (["validate", "stacks/dev.yaml"], "mlplat.cli.load_spec"),
+        (["plan", "stacks/dev.yaml"], "mlplat.cli.load_spec"),
+        (["policy-config", "stacks/dev.yaml"], "mlplat.cli.load_spec"),
+        (
+            ["check", str(ROOT / "tests" / "policies" / "insecure-plan.json")],
+            "mlplat.cli._read_json",
+        ),
+        (["schema"], "mlplat.spec.schema.schema"),
+    ],
+    ids=lambda v: v[0] if isinstance(v, list) else None,
+)
+def test_a_crash_is_exit_3_with_one_line_and_no_traceback(argv, target, monkeypatch, capsys):
+    def crash(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(target, crash)
+    assert main(argv) == 3
+    err = capsys.readouterr().err
+    (line,) = err.splitlines()
+    assert line.startswith("mlplat: internal error (ZeroDivisionError: a bug). This is a bug")
+    assert "--debug" in line and "Traceback" not in err
+    assert main(["--debug", *argv]) == 3
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+    assert main([*argv, "--debug"]) == 3  # also accepted after the command
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+def test_a_plan_that_declares_a_urn_twice_is_a_bug_not_a_policy_failure(monkeypatch, capsys):
+    from mlplat.plan import offline
+
+    real = offline.plan_spec
+
+    def doubled(*args, **kwargs):
+        plan = real(*args, **kwargs)
+        plan.duplicate_urns = [plan.resources[0].urn]
+        return plan
+
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(offline, "plan_spec", doubled)
+    assert main(["plan", "stacks/local.yaml", "--format", "json"]) == 3
+    assert "declared these URNs more than once" in capsys.readouterr().err
