@@ -27,7 +27,7 @@ from mlplat.build_services import build_services
 from mlplat.build_teams import build_tenancy
 from mlplat.spec.aws_regions import partition
 from mlplat.spec.model import CloudProvider, PlatformSpec
-from mlplat.tags import cloud_tags
+from mlplat.spec.tags import cloud_tags
 
 
 @dataclass

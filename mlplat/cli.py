@@ -192,6 +192,11 @@ def _validate(args: argparse.Namespace) -> int:
         if result.ok:
             extra = f" (extends {', '.join(result.files[1:])})" if len(result.files) > 1 else ""
             print(f"ok: {path}{extra}")
+            if result.unchecked:
+                print(
+                    "  not checked without the platform's outputs (--platform-plan PLAN): "
+                    + "; ".join(result.unchecked)
+                )
         else:
             _report(result)
             status = EXIT_BAD_INPUT

@@ -6,16 +6,18 @@ import ipaddress
 from collections.abc import Iterator
 
 from mlplat.spec import aws_regions, versions
-from mlplat.spec.errors import SpecError
-from mlplat.spec.findings import Check, dns_label, duplicates
+from mlplat.spec.errors import Path, SpecError
+from mlplat.spec.findings import Check, dns_label, duplicates, reads, reads_of
 from mlplat.spec.findings import error_at as _error
 from mlplat.spec.model import CloudProvider, EndpointAccess, PlatformSpec
+from mlplat.spec.partial import trusted
 from mlplat.spec.policy import SELECTORS
 from mlplat.spec.pool_checks import POOL_CHECKS
 from mlplat.spec.schema import suggest
 from mlplat.spec.service_checks import SERVICE_CHECKS
 from mlplat.spec.subnets import CidrError, plan_subnets
-from mlplat.spec.team_checks import platform_team_checks
+from mlplat.spec.tag_checks import TAG_CHECKS
+from mlplat.spec.team_checks import TEAM_CHECKS
 from mlplat.spec.yaml_source import SourceDoc
 
 PLATFORM_NAME_MAX = 24
@@ -23,8 +25,11 @@ PLATFORM_NAME_MAX = 24
 _AWS_ONLY = ("encryption", "network", "cluster", "nodePools", "registry", "storage", "database")
 
 
-def run_checks(spec: PlatformSpec, doc: SourceDoc) -> list[SpecError]:
-    """All semantic errors and warnings; the spec must already be schema-valid."""
+def run_checks(
+    spec: PlatformSpec, doc: SourceDoc, tainted: frozenset[Path] = frozenset()
+) -> list[SpecError]:
+    """All semantic errors and warnings of a model built from a schema-valid document;
+    ``tainted`` are the paths the schema refused (see ``partial``), whose findings go."""
     checks: tuple[Check, ...] = (
         _platform_name,
         *POOL_CHECKS,
@@ -39,9 +44,15 @@ def run_checks(spec: PlatformSpec, doc: SourceDoc) -> list[SpecError]:
         _existing_target,
         *SERVICE_CHECKS,
         _policy_exemptions,
-        platform_team_checks,
+        *TEAM_CHECKS,
+        *TAG_CHECKS,
     )
-    return [error for check in checks for error in check(spec, doc)]
+    return [
+        finding
+        for check in checks
+        for finding in check(spec, doc)
+        if trusted(finding.path, reads_of(check), tainted)
+    ]
 
 
 def _platform_name(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
@@ -52,6 +63,7 @@ def _is_aws(spec: PlatformSpec) -> bool:
     return spec.cloud.provider is CloudProvider.AWS
 
 
+@reads("cloud", "network")
 def _aws_region(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     region = spec.cloud.region
     if not _is_aws(spec) or region is None:
@@ -80,6 +92,7 @@ def _aws_region(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
         )
 
 
+@reads("cloud", "network")
 def _aws_network(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     if not _is_aws(spec):
         return
@@ -89,6 +102,7 @@ def _aws_network(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
         yield _error(doc, "cidr-invalid", ("network", "cidr"), str(exc), exc.hint)
 
 
+@reads("cloud")
 def _aws_cluster_version(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     version = spec.cluster.kubernetes_version
     if _is_aws(spec) and version not in versions.SUPPORTED:
@@ -102,6 +116,7 @@ def _aws_cluster_version(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecErr
         )
 
 
+@reads("cloud", "cluster", "metadata")
 def _aws_endpoint(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     cluster = spec.cluster
     if not _is_aws(spec):
@@ -144,6 +159,7 @@ def _aws_endpoint(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
             )
 
 
+@reads("cloud")
 def _aws_required(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     if not _is_aws(spec):
         return
@@ -173,6 +189,7 @@ def _aws_required(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
         )
 
 
+@reads("cloud")
 def _aws_kms_key(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     arn = spec.encryption.kms_key_arn
     if not _is_aws(spec) or arn is None or spec.cloud.region is None:
@@ -208,6 +225,7 @@ def _aws_registry(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
             )
 
 
+@reads("database")
 def _aws_database(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     db = spec.database
     if db.engine_version not in versions.POSTGRES_MAJORS:
@@ -230,6 +248,7 @@ def _aws_database(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
         )
 
 
+@reads("cloud")
 def _existing_target(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     if spec.cloud.provider is not CloudProvider.EXISTING:
         return

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 
 from mlplat.spec import aws_regions, instances
 from mlplat.spec.errors import SpecError
-from mlplat.spec.findings import Check, dns_label, duplicates, error_at
+from mlplat.spec.findings import Check, dns_label, duplicates, error_at, reads
 from mlplat.spec.model import NodePoolSpec, PlatformSpec
 from mlplat.spec.schema import suggest
 from mlplat.spec.yaml_source import SourceDoc
+from mlplat.spec.zones import network_zones
 
 POOL_NAME_MAX = 32
 
@@ -104,9 +105,11 @@ def _kind(instance_type: str) -> str:
     return f"{instances.architecture(instance_type)} CPU"
 
 
+@reads("cloud", "network")
 def _efa_and_zones(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     region = spec.cloud.region or ""
     zone_pattern = re.compile(rf"^{re.escape(region)}[a-z]$")
+    used = network_zones(spec)
     for i, pool in enumerate(spec.node_pools):
         zone = pool.availability_zone
         zone_count = aws_regions.ZONES.get(region, 26)
@@ -119,6 +122,16 @@ def _efa_and_zones(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
                 ("nodePools", i, "availabilityZone"),
                 f"'{zone}' is not a zone of region {region}",
                 f"e.g. {region}a; the pool must sit in one of the network's zones",
+            )
+        elif zone is not None and region in aws_regions.ZONES and zone not in used:
+            yield error_at(
+                doc,
+                "zone-not-in-network",
+                ("nodePools", i, "availabilityZone"),
+                f"'{zone}' is not one of the network's {len(used)} zones ({', '.join(used)}), "
+                "so the pool would have no subnet",
+                f"pin the pool to one of {', '.join(used)}, or raise network.availabilityZones "
+                f"to {ord(zone[-1]) - ord('a') + 1}",
             )
         if not pool.efa:
             continue
@@ -155,7 +168,7 @@ def _taints(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     for i, pool in enumerate(spec.node_pools):
         keys = [f"{t.key}:{t.effect}" for t in pool.taints]
         for j, taint in enumerate(pool.taints):
-            if taint.key == instances.GPU_RESOURCE and _is_gpu_pool(pool):
+            if taint.key == instances.GPU_RESOURCE and _known(pool) and _is_gpu_pool(pool):
                 yield error_at(
                     doc,
                     "taint-reserved",
@@ -169,6 +182,10 @@ def _taints(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
 def _is_gpu_pool(pool: NodePoolSpec) -> bool:
     """Whether a pool runs NVIDIA GPU instances (decided by the first, checked-uniform type)."""
     return instances.gpu(pool.instance_types[0]) is not None
+
+
+def _known(pool: NodePoolSpec) -> bool:
+    return all(instances.known(t) for t in pool.instance_types)
 
 
 POOL_CHECKS: tuple[Check, ...] = (_names, _sizes, _instance_types, _efa_and_zones, _taints)

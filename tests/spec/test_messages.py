@@ -77,3 +77,64 @@ def test_a_registry_that_ecr_cannot_cache_gets_no_false_suggestion(tmp_path):
     assert docker.hint == "did you mean 'registry-1.docker.io'?"
     (typo,) = _on(tmp_path, STACKS / "dev.yaml", registry=rule("quya.io"))
     assert typo.hint == "did you mean 'quay.io'?"
+
+
+def test_an_unknown_gpu_size_is_one_error_not_three(tmp_path):
+    pools = [
+        {"name": "system", "instanceTypes": ["m7i.large"]},
+        {"name": "gpu", "instanceTypes": ["g6.3xlarge"], "gpuSharing": {"strategy": "timeSlicing"}},
+    ]
+    teams = [{"name": "a", "quota": {"gpus": [{"pool": "gpu", "gpus": 2}]}}]
+    errors = _on(
+        tmp_path,
+        STACKS / "prod.yaml",
+        nodePools=pools,
+        teams=teams,
+        teamStacks=[],
+        policy={"exemptions": []},
+    )
+    assert [(e.code, e.path) for e in errors] == [
+        ("unknown-instance-size", ("nodePools", 1, "instanceTypes", 0))
+    ]
+
+
+def test_schema_errors_do_not_hide_the_semantic_ones():
+    errors = load_spec(CASES / "schema-and-semantic.yaml").errors
+    assert [(e.code, e.location.line) for e in errors] == [
+        ("invalid-name", 4),
+        ("out-of-range", 6),
+        ("out-of-range", 9),
+        ("pool-size-order", 10),
+        ("unknown-instance-size", 12),
+        ("wrong-type", 14),
+        ("invalid-format", 15),
+    ]
+
+
+def test_findings_that_rest_on_a_refused_value_are_dropped(tmp_path):
+    pools = [
+        {"name": "a", "instanceTypes": ["m7i.large"], "minSize": 5, "maxSize": "two"},
+        {"name": "b", "instanceTypes": ["m7i.large"], "minSize": 5, "maxSize": 2},
+    ]
+    errors = _on(tmp_path, STACKS / "dev.yaml", nodePools=pools)
+    # Pool a's maxSize is refused; its default (3) must not make minSize 5 look too big.
+    assert [(e.code, e.path) for e in errors] == [
+        ("wrong-type", ("nodePools", 0, "maxSize")),
+        ("pool-size-order", ("nodePools", 1, "minSize")),
+    ]
+    # A refused region leaves nothing to judge zones by; the network's own checks go too.
+    errors = _on(
+        tmp_path, STACKS / "dev.yaml", cloud={"region": 7}, network={"cidr": "10.0.0.0/30"}
+    )
+    assert [e.code for e in errors] == ["wrong-type"]
+
+
+def test_a_misspelt_field_does_not_leave_its_default_to_be_judged(tmp_path):
+    pools = [{"name": "a", "instanceTypes": ["m7i.large"], "minSize": 5, "maxsize": 8}]
+    errors = _on(tmp_path, STACKS / "dev.yaml", nodePools=pools)
+    assert [(e.code, e.hint) for e in errors] == [("unknown-field", "did you mean 'maxSize'?")]
+
+
+def test_stand_ins_for_missing_sections_add_no_findings(tmp_path):
+    errors = _errors(tmp_path, {"apiVersion": "mlplat.dev/v1", "kind": "Platform"})
+    assert sorted(e.code for e in errors) == ["missing-field", "missing-field"]
