@@ -122,16 +122,10 @@ def _with_team_stacks(
     for i, entry in enumerate(spec.team_stacks):
         written = doc.values.get(("teamStacks", i))
         path = (Path(written.file).parent if written else Path(".")) / entry
-        if not path.is_file():
-            findings.append(
-                error_at(
-                    doc,
-                    "file-not-found",
-                    ("teamStacks", i),
-                    f"no such file: {path}",
-                    "list team stack specs relative to this file, e.g. team-fraud.yaml",
-                )
-            )
+        if (unusable := _not_a_file(path)) is not None:
+            code, message = unusable
+            hint = "list team stack specs relative to this file, e.g. team-fraud.yaml"
+            findings.append(error_at(doc, code, ("teamStacks", i), message, hint))
             continue
         result = _load(path, None, with_team_stacks=False)
         findings += result.errors  # checked against the platform below once it loads alone
@@ -153,6 +147,18 @@ def _with_team_stacks(
         assert team_doc is not None  # it just loaded
         findings += team_stack_checks(team_spec, team_doc, facts)
     return spec, findings
+
+
+def _not_a_file(path: Path) -> tuple[str, str] | None:
+    """(code, message) when ``path`` is not a regular file that can be read."""
+    try:
+        if path.is_file():
+            return None
+        if not path.exists():
+            return "file-not-found", f"no such file: {path}"
+        return "file-unreadable", f"{path} is not a regular file"
+    except OSError as error:  # e.g. a name longer than the filesystem allows
+        return "file-unreadable", f"cannot read {str(path)[:80]}: {error.strerror}"
 
 
 def _sorted(errors: list[SpecError]) -> list[SpecError]:
