@@ -179,6 +179,7 @@ def _aws_required(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
             "provider aws needs at least one node pool",
             "e.g. nodePools: [{name: system, instanceTypes: [m7i.large], minSize: 2, maxSize: 4}]",
         )
+    yield from duplicates(doc, ("cluster", "admins"), spec.cluster.admins, "", "cluster admin")
     if not spec.cluster.admins:
         yield _error(
             doc,

@@ -69,14 +69,15 @@ def dns_label(doc: SourceDoc, path: Path, value: str, limit: int) -> Iterator[Sp
 def duplicates(
     doc: SourceDoc, section: Path, names: Sequence[str], field: str, what: str
 ) -> Iterator[SpecError]:
-    """A duplicate-name error for every repeat of a name in a list section."""
+    """A duplicate-name error for every repeat of a name in a list section (at the item's
+    ``field``, or at the item itself when ``field`` is empty: a list of plain values)."""
     first: dict[str, int] = {}
     for i, name in enumerate(names):
         if name in first:
             yield error_at(
                 doc,
                 "duplicate-name",
-                (*section, i, field),
+                (*section, i, field) if field else (*section, i),
                 f"{what} '{name}' is already used by {section[-1]}[{first[name]}]",
                 f"{what}s must be unique",
             )

@@ -12,7 +12,7 @@ from pathlib import Path
 from mlplat.spec.capacity import PlatformFacts, stack_facts
 from mlplat.spec.checks import run_checks
 from mlplat.spec.errors import Location, SpecError
-from mlplat.spec.findings import error_at
+from mlplat.spec.findings import duplicates, error_at
 from mlplat.spec.layering import resolve
 from mlplat.spec.model import PlatformSpec, from_document
 from mlplat.spec.partial import accepted_part, trusted
@@ -118,8 +118,10 @@ def _with_team_stacks(
                 "add teams: [] to host only team stacks",
             )
         )
-    loaded: list[tuple[Path, TeamStackSpec]] = []
+    loaded: list[tuple[int, Path, TeamStackSpec]] = []
     for i, entry in enumerate(spec.team_stacks):
+        if entry in spec.team_stacks[:i]:
+            continue  # a repeated entry: reported below
         written = doc.values.get(("teamStacks", i))
         path = (Path(written.file).parent if written else Path(".")) / entry
         if (unusable := _not_a_file(path)) is not None:
@@ -130,7 +132,7 @@ def _with_team_stacks(
         result = _load(path, None, with_team_stacks=False)
         findings += result.errors  # checked against the platform below once it loads alone
         if isinstance(result.spec, TeamStackSpec):
-            loaded.append((path, result.spec))
+            loaded.append((i, path, result.spec))
         elif result.spec is not None:
             findings.append(
                 error_at(
@@ -140,9 +142,24 @@ def _with_team_stacks(
                     f"{entry} is a platform spec; teamStacks lists specs of kind: Team",
                 )
             )
-    spec = replace(spec, team_stack_teams=tuple(team.team for _, team in loaded))
+    findings += duplicates(doc, ("teamStacks",), list(spec.team_stacks), "", "team stack")
+    owner: dict[str, int] = {}
+    for i, _, team in loaded:
+        name = team.team.name
+        if name in owner and spec.team_stacks[i] != spec.team_stacks[owner[name]]:
+            findings.append(
+                error_at(
+                    doc,
+                    "duplicate-name",
+                    ("teamStacks", i),
+                    f"team '{name}' already has a stack: teamStacks[{owner[name]}]",
+                    "a team has one stack; rename the team in one of them",
+                )
+            )
+        owner.setdefault(name, i)
+    spec = replace(spec, team_stack_teams=tuple(team.team for _, _, team in loaded))
     facts = stack_facts(spec)
-    for path, team_spec in loaded:
+    for _, path, team_spec in loaded:
         team_doc, _, _ = resolve(path)
         assert team_doc is not None  # it just loaded
         findings += team_stack_checks(team_spec, team_doc, facts)
