@@ -1,14 +1,15 @@
-"""The `mlplat` command: validate, plan, check, policy-config, schema.
+"""The `mlplat` command: validate, plan, render, check, policy-config, schema.
 
 Exit codes, the same for every command, so CI can tell the outcomes apart:
 
-- 0: ok (a spec is valid; a plan or check passed the policy pack).
-- 1: a mandatory policy control failed (`plan`, `check`).
+- 0: ok (a spec is valid; a plan, render or check passed its checks).
+- 1: a check failed: a mandatory policy control (`plan`, `check`), or an error-level
+  finding in what would run (`render`, `plan --render`).
 - 2: bad input: an invalid spec, plan or config file, a bad command line.
 - 3: an internal error, i.e. a bug in mlplat: one line asks for a bug report; the
   traceback is printed only with `--debug`. A crash never exits 1 or 2.
 
-Pulumi is imported only by `plan`, `check` and `policy-config`, so `validate` stays fast
+Pulumi is imported only by `plan`, `render`, `check` and `policy-config`, so `validate` stays fast
 enough for editors and pre-commit hooks.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib.util
 import json
 import os
 import sys
@@ -24,9 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from mlplat import __version__
+from mlplat.render.command import add_render_options, render_failed, render_of, report_render
 from mlplat.spec import LoadResult, TeamStackSpec, load_spec
 
-EXIT_OK, EXIT_POLICY_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def run() -> None:
@@ -91,8 +94,33 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument(
         "--output", "-o", type=Path, help="write the plan to this file instead of stdout"
     )
+    plan.add_argument(
+        "--render",
+        action="store_true",
+        help="also render every Helm release and check what would run (see `mlplat render`)",
+    )
+    add_render_options(plan)
     _platform_plan_option(plan)
     plan.set_defaults(run=_plan)
+
+    render = verbs.add_parser(
+        "render",
+        help="render every Helm release of the plan with `helm template` and check what would run",
+    )
+    render.add_argument("spec", metavar="SPEC")
+    render.add_argument("--stack", help="stack name for URNs (default: the spec file's stem)")
+    render.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    render.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        metavar="DIR",
+        help="write the report (report.<format>) and each release's rendered manifests "
+        "(<release>.yaml) into this folder",
+    )
+    add_render_options(render)
+    _platform_plan_option(render)
+    render.set_defaults(run=_render, render=True)
 
     check = verbs.add_parser(
         "check", help="run the policy pack over a plan JSON file (from `plan --format json`)"
@@ -204,6 +232,21 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
+    return _with_plan(args, _report_plan)
+
+
+def _render(args: argparse.Namespace) -> int:
+    return _with_plan(args, report_render)
+
+
+def _with_plan(args: argparse.Namespace, report: Any) -> int:
+    """Load the spec, plan it offline, and hand the plan to ``report``; exit 2 on bad input."""
+    if args.render and importlib.util.find_spec("kubernetes_validate") is None:
+        print(
+            "error[bad-input] rendering needs Kubernetes' schemas: pip install 'mlplat[render]'",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     try:
         platform = _platform(args)
     except BadInput as error:
@@ -222,23 +265,24 @@ def _plan(args: argparse.Namespace) -> int:
             "team_stub.py), so GPU capacity, teams and access entries are not checked",
             file=sys.stderr,
         )
-    args.platform = platform
+    from mlplat.plan.offline import plan_spec  # imports Pulumi: only here
+
+    stack = args.stack or Path(args.spec).stem
     # Cyclic GC passes while the SDKs define their classes are pure overhead for a
     # short-lived plan (~10% of its time); reference counting still frees memory.
     gc.disable()
     try:
-        return _plan_with_pulumi(args, result)
+        plan = plan_spec(args.spec, result.spec, result.files, stack, platform)
     finally:
         gc.enable()
+    rendered = render_of(args, result.spec, plan) if args.render else None
+    return int(report(args, plan, rendered))
 
 
-def _plan_with_pulumi(args: argparse.Namespace, result: LoadResult) -> int:
-    from mlplat.plan.offline import plan_spec  # imports Pulumi: only here
+def _report_plan(args: argparse.Namespace, plan: Any, rendered: Any) -> int:
     from mlplat.plan.render import render
 
-    assert result.spec is not None
-    stack = args.stack or Path(args.spec).stem
-    plan = plan_spec(args.spec, result.spec, result.files, stack, args.platform)
+    plan.rendered = rendered
     text = render(plan, args.format)
     if args.output:
         try:
@@ -251,10 +295,14 @@ def _plan_with_pulumi(args: argparse.Namespace, result: LoadResult) -> int:
     if plan.duplicate_urns:  # the real engine would refuse: mlplat's bug, not the spec's
         urns = ", ".join(plan.duplicate_urns)
         raise AssertionError(f"the program declared these URNs more than once: {urns}")
+    status = EXIT_OK
     if plan.policy and plan.policy.failed:
         _policy_failed(len(plan.policy.verdict.mandatory_failures))
-        return EXIT_POLICY_FAILED
-    return EXIT_OK
+        status = EXIT_CHECK_FAILED
+    if rendered is not None and rendered.failed:
+        render_failed(rendered)
+        status = EXIT_CHECK_FAILED
+    return status
 
 
 def _policy_failed(count: int) -> None:
@@ -319,7 +367,7 @@ def _check(args: argparse.Namespace) -> int:
     sys.stdout.write(text)
     if report.failed:
         _policy_failed(len(report.verdict.mandatory_failures))
-        return EXIT_POLICY_FAILED
+        return EXIT_CHECK_FAILED
     return EXIT_OK
 
 

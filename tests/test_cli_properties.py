@@ -20,13 +20,13 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from mlplat.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_POLICY_FAILED, main
+from mlplat.cli import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, main
 from mlplat.spec.layering import resolve
 from tests.conftest import ALL_SPECS
 from tests.mutations import spec_text
 
 VALIDATE_CODES = {EXIT_OK, EXIT_BAD_INPUT}
-PLAN_CODES = {EXIT_OK, EXIT_POLICY_FAILED, EXIT_BAD_INPUT}
+PLAN_CODES = {EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT}
 PLANS_PER_VALIDATE = 30
 """Validate cases per plan case."""
 SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]

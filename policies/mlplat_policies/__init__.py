@@ -15,6 +15,7 @@ from mlplat_policies import (
     ecr,
     eks,
     elb,
+    fences,
     helm,
     iam,
     kms,
@@ -44,6 +45,7 @@ CONTROLS: tuple[Control, ...] = (
     *namespaces.CONTROLS,
     *helm.CONTROLS,
     *tenancy.CONTROLS,
+    *fences.CONTROLS,
 )
 BY_ID = {c.id: c for c in CONTROLS}
 
