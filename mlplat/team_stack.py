@@ -71,7 +71,9 @@ def checked(spec_path: str, data: Any) -> PlatformOutputs:
 def build_team_stack(spec_path: str, spec: TeamStackSpec) -> dict[str, Any]:
     """Declare the team; returns the stack outputs."""
     team = spec.team
-    problem = stack_reference_problem(spec.platform.stack, pulumi.get_organization() or None)
+    # The engine names the stack's organization; the offline plan's mock runtime names none.
+    organization = pulumi.get_organization() or None
+    problem = stack_reference_problem(spec.platform.stack, organization) if organization else None
     if problem is not None:
         raise pulumi.RunError(f"{spec_path}: {problem}")
     reference = pulumi.StackReference(spec.platform.stack)

@@ -158,6 +158,8 @@ def test_validate_says_the_backend_rule_for_a_cloud_organization(tmp_path):
     assert "must read organization/mlplat/prod, with the literal word organization" in (
         warning.message
     )
+    # The offline plan cannot know the backend either: it plans, and says the same.
+    assert main(["plan", str(path), "--format", "json"]) == 0
 
 
 def test_a_team_stack_on_a_pool_the_platform_removed_is_refused_at_plan(tmp_path, capsys):
