@@ -1,7 +1,8 @@
 """What the render checks need to know about the platform beyond its objects.
 
 Derived from the spec and the plan's outputs: the cluster's version, the pack's config,
-the address ranges pods and load balancers use, and the Secrets an operator provides.
+the address ranges pods and load balancers use, the Secrets an operator provides, and
+the node pools pods land on.
 """
 
 from __future__ import annotations
@@ -11,8 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlplat.spec import PlatformSpec, TeamStackSpec
-from mlplat.spec.model import CloudProvider
-from mlplat.spec.subnets import CidrError, plan_subnets
+from mlplat.spec.model import CloudProvider, NodePoolSpec
+from mlplat.spec.subnets import (
+    CidrError,
+    kubernetes_api_ip,
+    kubernetes_service_cidr,
+    plan_subnets,
+)
 from mlplat.spec.versions import STANDARD_SUPPORT
 
 
@@ -39,8 +45,23 @@ class RenderContext:
     None when unknown (an existing cluster)."""
     load_balancer_cidrs: tuple[str, ...] = ()
     """Where an ALB with ip targets connects to pods from (its subnets)."""
+    node_cidrs: tuple[str, ...] = ()
+    """Where the nodes (and the control plane's interfaces) have their addresses: the
+    targets of Services without a selector (kubelets, the API server). Empty when unknown."""
+    api_server_cidrs: tuple[str, ...] = ()
+    """The API server as pods reach it (its Service IP); empty when unknown."""
+    database_cidrs: tuple[str, ...] = ()
+    """Where a managed database lives; empty for an in-cluster one (its Service decides)."""
+    redis_cidrs: tuple[str, ...] = ()
+    """Where a managed Redis lives; empty for an in-cluster one."""
     ingress_class: str | None = None
     stack: str = "stack"
+    waits_for: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """The releases each release (by name) or mlplat object (by URN) is ordered after,
+    transitively, from the plan's dependencies."""
+    node_pools: tuple[NodePoolSpec, ...] = ()
+    """The stack's EKS node pools; none on an existing cluster, whose nodes mlplat does not
+    know."""
 
 
 def render_context(
@@ -72,15 +93,20 @@ def render_context(
         )
     ingress = spec.services.ingress
     lb_cidrs: tuple[str, ...] = ()
-    if aws and ingress is not None:
+    node_cidrs: tuple[str, ...] = ()
+    subnets = None
+    if aws:
         try:
             subnets = plan_subnets(spec.network.cidr, spec.network.availability_zones)
         except CidrError:
             subnets = None
-        if subnets is not None:
-            lb_cidrs = (
-                subnets.public if str(ingress.scheme) == "internet-facing" else (subnets.private)
-            )
+    api_cidrs: tuple[str, ...] = ()
+    if subnets is not None:
+        node_cidrs = subnets.private
+        api_cidrs = (f"{kubernetes_api_ip(kubernetes_service_cidr(spec.network.cidr))}/32",)
+        if ingress is not None:
+            internet_facing = str(ingress.scheme) == "internet-facing"
+            lb_cidrs = subnets.public if internet_facing else subnets.private
     return RenderContext(
         kube_version=_full(version),
         policy_config=policy_config,
@@ -88,8 +114,13 @@ def render_context(
         outputs=outputs,
         pod_cidr=spec.network.cidr if aws else None,
         load_balancer_cidrs=lb_cidrs,
+        node_cidrs=node_cidrs,
+        api_server_cidrs=api_cidrs,
+        database_cidrs=node_cidrs,
+        redis_cidrs=node_cidrs if spec.services.feature_store else (),
         ingress_class=("alb" if aws else ingress.class_name) if ingress else None,
         stack=stack,
+        node_pools=tuple(spec.node_pools) if aws else (),
     )
 
 

@@ -3,7 +3,8 @@
 Services select pods and name ports those pods have; ServiceMonitors and PodMonitors
 select something and name ports that exist; every URL the stack exports reaches a
 Service port; every Secret, ConfigMap, ServiceAccount and claim a pod uses exists in the
-inventory or is declared as provided by the operator.
+inventory or is declared as provided by the operator; a load balancer health-checks the
+path its targets report ready on.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def check(inventory: Inventory, ctx: RenderContext) -> Iterator[Finding]:
     yield from _monitors(inventory, pods)
     yield from _urls(inventory, ctx)
     yield from _references(inventory, pods, ctx)
+    yield from health_checks(inventory, pods)
 
 
 def service_pods(service: K8sObject, pods: list[PodTemplate]) -> list[PodTemplate]:
@@ -363,3 +365,39 @@ def _finding(
 
 
 __all__ = ["check", "container_port", "namespace_labels", "resolve_url", "service_pods"]
+
+
+HEALTH_ANNOTATION = "alb.ingress.kubernetes.io/healthcheck-path"
+
+
+def health_checks(inventory: Inventory, pods: list[PodTemplate]) -> Iterator[Finding]:
+    """An ALB health-checks each target on ``/`` unless told a path. For a service behind
+    a login ``/`` answers 401 or a redirect, the targets are never healthy and the load
+    balancer answers 503: the check must use the path the pods' readiness probe uses."""
+    for ingress in inventory.of_kind("Ingress"):
+        annotations = ingress.annotations
+        if annotations.get("alb.ingress.kubernetes.io/target-type") != "ip":
+            continue
+        checked = annotations.get(HEALTH_ANNOTATION, "/")
+        for rule in (ingress.manifest.get("spec") or {}).get("rules") or []:
+            for path in (rule.get("http") or {}).get("paths") or []:
+                name = str(((path.get("backend") or {}).get("service") or {}).get("name"))
+                service = inventory.find("Service", ingress.namespace, name)
+                ready = {
+                    probe_path
+                    for pod in (service_pods(service, pods) if service else [])
+                    for c in pod.spec.get("containers") or []
+                    if (
+                        probe_path := ((c.get("readinessProbe") or {}).get("httpGet") or {}).get(
+                            "path"
+                        )
+                    )
+                }
+                if ready and checked not in ready:
+                    yield _finding(
+                        ingress,
+                        f"metadata.annotations.{HEALTH_ANNOTATION}",
+                        f"the load balancer health-checks {checked}, the pods of {name} report "
+                        f"ready on {', '.join(sorted(ready))}: its targets may never be healthy",
+                        f"annotate the Ingress with {HEALTH_ANNOTATION}: {sorted(ready)[0]}",
+                    )

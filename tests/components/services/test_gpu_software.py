@@ -50,9 +50,8 @@ def test_mig_pools_set_the_mig_strategy() -> None:
 
 def test_dcgm_tolerates_the_gpu_taint_and_is_scraped() -> None:
     values = releases(PROD)["dcgm-exporter"].inputs["values"]
-    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in values[
-        "tolerations"
-    ]
+    # Every taint: GPU pools may carry taints of their own besides the GPU taint.
+    assert values["tolerations"] == [{"operator": "Exists"}]
     assert values["nodeSelector"] == {"mlplat.dev/accelerator": "nvidia"}
     assert values["serviceMonitor"]["enabled"] is True
 
@@ -126,3 +125,18 @@ def test_the_rendered_device_plugin_uses_volume_mounts(tmp_path) -> None:
         "SYS_ADMIN"
         in containers["nvidia-device-plugin-ctr"]["securityContext"]["capabilities"]["add"]
     )
+
+
+def test_the_device_plugin_selects_mlplats_gpu_nodes_and_any_pool_taint() -> None:
+    values = releases(PROD)["nvidia-device-plugin"].inputs["values"]
+    (term,) = values["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][
+        "nodeSelectorTerms"
+    ]
+    # One term of mlplat's own label: the chart's NFD terms are replaced (lists replace).
+    assert term == {
+        "matchExpressions": [
+            {"key": "mlplat.dev/nvidia-device-plugin", "operator": "In", "values": ["true"]}
+        ]
+    }
+    assert values["tolerations"] == [{"operator": "Exists"}]
+    assert values["nfd"]["worker"]["tolerations"] == [{"operator": "Exists"}]
