@@ -20,6 +20,7 @@ from mlplat.render.context import RenderContext
 from mlplat.render.findings import Finding, Severity
 from mlplat.render.objects import MLPLAT, Inventory, K8sObject
 from mlplat.render.pods import PodTemplate, namespace_labels, pod_templates, selects
+from mlplat.render.selection import pod_references
 from mlplat_policies.workloads import image_reference
 
 _WAITS = re.compile(r"^wait-for|wait_for|check-migrations", re.I)
@@ -92,8 +93,6 @@ def _post_install_waits(pods: list[PodTemplate]) -> Iterator[Finding]:
 
 
 def _pre_install_uses(inventory: Inventory, pods: list[PodTemplate]) -> Iterator[Finding]:
-    from mlplat.render.wiring import pod_references
-
     for pod in pods:
         if "pre-install" not in pod.owner.hooks:
             continue

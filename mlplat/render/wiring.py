@@ -10,18 +10,21 @@ path its targets report ready on.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
 from mlplat.render.context import RenderContext
 from mlplat.render.findings import Finding, Severity
 from mlplat.render.objects import Inventory, K8sObject
-from mlplat.render.pods import PodTemplate, namespace_labels, pod_templates, selects
-
-_RUNTIME_SECRET_FLAGS = ("--secret-name=", "--secret-name")
-"""How a hook Job that generates a webhook certificate (kube-webhook-certgen) names the
-Secret it creates at install time."""
+from mlplat.render.pods import PodTemplate, pod_templates
+from mlplat.render.selection import (
+    container_port,
+    monitored_namespaces,
+    pod_references,
+    scrape_targets,
+    service_pods,
+    service_ports,
+)
 
 
 def check(inventory: Inventory, ctx: RenderContext) -> Iterator[Finding]:
@@ -31,29 +34,6 @@ def check(inventory: Inventory, ctx: RenderContext) -> Iterator[Finding]:
     yield from _urls(inventory, ctx)
     yield from _references(inventory, pods, ctx)
     yield from health_checks(inventory, pods)
-
-
-def service_pods(service: K8sObject, pods: list[PodTemplate]) -> list[PodTemplate]:
-    selector = (service.manifest.get("spec") or {}).get("selector")
-    if not selector:
-        return []
-    return [
-        p
-        for p in pods
-        if p.namespace == service.namespace
-        and not p.hook
-        and selects({"matchLabels": selector}, p.labels)
-    ]
-
-
-def container_port(pod: PodTemplate, target: Any) -> Mapping[str, Any] | None:
-    """The container port a Service targetPort (name or number) lands on in ``pod``."""
-    for port in pod.ports():
-        if (isinstance(target, str) and port.get("name") == target) or (
-            isinstance(target, int) and port.get("containerPort") == target
-        ):
-            return port
-    return None
 
 
 def _services(inventory: Inventory, pods: list[PodTemplate]) -> Iterator[Finding]:
@@ -91,70 +71,6 @@ def _services(inventory: Inventory, pods: list[PodTemplate]) -> Iterator[Finding
                 )
 
 
-@dataclass(frozen=True)
-class ScrapeTarget:
-    """One endpoint a monitor scrapes: a pod's container port, or a port of a Service
-    with no selector (its endpoints are nodes or the API server, not pods)."""
-
-    pod: PodTemplate | None
-    service: K8sObject | None
-    number: int
-    name: str | None
-
-
-def scrape_targets(
-    monitor: K8sObject, inventory: Inventory, pods: list[PodTemplate]
-) -> dict[int, list[ScrapeTarget]]:
-    """The targets of each endpoint of a ServiceMonitor or PodMonitor, by endpoint index.
-
-    ServiceMonitor ``port`` names a Service port; ``targetPort`` names (or numbers) a
-    container port of the pods behind the selected Services, as the operator's
-    relabelling matches them. PodMonitor ``port`` names a container port.
-    """
-    spec = monitor.manifest.get("spec") or {}
-    namespaces = _monitored_namespaces(monitor, inventory)
-    selector = spec.get("selector") or {}
-    found: dict[int, list[ScrapeTarget]] = {}
-    if monitor.kind == "PodMonitor":
-        chosen_pods = [p for p in pods if p.namespace in namespaces and selects(selector, p.labels)]
-        for i, endpoint in enumerate(spec.get("podMetricsEndpoints") or []):
-            found[i] = [
-                ScrapeTarget(p, None, int(port["containerPort"]), port.get("name"))
-                for p in chosen_pods
-                if (port := container_port(p, endpoint.get("port") or endpoint.get("portNumber")))
-            ]
-        return found
-    services = [
-        s
-        for s in inventory.of_kind("Service")
-        if s.namespace in namespaces and selects(selector, s.labels)
-    ]
-    for i, endpoint in enumerate(spec.get("endpoints") or []):
-        targets: list[ScrapeTarget] = []
-        for service in services:
-            for entry in _ports(service):
-                if endpoint.get("port") and entry.get("name") != endpoint["port"]:
-                    continue
-                if not (service.manifest.get("spec") or {}).get("selector"):
-                    targets.append(
-                        ScrapeTarget(
-                            None,
-                            service,
-                            int(entry.get("targetPort") or entry["port"]),
-                            entry.get("name"),
-                        )
-                    )
-                    continue
-                wanted = endpoint.get("targetPort", entry.get("targetPort", entry.get("port")))
-                for pod in service_pods(service, pods):
-                    if port := container_port(pod, wanted):
-                        targets.append(
-                            ScrapeTarget(pod, service, int(port["containerPort"]), port.get("name"))
-                        )
-        found[i] = targets
-    return found
-
-
 def _monitors(inventory: Inventory, pods: list[PodTemplate]) -> Iterator[Finding]:
     for monitor in inventory.of_kind("ServiceMonitor", "PodMonitor"):
         spec = monitor.manifest.get("spec") or {}
@@ -164,7 +80,7 @@ def _monitors(inventory: Inventory, pods: list[PodTemplate]) -> Iterator[Finding
                 continue
             endpoint = (spec.get(key) or [])[i]
             named = endpoint.get("port") or endpoint.get("targetPort") or endpoint.get("portNumber")
-            where = sorted(_monitored_namespaces(monitor, inventory))
+            where = sorted(monitored_namespaces(monitor, inventory))
             yield _finding(
                 monitor,
                 f"spec.{key}[{i}]",
@@ -172,18 +88,6 @@ def _monitors(inventory: Inventory, pods: list[PodTemplate]) -> Iterator[Finding
                 f"{spec.get('selector') or {}} in {where}): nothing is scraped",
                 "select the Service (or pods) serving the metrics and name a port they have",
             )
-
-
-def _monitored_namespaces(monitor: K8sObject, inventory: Inventory) -> set[str]:
-    selector = (monitor.manifest.get("spec") or {}).get("namespaceSelector") or {}
-    if selector.get("any"):
-        return {o.namespace for o in inventory.objects if o.namespace}
-    names = selector.get("matchNames")
-    return set(names) if names else {monitor.namespace or ""}
-
-
-def _ports(service: K8sObject) -> list[Mapping[str, Any]]:
-    return list((service.manifest.get("spec") or {}).get("ports") or [])
 
 
 def _urls(inventory: Inventory, ctx: RenderContext) -> Iterator[Finding]:
@@ -218,8 +122,8 @@ def resolve_url(inventory: Inventory, url: str) -> tuple[K8sObject, Any] | str:
         service = inventory.find("Service", parts[1], parts[0])
         if service is None:
             return f"names Service {parts[1]}/{parts[0]}, which does not exist"
-        if not any(p.get("port") == port for p in _ports(service)):
-            ports = ", ".join(str(p.get("port")) for p in _ports(service))
+        if not any(p.get("port") == port for p in service_ports(service)):
+            ports = ", ".join(str(p.get("port")) for p in service_ports(service))
             return f"uses port {port}; Service {parts[1]}/{parts[0]} listens on {ports}"
         return service, port
     for ingress in inventory.of_kind("Ingress"):
@@ -237,7 +141,7 @@ def resolve_url(inventory: Inventory, url: str) -> tuple[K8sObject, Any] | str:
                 wanted = backend.get("port") or {}
                 if not any(
                     p.get("port") == wanted.get("number") or p.get("name") == wanted.get("name")
-                    for p in _ports(service)
+                    for p in service_ports(service)
                 ):
                     return f"reaches Service {service.ident}, which has no port {wanted}"
                 return service, wanted
@@ -282,64 +186,6 @@ def _references(
                 )
 
 
-def pod_references(pod: PodTemplate) -> Iterator[tuple[str, str, str, bool]]:
-    spec = pod.spec
-    account = spec.get("serviceAccountName") or spec.get("serviceAccount")
-    if account:
-        yield "ServiceAccount", str(account), "serviceAccountName", False
-    for i, volume in enumerate(spec.get("volumes") or []):
-        if "secret" in volume:
-            secret = volume["secret"] or {}
-            yield (
-                "Secret",
-                str(secret.get("secretName")),
-                f"volumes[{i}]",
-                bool(secret.get("optional")),
-            )
-        if "configMap" in volume:
-            cm = volume["configMap"] or {}
-            yield "ConfigMap", str(cm.get("name")), f"volumes[{i}]", bool(cm.get("optional"))
-        if "persistentVolumeClaim" in volume:
-            claim = str((volume["persistentVolumeClaim"] or {}).get("claimName"))
-            yield "PersistentVolumeClaim", claim, f"volumes[{i}]", False
-        for source in (volume.get("projected") or {}).get("sources") or []:
-            for kind, key in (("Secret", "secret"), ("ConfigMap", "configMap")):
-                if key in source:
-                    ref = source[key] or {}
-                    yield (
-                        kind,
-                        str(ref.get("name")),
-                        f"volumes[{i}].projected",
-                        bool(ref.get("optional")),
-                    )
-    for key in ("initContainers", "containers"):
-        for c, container in enumerate(spec.get(key) or []):
-            where = f"{key}[{c}]"
-            for e, env in enumerate(container.get("env") or []):
-                source = env.get("valueFrom") or {}
-                for kind, ref_key in (("Secret", "secretKeyRef"), ("ConfigMap", "configMapKeyRef")):
-                    if ref_key in source:
-                        ref = source[ref_key] or {}
-                        yield (
-                            kind,
-                            str(ref.get("name")),
-                            f"{where}.env[{e}]",
-                            bool(ref.get("optional")),
-                        )
-            for e, env in enumerate(container.get("envFrom") or []):
-                for kind, ref_key in (("Secret", "secretRef"), ("ConfigMap", "configMapRef")):
-                    if ref_key in env:
-                        ref = env[ref_key] or {}
-                        yield (
-                            kind,
-                            str(ref.get("name")),
-                            f"{where}.envFrom[{e}]",
-                            bool(ref.get("optional")),
-                        )
-    for i, secret in enumerate(spec.get("imagePullSecrets") or []):
-        yield "Secret", str(secret.get("name")), f"imagePullSecrets[{i}]", False
-
-
 def _runtime_secrets(inventory: Inventory) -> set[tuple[str | None, str]]:
     """Secrets a hook Job of the inventory creates while the release installs."""
     found = set()
@@ -362,9 +208,6 @@ def _finding(
     obj: K8sObject, field: str, message: str, fix: str, severity: Severity = Severity.ERROR
 ) -> Finding:
     return Finding("wiring", severity, obj.source, obj.ident, field, message, fix)
-
-
-__all__ = ["check", "container_port", "namespace_labels", "resolve_url", "service_pods"]
 
 
 HEALTH_ANNOTATION = "alb.ingress.kubernetes.io/healthcheck-path"
