@@ -29,7 +29,7 @@ from mlplat.build_teams import build_tenancy
 from mlplat.spec.aws_regions import partition
 from mlplat.spec.model import CloudProvider, PlatformSpec, ServiceRole
 from mlplat.spec.subnets import kubernetes_service_cidr
-from mlplat.tags import cloud_tags
+from mlplat.spec.tags import cloud_tags
 
 PROD_MONITORING_INTERVAL = 60
 """Seconds between RDS Enhanced Monitoring samples when a prod spec sets none."""

@@ -33,6 +33,10 @@ class PlatformOutputs:
     """aws or existing."""
     cohort: str
     """Kueue cohort every team's ClusterQueue joins (borrowing and lending happen in it)."""
+    gpu_quotas: Mapping[str, Mapping[str, int]]
+    """Every team's nominal GPU quota per pool, team -> pool -> GPUs: the platform's own
+    teams and the team stacks its spec lists (teamStacks). A team stack is refused a quota
+    above what the other teams leave of a pool."""
     gpu_pools: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """GPU pool (= its ResourceFlavor's name) -> {gpus: capacity, basis: how}."""
     other_pools: Mapping[str, str] = field(default_factory=dict)
@@ -108,7 +112,10 @@ class PlatformOutputs:
             key = _camel(f.name)
             if key not in data:
                 if f.default is MISSING and f.default_factory is MISSING:
-                    raise ContractError(f"the platform's teamPlatform output has no '{key}'")
+                    raise ContractError(
+                        f"the platform's teamPlatform output has no '{key}': it was deployed "
+                        "by an older mlplat; run pulumi up on the platform stack with this one"
+                    )
                 continue
             value = data[key]
             kwargs[f.name] = tuple(value) if isinstance(value, list) else value

@@ -41,6 +41,7 @@ def stub_platform(spec: TeamStackSpec) -> dict[str, Any]:
         },
         "monitoring_namespace": monitoring.NAMESPACE,
         "other_pools": {},
+        "gpu_quotas": {},
         "teams": (),
         "principals": (),
         "namespaces": tuple(sorted(RESERVED_NAMESPACES)),

@@ -6,17 +6,19 @@ import ipaddress
 from collections.abc import Iterator
 
 from mlplat.spec import aws_regions, versions, zones
-from mlplat.spec.errors import SpecError
-from mlplat.spec.findings import Check, dns_label, duplicates
+from mlplat.spec.errors import Path, SpecError
+from mlplat.spec.findings import Check, dns_label, duplicates, reads, reads_of
 from mlplat.spec.findings import error_at as _error
 from mlplat.spec.model import CloudProvider, EndpointAccess, PlatformSpec
 from mlplat.spec.name_checks import name_checks
+from mlplat.spec.partial import trusted
 from mlplat.spec.policy import SELECTORS
 from mlplat.spec.pool_checks import POOL_CHECKS
 from mlplat.spec.schema import suggest
 from mlplat.spec.service_checks import SERVICE_CHECKS
 from mlplat.spec.subnets import ALLOWED_RANGES, CidrError, plan_subnets
-from mlplat.spec.team_checks import platform_team_checks
+from mlplat.spec.tag_checks import TAG_CHECKS
+from mlplat.spec.team_checks import TEAM_CHECKS
 from mlplat.spec.teams import TEAM_REPOSITORIES
 from mlplat.spec.yaml_source import SourceDoc
 
@@ -25,8 +27,11 @@ PLATFORM_NAME_MAX = 24
 _AWS_ONLY = ("encryption", "network", "cluster", "nodePools", "registry", "storage", "database")
 
 
-def run_checks(spec: PlatformSpec, doc: SourceDoc) -> list[SpecError]:
-    """All semantic errors and warnings; the spec must already be schema-valid."""
+def run_checks(
+    spec: PlatformSpec, doc: SourceDoc, tainted: frozenset[Path] = frozenset()
+) -> list[SpecError]:
+    """All semantic errors and warnings of a model built from a schema-valid document;
+    ``tainted`` are the paths the schema refused (see ``partial``), whose findings go."""
     checks: tuple[Check, ...] = (
         _platform_name,
         *POOL_CHECKS,
@@ -41,10 +46,16 @@ def run_checks(spec: PlatformSpec, doc: SourceDoc) -> list[SpecError]:
         _existing_target,
         *SERVICE_CHECKS,
         _policy_exemptions,
-        platform_team_checks,
+        *TEAM_CHECKS,
+        *TAG_CHECKS,
         name_checks,
     )
-    return [error for check in checks for error in check(spec, doc)]
+    return [
+        finding
+        for check in checks
+        for finding in check(spec, doc)
+        if trusted(finding.path, reads_of(check), tainted)
+    ]
 
 
 def _platform_name(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
@@ -55,6 +66,7 @@ def _is_aws(spec: PlatformSpec) -> bool:
     return spec.cloud.provider is CloudProvider.AWS
 
 
+@reads("cloud", "network")
 def _aws_region(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     region = spec.cloud.region
     if not _is_aws(spec) or region is None:
@@ -102,6 +114,7 @@ def _aws_region(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
         )
 
 
+@reads("cloud", "network")
 def _aws_network(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     if not _is_aws(spec):
         return
@@ -111,6 +124,7 @@ def _aws_network(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
         yield _error(doc, "cidr-invalid", ("network", "cidr"), str(exc), exc.hint)
 
 
+@reads("cloud")
 def _aws_cluster_version(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     version = spec.cluster.kubernetes_version
     if _is_aws(spec) and version not in versions.SUPPORTED:
@@ -124,6 +138,7 @@ def _aws_cluster_version(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecErr
         )
 
 
+@reads("cloud", "cluster", "metadata")
 def _aws_endpoint(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     cluster = spec.cluster
     if not _is_aws(spec):
@@ -183,6 +198,7 @@ def _aws_endpoint(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
             )
 
 
+@reads("cloud")
 def _aws_required(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     if not _is_aws(spec):
         return
@@ -202,6 +218,7 @@ def _aws_required(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
             "provider aws needs at least one node pool",
             "e.g. nodePools: [{name: system, instanceTypes: [m7i.large], minSize: 2, maxSize: 4}]",
         )
+    yield from duplicates(doc, ("cluster", "admins"), spec.cluster.admins, "", "cluster admin")
     if not spec.cluster.admins:
         yield _error(
             doc,
@@ -212,6 +229,7 @@ def _aws_required(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
         )
 
 
+@reads("cloud")
 def _aws_kms_key(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     arn = spec.encryption.kms_key_arn
     if not _is_aws(spec) or arn is None:
@@ -277,6 +295,7 @@ def _aws_registry(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
             )
 
 
+@reads("database")
 def _aws_database(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     db = spec.database
     if db.engine_version not in versions.POSTGRES_MAJORS:
@@ -299,6 +318,7 @@ def _aws_database(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
         )
 
 
+@reads("cloud")
 def _existing_target(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     if spec.cloud.provider is not CloudProvider.EXISTING:
         return

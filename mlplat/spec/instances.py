@@ -176,3 +176,12 @@ def architecture(instance_type: str) -> str | None:
     if gpu(instance_type) is not None:
         return X86_64
     return CPU_FAMILIES.get(family(instance_type))
+
+
+def known(instance_type: str) -> bool:
+    """Whether the table knows the type (a CPU family, or a tabled NVIDIA GPU size).
+
+    Checks that depend on what a pool's nodes are skip pools with unknown types: those get
+    their own unknown-instance error, and guessing (say, "no GPUs") would add false ones.
+    """
+    return architecture(instance_type) is not None

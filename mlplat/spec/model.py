@@ -316,6 +316,11 @@ class PlatformSpec:
     """Policy-pack enforcement overrides and exemptions for this stack."""
     teams: tuple[TeamSpec, ...] | None = None
     """Tenants the platform stack manages; [] hosts only team stacks; None means no tenancy."""
+    team_stacks: tuple[str, ...] = ()
+    """Spec files of the team stacks on this platform, relative to the file naming them;
+    their GPU quotas count against the pools with the platform's own teams'."""
+    team_stack_teams: tuple[TeamSpec, ...] = field(default=(), metadata={"derived": True})
+    """The teams of the ``team_stacks`` files, read by the loader; not written in the spec."""
 
     @property
     def is_prod(self) -> bool:
@@ -339,7 +344,7 @@ def from_document(cls: type[T], data: Mapping[str, Any]) -> T:
     kwargs = {}
     for f in dataclasses.fields(cls):
         key = spec_key(f)
-        if key in data:
+        if key in data and not f.metadata.get("derived"):
             kwargs[f.name] = _convert(hints[f.name], data[key])
     return cls(**kwargs)
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from mlplat.spec import instances
 from mlplat.spec.errors import SpecError
-from mlplat.spec.findings import Check, dns_label, duplicates, error_at
+from mlplat.spec.findings import Check, dns_label, duplicates, error_at, reads
 from mlplat.spec.model import NodePoolSpec, PlatformSpec
 from mlplat.spec.schema import suggest
 from mlplat.spec.yaml_source import SourceDoc
@@ -104,6 +104,7 @@ def _kind(instance_type: str) -> str:
     return f"{instances.architecture(instance_type)} CPU"
 
 
+@reads("cloud", "network")
 def _efa_and_zones(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     region = spec.cloud.region or ""
     used = network_zones(spec)
@@ -221,7 +222,7 @@ def _taints(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     for i, pool in enumerate(spec.node_pools):
         keys = [f"{t.key}:{t.effect}" for t in pool.taints]
         for j, taint in enumerate(pool.taints):
-            if taint.key == instances.GPU_RESOURCE and _is_gpu_pool(pool):
+            if taint.key == instances.GPU_RESOURCE and _known(pool) and _is_gpu_pool(pool):
                 yield error_at(
                     doc,
                     "taint-reserved",
@@ -230,6 +231,10 @@ def _taints(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
                     "remove this taint",
                 )
         yield from duplicates(doc, ("nodePools", i, "taints"), keys, "key", "taint key:effect")
+
+
+def _known(pool: NodePoolSpec) -> bool:
+    return all(instances.known(t) for t in pool.instance_types)
 
 
 def _is_gpu_pool(pool: NodePoolSpec) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from mlplat_policies.runner import Resource
+from tests.policies.cases_elb import ELB_CASES
 from tests.policies.cases_tenancy import TENANCY_CASES
 from tests.policies.fixtures import (
     ACCOUNT,
@@ -397,4 +398,4 @@ CASES: dict[str, list[tuple[str, list, bool]]] = {
     ],
 }  # fmt: skip
 
-CASES |= TENANCY_CASES
+CASES |= TENANCY_CASES | ELB_CASES

@@ -41,6 +41,7 @@ MANDATORY = {
 leaving it is a downgrade someone must make on purpose, here."""
 MANDATORY_IN_PROD = MANDATORY | {
     "eks-endpoint-private",
+    "lb-not-internet-facing",
     "k8s-pss-restricted",
     "rds-deletion-protection",
     "rds-enhanced-monitoring",
