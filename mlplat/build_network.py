@@ -17,6 +17,7 @@ import pulumi_aws as aws
 
 from components.kubernetes_base import PLATFORM_NAMESPACE
 from components.services.fence import (
+    INTERNET,
     NetworkPeers,
     Peer,
     Reach,
@@ -28,8 +29,8 @@ from components.services.fence import (
 from components.services.in_cluster import MINIO_PORT, POSTGRES_PORT, REDIS_PORT, app_labels
 from components.services.monitoring import NAMESPACE as MONITORING_NAMESPACE
 from components.services.monitoring import PROMETHEUS_POD
-from components.tenancy.objects import TEAM_LABEL
-from mlplat.spec.model import CloudProvider, PlatformSpec
+from components.tenancy.objects import POD_IDENTITY_AGENT, TEAM_LABEL
+from mlplat.spec.model import CloudProvider, PlatformSpec, WorkloadIdentityMode
 from mlplat.spec.services import LoadBalancerScheme
 from mlplat.spec.subnets import kubernetes_api_ip, kubernetes_service_cidr, plan_subnets
 
@@ -98,24 +99,27 @@ def _aws_peers(
         internet_facing = ingress.scheme is LoadBalancerScheme.INTERNET_FACING
         balancer = blocks(subnets.public if internet_facing else subnets.private)
     region = str(spec.cloud.region)
+    endpoints = Reach(blocks(subnets.endpoints), tcp(443)) if network.interface_endpoints else None
+    if spec.cluster.workload_identity is WorkloadIdentityMode.POD_IDENTITY:
+        credentials = Reach([{"ipBlock": {"cidr": POD_IDENTITY_AGENT}}], tcp(80))
+    elif endpoints is not None and "sts" in network.interface_endpoints:
+        credentials = endpoints
+    else:
+        credentials = Reach([INTERNET], tcp(443))
     return NetworkPeers(
         dns=DNS,
-        kubernetes_api=Reach(
-            pulumi.Output.from_input(private).apply(
-                lambda nets: [{"ipBlock": {"cidr": f"{api_ip}/32"}}, *nets]
-            ),
-            tcp(443),
-        ),
+        # The agent judges egress before the Service address is translated: the Service IP
+        # is what pods reach (Prometheus also scrapes the control plane's addresses).
+        kubernetes_api=Reach([{"ipBlock": {"cidr": f"{api_ip}/32"}}], tcp(443)),
         control_plane=private,
         database=Reach(private, tcp(5432)),
         redis=Reach(private, tcp(6379)) if spec.services.feature_store else None,
         object_store=Reach(blocks(s3_cidrs(region, platform.aws_provider)), tcp(443)),
-        aws_endpoints=(
-            Reach(blocks(subnets.endpoints), tcp(443)) if network.interface_endpoints else None
-        ),
+        aws_endpoints=endpoints,
         endpoint_services=frozenset(network.interface_endpoints),
         load_balancer=balancer,
         teams=teams,
         prometheus=prometheus,
         nodes=private,
+        credentials=credentials,
     )

@@ -143,6 +143,8 @@ def build_services(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
     task_pods = in_namespace(airflow_module.NAMESPACE, **component("worker"))
     airflow_clients = (task_pods,) if services.airflow is not None else ()
     urls: dict[str, Any] = {}
+    # What pods use: team egress reaches the Services, not the load balancer.
+    cluster_urls: dict[str, Any] = {}
     secrets: dict[str, Any] = {}
     if services.airflow is not None and logins is not None:
         airflow = Airflow(
@@ -159,6 +161,7 @@ def build_services(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
             ),
         )
         urls["airflow"] = airflow.url
+        cluster_urls["airflow"] = airflow.cluster_url
         secrets["airflowAdmin"] = secret_ref("airflow", airflow.admin_secret)
     if services.mlflow is not None and logins is not None:
         cache = None
@@ -185,6 +188,7 @@ def build_services(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
             ),
         )
         urls["mlflow"] = mlflow.url
+        cluster_urls["mlflow"] = mlflow.cluster_url
         if mlflow.admin_secret is not None:
             secrets["mlflowAdmin"] = secret_ref("mlflow", mlflow.admin_secret)
     if services.feature_store is not None and online is not None:
@@ -208,6 +212,7 @@ def build_services(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
             ),
         )
         urls["feast"] = store.url
+        cluster_urls["feast"] = store.url
     if services.autoscaling is not None and platform.cluster is not None:
         identity = platform.identity
         assert identity is not None and spec.cloud.region is not None
@@ -227,6 +232,7 @@ def build_services(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
         )
     if urls:
         outputs["serviceUrls"] = urls
+        outputs["clusterUrls"] = cluster_urls
     if secrets:
         outputs["credentialSecrets"] = secrets
     if logins is not None:

@@ -84,7 +84,10 @@ class AirflowArgs:
 
 
 class Airflow(pulumi.ComponentResource):
-    url: pulumi.Output[str] | str
+    url: str
+    """Where people open it: the ingress URL, else the in-cluster one."""
+    cluster_url: str
+    """Where pods reach it (the in-cluster Service)."""
     admin_secret: pulumi.Output[str]
     release: k8s.helm.v3.Release
 
@@ -170,12 +173,11 @@ class Airflow(pulumi.ComponentResource):
         if ctx.monitoring is not None:
             self._statsd_monitor(name, provider, ctx.monitoring)
         self.admin_secret = admin.name
-        self.url = (
-            ctx.exposure.url("airflow", ctx.tls)
-            if ctx.exposure
-            else f"http://{RELEASE}-api-server.{NAMESPACE}.svc:{API_PORT}"
+        self.cluster_url = f"http://{RELEASE}-api-server.{NAMESPACE}.svc:{API_PORT}"
+        self.url = ctx.exposure.url("airflow", ctx.tls) if ctx.exposure else self.cluster_url
+        self.register_outputs(
+            {"url": self.url, "clusterUrl": self.cluster_url, "adminSecret": self.admin_secret}
         )
-        self.register_outputs({"url": self.url, "adminSecret": self.admin_secret})
 
     def _admin_job(
         self,

@@ -91,7 +91,7 @@ def airflow_values(
         "apiSecretKeySecretName": "airflow-api-secret-key",
         "jwtSecretName": "airflow-jwt-secret",
         # mlplat's own Job creates the admin (after the release, password from a Secret).
-        "createUserJob": {"enabled": False},
+        "createUserJob": {"enabled": False, "serviceAccount": {"create": False}},
         # Helm runs hooks only after its wait, while every Airflow pod waits (in an init
         # container) for the migrations: as a hook the Job would never run under Pulumi.
         "migrateDatabaseJob": {
@@ -122,6 +122,9 @@ def airflow_values(
             "securityContexts": {"pod": restricted_pod(65534), "container": container},
         },
         "config": {
+            # Jobs record their address, which the API server dials for live logs (the
+            # triggerer is a Deployment: its pod name does not resolve).
+            "core": {"hostname_callable": "airflow.utils.net.get_host_ip_address"},
             "logging": {
                 "remote_logging": "True",
                 "remote_base_log_folder": log_folder,
@@ -218,7 +221,7 @@ def allowances(
     """
     egress = [
         *(r.egress() for r in _present(peers.database, peers.object_store)),
-        *(r.egress() for r in peers.aws_apis("sts")),
+        *(r.egress() for r in peers.identity()),
         peers.kubernetes_api.egress(),
         {"to": [same_namespace(**component("statsd"))], "ports": udp(STATSD_INGEST_PORT)},
         {"to": [same_namespace(**component("api-server"))], "ports": tcp(API_PORT)},
@@ -226,10 +229,18 @@ def allowances(
     ]
     if spec.dags is not None:
         egress.append({"to": [INTERNET], "ports": tcp(22, 443)})
+    log_servers = [
+        {"to": [same_namespace(**component("triggerer"))], "ports": tcp(TRIGGERER_LOG_PORT)}
+    ]
+    if spec.executor is Executor.CELERY:
+        log_servers.append(
+            {"to": [same_namespace(**component("worker"))], "ports": tcp(WORKER_LOG_PORT)}
+        )
     found = [
         Allowance("airflow", CHART_LABELS, egress=egress),
-        # Airflow 3's API server streams a running trigger's log from the triggerer; the
-        # chart's triggerer policy admits only Airflow 2's webserver.
+        # The API server streams running jobs' logs from their log servers.
+        Allowance("api-server-logs", component("api-server"), egress=log_servers),
+        # The chart's triggerer policy admits only Airflow 2's webserver to its log server.
         Allowance(
             "triggerer-logs",
             component("triggerer"),

@@ -200,7 +200,7 @@ def allowances(args: FeatureStoreArgs, peers: NetworkPeers) -> list[Allowance]:
     callers = [*args.clients, *([peers.teams] if peers.teams else [])]
     egress = [
         *(r.egress() for r in (args.online_reach, peers.object_store) if r is not None),
-        *(r.egress() for r in peers.aws_apis("sts")),
+        *(r.egress() for r in peers.identity()),
     ]
     if args.registry_secret is not None and peers.database is not None:
         egress.append(peers.database.egress())

@@ -96,14 +96,24 @@ class NetworkPeers:
     """The Prometheus pods; None without monitoring."""
     nodes: pulumi.Input[Sequence[Peer]] = field(default_factory=list)
     """The nodes' addresses (kubelets, host-network exporters)."""
+    credentials: Reach | None = None
+    """Where a workload identity's credentials come from: AWS's token service (its
+    endpoint, else the internet) for IRSA, the Pod Identity agent for Pod Identity; None
+    off AWS."""
 
     def aws_apis(self, *services: str) -> list[Reach]:
-        """Reaching AWS APIs (sts, secretsmanager, ...): their interface endpoints, and the
+        """Reaching AWS APIs (secretsmanager, ...): their interface endpoints, and the
         public internet on 443 for any that has none."""
         reaches = [self.aws_endpoints] if self.aws_endpoints else []
         if not set(services) <= self.endpoint_services:
             reaches.append(Reach([INTERNET], tcp(443)))
         return reaches
+
+    def identity(self, *services: str) -> list[Reach]:
+        """What a pod with a workload identity reaches to call ``services`` (S3's gateway
+        aside): its credentials, then the APIs."""
+        found = [self.credentials] if self.credentials else []
+        return found + (self.aws_apis(*services) if services else [])
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,9 @@ class MlflowArgs:
 
 class Mlflow(pulumi.ComponentResource):
     url: str
+    """Where people open it: the ingress URL, else the in-cluster one."""
+    cluster_url: str
+    """Where pods reach it (the in-cluster Service; its Host is allowed)."""
     admin_secret: pulumi.Output[str] | None
     release: k8s.helm.v3.Release
 
@@ -169,12 +172,11 @@ class Mlflow(pulumi.ComponentResource):
             depends_on=after,
         )
         self.admin_secret = admin.name if admin else None
-        self.url = (
-            ctx.exposure.url("mlflow", ctx.tls)
-            if ctx.exposure
-            else f"http://mlflow.{NAMESPACE}.svc:{PORT}"
+        self.cluster_url = f"http://mlflow.{NAMESPACE}.svc:{PORT}"
+        self.url = ctx.exposure.url("mlflow", ctx.tls) if ctx.exposure else self.cluster_url
+        self.register_outputs(
+            {"url": self.url, "clusterUrl": self.cluster_url, "adminSecret": self.admin_secret}
         )
-        self.register_outputs({"url": self.url, "adminSecret": self.admin_secret})
 
 
 def _needs_cache(spec: MlflowSpec) -> bool:
@@ -212,7 +214,7 @@ def allowances(
         ingress.append(ingress_from(peers.load_balancer, tcp(PORT)))
     egress = [
         *(r.egress() for r in (peers.database, peers.object_store) if r is not None),
-        *(r.egress() for r in peers.aws_apis("sts")),
+        *(r.egress() for r in peers.identity()),
     ]
     if spec.auth is MlflowAuth.OIDC:
         egress.append({"to": [INTERNET], "ports": tcp(443)})

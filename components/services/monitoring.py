@@ -37,7 +37,7 @@ PROMETHEUS_POD = {"app.kubernetes.io/name": "prometheus"}
 OPERATOR_POD = {"app": "kube-prometheus-stack-operator", "release": "monitoring"}
 OPERATOR_PORT = 10250
 """The operator's web and admission webhook port (the chart's --web.listen-address)."""
-KUBELET_PORT, NODE_EXPORTER_PORT = 10250, 9100
+KUBELET_PORT, NODE_EXPORTER_PORT, API_SERVER_PORT = 10250, 9100, 443
 UNSCRAPABLE = ("kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy")
 """Components a managed control plane does not let Prometheus scrape (their monitors and
 rules are switched off with them)."""
@@ -149,8 +149,13 @@ def monitoring_values(args: MonitoringArgs) -> dict[str, Any]:
                 "userKey": "admin-user",
                 "passwordKey": "admin-password",
             },
+            # Namespaced: the chart's sidecars read ConfigMaps and Secrets, and a ClusterRole
+            # would let Grafana read every team's Secrets. Dashboards come from ConfigMaps
+            # labelled grafana_dashboard in the monitoring namespace.
+            "rbac": {"namespaced": True},
             "sidecar": {
-                "dashboards": {"enabled": True, "searchNamespace": "ALL"},
+                "dashboards": {"enabled": True, "resource": "configmap"},
+                "datasources": {"resource": "configmap"},
                 "resources": resources("10m", "64Mi", "128Mi"),
             },
             "resources": resources("100m", "256Mi", "512Mi"),
@@ -185,8 +190,8 @@ def monitoring_values(args: MonitoringArgs) -> dict[str, Any]:
 def allowances(peers: NetworkPeers) -> list[Allowance]:
     """The stack's pods talk among themselves and to the API server (the operator, its
     admission jobs, kube-state-metrics, Grafana's sidecars); Prometheus scrapes pods
-    anywhere and the nodes' kubelets and node-exporters; the API server calls the
-    operator's admission webhook."""
+    anywhere, the nodes' kubelets and node-exporters and the API server's endpoints (in the
+    nodes' subnets); the API server calls the operator's admission webhook."""
     everyone: list[Any] = [{"podSelector": {}}]
     nodes = pulumi.Output.from_input(peers.nodes)
     return [
@@ -200,7 +205,8 @@ def allowances(peers: NetworkPeers) -> list[Allowance]:
             PROMETHEUS_POD,
             egress=[
                 {"to": [{"namespaceSelector": {}}]},
-                {"to": nodes, "ports": tcp(KUBELET_PORT, NODE_EXPORTER_PORT)},
+                # Kubelets and node-exporter on the nodes; the API server's own endpoints.
+                {"to": nodes, "ports": tcp(KUBELET_PORT, NODE_EXPORTER_PORT, API_SERVER_PORT)},
             ],
         ),
         Allowance(

@@ -244,9 +244,9 @@ class ServiceDatabases(pulumi.ComponentResource):
 
 
 def allowances(peers: NetworkPeers, master_from_aws: bool) -> list[Allowance]:
-    """The bootstrap Job reaches the database and, on AWS, Secrets Manager and the token
-    service (it reads the master login itself, through its own identity)."""
+    """The bootstrap Job reaches the database and, on AWS, its credentials and Secrets
+    Manager (it reads the master login itself, through its own identity)."""
     egress = [peers.database.egress()] if peers.database else []
     if master_from_aws:
-        egress += [r.egress() for r in peers.aws_apis("sts", "secretsmanager")]
+        egress += [r.egress() for r in peers.identity("secretsmanager")]
     return [Allowance("db-bootstrap", BOOTSTRAP, egress=egress)]

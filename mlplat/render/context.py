@@ -7,12 +7,13 @@ the node pools pods land on.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from mlplat.spec import PlatformSpec, TeamStackSpec
-from mlplat.spec.model import CloudProvider, NodePoolSpec
+from mlplat.spec.model import CloudProvider, NodePoolSpec, WorkloadIdentityMode
 from mlplat.spec.subnets import (
     CidrError,
     kubernetes_api_ip,
@@ -20,6 +21,29 @@ from mlplat.spec.subnets import (
     plan_subnets,
 )
 from mlplat.spec.versions import STANDARD_SUPPORT
+
+POD_IDENTITY_AGENT = "169.254.170.23/32"
+"""The EKS Pod Identity agent, on every node at a link-local address (port 80)."""
+NOT_INTERNET = (
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+)
+
+
+def public_internet() -> tuple[str, ...]:
+    """The IPv4 internet as address blocks (everything but private and local ranges)."""
+    pieces = [ipaddress.ip_network("0.0.0.0/0")]
+    for hole in map(ipaddress.ip_network, NOT_INTERNET):
+        pieces = [
+            part
+            for piece in pieces
+            for part in (piece.address_exclude(hole) if piece.overlaps(hole) else [piece])
+        ]
+    return tuple(sorted(str(p) for p in pieces))
 
 
 @dataclass(frozen=True)
@@ -40,9 +64,16 @@ class RenderContext:
     provided: tuple[ProvidedSecret, ...] = ()
     outputs: Mapping[str, Any] = field(default_factory=dict)
     """The stack's outputs (service URLs are checked against Services)."""
-    pod_cidr: str | None = None
-    """Where pod addresses come from (the VPC on EKS, whose CNI gives pods VPC addresses);
-    None when unknown (an existing cluster)."""
+    pod_cidrs: tuple[str, ...] = ()
+    """Where pod addresses come from (on EKS the private subnets: the VPC CNI gives pods
+    addresses of their node's subnet); empty when unknown (an existing cluster)."""
+    service_cidrs: tuple[str, ...] = ()
+    """The Service range, when egress to a Service is judged on its address (EKS)."""
+    credentials: tuple[str, tuple[str, ...], int] | None = None
+    """Where pods with a workload identity get credentials: (what, address blocks, port)."""
+    identities: frozenset[tuple[str, str]] = frozenset()
+    """The (namespace, service account) pairs with an EKS Pod Identity association, from
+    the plan (IRSA accounts carry their annotation in the rendered objects)."""
     load_balancer_cidrs: tuple[str, ...] = ()
     """Where an ALB with ip targets connects to pods from (its subnets)."""
     node_cidrs: tuple[str, ...] = ()
@@ -101,9 +132,18 @@ def render_context(
         except CidrError:
             subnets = None
     api_cidrs: tuple[str, ...] = ()
+    service_cidrs: tuple[str, ...] = ()
+    credentials = None
     if subnets is not None:
         node_cidrs = subnets.private
-        api_cidrs = (f"{kubernetes_api_ip(kubernetes_service_cidr(spec.network.cidr))}/32",)
+        service_cidrs = (kubernetes_service_cidr(spec.network.cidr),)
+        api_cidrs = (f"{kubernetes_api_ip(service_cidrs[0])}/32",)
+        if spec.cluster.workload_identity is WorkloadIdentityMode.POD_IDENTITY:
+            credentials = ("EKS Pod Identity agent", (POD_IDENTITY_AGENT,), 80)
+        elif "sts" in spec.network.interface_endpoints:
+            credentials = ("STS endpoint", subnets.endpoints, 443)
+        else:
+            credentials = ("STS (public)", public_internet(), 443)
         if ingress is not None:
             internet_facing = str(ingress.scheme) == "internet-facing"
             lb_cidrs = subnets.public if internet_facing else subnets.private
@@ -112,7 +152,9 @@ def render_context(
         policy_config=policy_config,
         provided=tuple(provided),
         outputs=outputs,
-        pod_cidr=spec.network.cidr if aws else None,
+        pod_cidrs=node_cidrs,
+        service_cidrs=service_cidrs,
+        credentials=credentials,
         load_balancer_cidrs=lb_cidrs,
         node_cidrs=node_cidrs,
         api_server_cidrs=api_cidrs,

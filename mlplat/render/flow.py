@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from mlplat.render.netpol import Peer, Port
@@ -17,6 +17,15 @@ class Flow:
     sources: Sequence[Peer]
     targets: Sequence[tuple[Peer, Port]]
     expected: str
+    via: Mapping[str, str] | None = None
+    """The selector of the Service the sources dial, for a flow through one."""
+
+
+def service_selector(service: K8sObject) -> dict[str, str]:
+    return {
+        str(k): str(v)
+        for k, v in ((service.manifest.get("spec") or {}).get("selector") or {}).items()
+    }
 
 
 def pod_peer(pod: PodTemplate) -> Peer:

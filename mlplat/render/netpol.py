@@ -8,6 +8,14 @@ pods mlplat and the charts run carry exactly their template's labels.
 
 Answers are ``open``, ``closed`` or ``partial`` (an address block that covers some of the
 peer's addresses but not all).
+
+On EKS the VPC CNI's policy agent judges egress before a Service address is translated,
+and its controller (aws/amazon-network-policy-controller-k8s, pkg/resolvers/endpoints.go)
+adds a Service's cluster IP to a rule only when the rule's pod selector selects the
+Service's own selector. So for a flow through a Service, a narrower selector is closed and
+an ipBlock must cover the Service range. The controller also drops an ipBlock peer whose
+ports are all named; such a port is closed everywhere here, so a policy that passes
+locally holds on EKS too.
 """
 
 from __future__ import annotations
@@ -59,9 +67,18 @@ class Peer:
 class Policies:
     """The NetworkPolicies of an inventory, indexed by namespace."""
 
-    def __init__(self, inventory: Inventory, pod_cidr: str | None) -> None:
+    def __init__(
+        self,
+        inventory: Inventory,
+        pod_cidrs: Sequence[str] = (),
+        service_cidrs: Sequence[str] = (),
+    ) -> None:
+        """``pod_cidrs``: where pods take addresses (empty: unknown, an ipBlock admits no
+        pod); ``service_cidrs``: the Service range when egress is judged before the
+        Service address is translated (EKS), else empty."""
         self.inventory = inventory
-        self.pod_cidr = pod_cidr
+        self.pod_cidrs = tuple(pod_cidrs)
+        self.service_cidrs = tuple(service_cidrs)
         self.by_namespace: dict[str, list[K8sObject]] = {}
         for policy in inventory.of_kind("NetworkPolicy"):
             self.by_namespace.setdefault(policy.namespace or "", []).append(policy)
@@ -72,13 +89,23 @@ class Policies:
             self._ns_labels[namespace] = namespace_labels(self.inventory, namespace)
         return self._ns_labels[namespace]
 
-    def connection(self, source: Peer, target: Peer, port: Port) -> str:
-        """Whether ``source`` may open ``port`` on ``target``."""
-        egress = self._direction(source, target, port, "Egress") if source.is_pod else OPEN
+    def connection(
+        self, source: Peer, target: Peer, port: Port, via: Mapping[str, str] | None = None
+    ) -> str:
+        """Whether ``source`` may open ``port`` on ``target``; ``via`` is the selector of
+        the Service the source dials, for a flow through one."""
+        egress = self._direction(source, target, port, "Egress", via) if source.is_pod else OPEN
         ingress = self._direction(target, source, port, "Ingress") if target.is_pod else OPEN
         return _both(egress, ingress)
 
-    def _direction(self, pod: Peer, other: Peer, port: Port, kind: str) -> str:
+    def _direction(
+        self,
+        pod: Peer,
+        other: Peer,
+        port: Port,
+        kind: str,
+        via: Mapping[str, str] | None = None,
+    ) -> str:
         if pod.host_network:
             return OPEN
         selecting = [
@@ -91,28 +118,42 @@ class Policies:
         if pod.any_labels and not any(_selects_everything(p) for p in selecting):
             return OPEN  # labels that no policy selects leave the pod unisolated
         key, peers_key = ("egress", "to") if kind == "Egress" else ("ingress", "from")
+        service = via if self.service_cidrs else None
         blocks: list[Mapping[str, Any]] = []
         for policy in selecting:
             for rule in (policy.manifest.get("spec") or {}).get(key) or []:
-                if not _port_allowed(rule.get("ports"), port):
+                ports = rule.get("ports")
+                if not _port_allowed(ports, port):
                     continue
                 peers = rule.get(peers_key)
                 if not peers:
                     return OPEN
                 for peer in peers:
                     if "ipBlock" in peer:
-                        blocks.append(peer["ipBlock"] or {})
-                    elif self._selector_admits(peer, other, policy.namespace or ""):
+                        if _block_port_allowed(ports, port):
+                            blocks.append(peer["ipBlock"] or {})
+                    elif self._selector_admits(peer, other, policy.namespace or "", service):
                         return OPEN
-        ranges = other.cidrs if not other.is_pod else ((self.pod_cidr,) if self.pod_cidr else ())
+        if service is not None:
+            ranges: Sequence[str] = self.service_cidrs
+        else:
+            ranges = other.cidrs if not other.is_pod else self.pod_cidrs
         return coverage(blocks, ranges)
 
     def _selects_pod(self, policy: K8sObject, pod: Peer) -> bool:
         selector = (policy.manifest.get("spec") or {}).get("podSelector") or {}
         return _satisfiable(selector) if pod.any_labels else selects(selector, pod.labels)
 
-    def _selector_admits(self, peer: Mapping[str, Any], other: Peer, namespace: str) -> bool:
-        """Whether a namespace/pod selector peer (of a policy in ``namespace``) is ``other``."""
+    def _selector_admits(
+        self,
+        peer: Mapping[str, Any],
+        other: Peer,
+        namespace: str,
+        service: Mapping[str, str] | None = None,
+    ) -> bool:
+        """Whether a namespace/pod selector peer (of a policy in ``namespace``) is ``other``
+        (and, for a flow through a Service judged before translation, selects the
+        Service's selector as a label set)."""
         if not other.is_pod:
             return False
         ns_selector = peer.get("namespaceSelector")
@@ -126,6 +167,8 @@ class Policies:
             return False
         if pod_selector is None:
             return True
+        if service is not None and not selects(pod_selector, service):
+            return False
         if other.any_labels:
             return _satisfiable(pod_selector)
         return selects(pod_selector, other.labels)
@@ -156,6 +199,14 @@ def _satisfiable(selector: Mapping[str, Any]) -> bool:
         elif expression.get("operator") == "Exists":
             labels.setdefault(key, "\x00any")
     return selects(selector, labels)
+
+
+def _block_port_allowed(ports: Sequence[Mapping[str, Any]] | None, port: Port) -> bool:
+    """A rule's ports as they apply to its ipBlock peers: named ports dropped."""
+    if not ports:
+        return True
+    numbered = [p for p in ports if not isinstance(p.get("port"), str)]
+    return bool(numbered) and _port_allowed(numbered, port)
 
 
 def _port_allowed(ports: Sequence[Mapping[str, Any]] | None, port: Port) -> bool:

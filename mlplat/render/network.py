@@ -4,9 +4,11 @@ From every NetworkPolicy (rendered and mlplat's own), each flow below is decided
 printed as a matrix. A needed flow that is closed (or open for only some pods or
 addresses), or a fenced flow that is open, is an error.
 
-Needed: every pod to cluster DNS; team pods to each service the stack exports; Airflow's
-task pods to its API server; the load balancer (its subnets,
-``ip`` targets) to each service behind an Ingress; Prometheus to every scrape target.
+Needed: every pod to cluster DNS; team pods to each service the stack exports to pods
+(``clusterUrls``); Airflow's task pods to its API server, and the API server to the log
+servers of running jobs; the load balancer (its subnets, ``ip`` targets) to each service
+behind an Ingress; Prometheus to every scrape target; and the platform's plumbing
+(``plumbing``).
 Fenced: a team's pods to another team's, and to any other namespace's pods that are not
 a service the team is given.
 """
@@ -18,7 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from mlplat.render.cluster import DNS_LABELS
 from mlplat.render.context import RenderContext
 from mlplat.render.findings import Finding, FlowResult, Severity
-from mlplat.render.flow import Flow, pod_peer, service_targets
+from mlplat.render.flow import Flow, pod_peer, service_selector, service_targets
 from mlplat.render.netpol import CLOSED, OPEN, Peer, Policies, Port, aggregate
 from mlplat.render.objects import MLPLAT, Inventory, K8sObject
 from mlplat.render.plumbing import platform_flows
@@ -33,15 +35,19 @@ API_CLIENTS = ("worker",)
 """Airflow 3 pods that call the API server's execution API (label ``component``): task pods
 and Celery workers. The triggerer and DAG processor run an in-process execution API
 (airflow-core jobs/triggerer_job_runner.py and the DAG processing manager)."""
+LOG_SERVER_PORTS = ("triggerer-logs", "worker-logs")
+"""The chart's names for the ports the API server reads running jobs' logs from (on the
+address each job records)."""
 
 
 def check(inventory: Inventory, ctx: RenderContext) -> tuple[list[Finding], list[FlowResult]]:
-    policies = Policies(inventory, ctx.pod_cidr)
+    policies = Policies(inventory, ctx.pod_cidrs, ctx.service_cidrs)
     pods = list(pod_templates(inventory))
     flows = [
         *_dns(inventory, pods),
         *_team_to_services(inventory, ctx, pods),
         *_airflow_api(inventory, pods),
+        *_airflow_logs(pods),
         *_load_balancer(inventory, ctx, pods),
         *_scrapes(inventory, ctx, pods),
         *_fences(inventory, ctx, pods),
@@ -72,7 +78,7 @@ def _evaluate(policies: Policies, flow: Flow) -> FlowResult:
     differing = []
     for source in flow.sources:
         for target, port in flow.targets:
-            outcome = policies.connection(source, target, port)
+            outcome = policies.connection(source, target, port, flow.via)
             outcomes.append(outcome)
             if outcome != flow.expected:
                 differing.append(f"{source.label} → {target.label} {port}: {outcome}")
@@ -104,7 +110,8 @@ def _dns(inventory: Inventory, pods: list[PodTemplate]) -> Iterator[Flow]:
         if not pod.spec.get("hostNetwork") and not selects({"matchLabels": DNS.labels}, pod.labels):
             sources.setdefault(pod.namespace, []).append(pod_peer(pod))
     for namespace, peers in sorted(sources.items()):
-        yield Flow(f"{namespace} → cluster DNS", peers, [(DNS, port) for port in DNS_PORTS], OPEN)
+        targets = [(DNS, port) for port in DNS_PORTS]
+        yield Flow(f"{namespace} → cluster DNS", peers, targets, OPEN, via=DNS.labels)
 
 
 def team_namespaces(inventory: Inventory) -> list[str]:
@@ -114,7 +121,8 @@ def team_namespaces(inventory: Inventory) -> list[str]:
 def _exported_services(
     inventory: Inventory, ctx: RenderContext
 ) -> dict[str, tuple[K8sObject, int | None]]:
-    urls = ctx.outputs.get("serviceUrls") or {}
+    # Pods use the in-cluster URLs; a stack from before they were exported has only these.
+    urls = ctx.outputs.get("clusterUrls") or ctx.outputs.get("serviceUrls") or {}
     found: dict[str, tuple[K8sObject, int | None]] = {}
     for name, url in sorted(urls.items()) if isinstance(urls, Mapping) else ():
         resolved = resolve_url(inventory, str(url))
@@ -133,7 +141,13 @@ def _team_to_services(
         for name, (service, port) in services.items():
             targets = service_targets(service, pods, port)
             if targets:
-                yield Flow(f"team {namespace} → {name}", [source], targets, OPEN)
+                yield Flow(
+                    f"team {namespace} → {name}",
+                    [source],
+                    targets,
+                    OPEN,
+                    via=service_selector(service),
+                )
 
 
 def _airflow_api(inventory: Inventory, pods: list[PodTemplate]) -> Iterator[Flow]:
@@ -150,8 +164,31 @@ def _airflow_api(inventory: Inventory, pods: list[PodTemplate]) -> Iterator[Flow
         targets = service_targets(service, pods)
         if clients and targets:
             yield Flow(
-                "Airflow workers → API server", [pod_peer(p) for p in clients], targets, OPEN
+                "Airflow workers → API server",
+                [pod_peer(p) for p in clients],
+                targets,
+                OPEN,
+                via=service_selector(service),
             )
+
+
+def _airflow_logs(pods: list[PodTemplate]) -> Iterator[Flow]:
+    """Airflow's API server to the triggerer's and Celery workers' log servers."""
+    servers = [
+        p
+        for p in pods
+        if p.labels.get("tier") == "airflow" and p.labels.get("component") == "api-server"
+    ]
+    for server in servers:
+        targets = [
+            (pod_peer(p), Port(int(port["containerPort"]), port["name"]))
+            for p in pods
+            if p.namespace == server.namespace and not p.hook
+            for port in p.ports()
+            if port.get("name") in LOG_SERVER_PORTS and port.get("containerPort")
+        ]
+        if targets:
+            yield Flow("Airflow API server → log servers", [pod_peer(server)], targets, OPEN)
 
 
 def _load_balancer(

@@ -6,6 +6,8 @@
 - The API server reaches every admission webhook and aggregated API it is told about.
 - Pods holding a database login reach the database; pods holding the online store's
   password reach Redis.
+- Pods with a workload identity reach where its credentials come from: the Pod Identity
+  agent, else AWS's token service (its endpoint, else the internet).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from mlplat.render.objects import Inventory, K8sObject
 from mlplat.render.pods import PodTemplate, pod_templates
 from mlplat.render.selection import pod_references
 
+IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
 LOGIN_SUFFIX = "-db"
 """mlplat's database login Secrets are ``<database>-db`` (components/services/
 service_databases.py); the bootstrap Job holds the master login."""
@@ -45,6 +48,11 @@ def platform_flows(
             found = service_targets(service, pods, port)
             if found:
                 yield Flow(f"API server → {name}", [control_plane], found, OPEN)
+    if ctx.credentials is not None:
+        what, cidrs, port = ctx.credentials
+        source = [(Peer(what, cidrs=cidrs), Port(port))]
+        holders = [p for p in live if _has_identity(inventory, ctx, p)]
+        yield from _by_namespace(holders, f"credentials ({what})", source)
     stores = (
         ("database", _holds_login, _store(inventory, ctx.database_cidrs, "postgres", 5432)),
         ("Redis", _holds_redis, _store(inventory, ctx.redis_cidrs, "redis", 6379)),
@@ -67,12 +75,28 @@ def _by_namespace(
 def _calls_api(inventory: Inventory, pod: PodTemplate, bound: set[tuple[str, str]]) -> bool:
     """A pod whose service account is bound to a role and whose token is mounted."""
     spec = pod.spec
-    account = str(spec.get("serviceAccountName") or spec.get("serviceAccount") or "default")
+    account = _account(pod)
     mounted = spec.get("automountServiceAccountToken")
     if mounted is None:
         found = inventory.find("ServiceAccount", pod.namespace, account)
         mounted = found is None or found.manifest.get("automountServiceAccountToken") is not False
     return bool(mounted) and (pod.namespace, account) in bound
+
+
+def _account(pod: PodTemplate) -> str:
+    spec = pod.spec
+    return str(spec.get("serviceAccountName") or spec.get("serviceAccount") or "default")
+
+
+def _has_identity(inventory: Inventory, ctx: RenderContext, pod: PodTemplate) -> bool:
+    """A pod whose service account has a Pod Identity association or an IRSA role."""
+    account = _account(pod)
+    if (pod.namespace, account) in ctx.identities:
+        return True
+    found = inventory.find("ServiceAccount", pod.namespace, account)
+    return found is not None and IRSA_ROLE_ANNOTATION in (
+        (found.manifest.get("metadata") or {}).get("annotations") or {}
+    )
 
 
 def _bound_accounts(inventory: Inventory) -> set[tuple[str, str]]:

@@ -38,6 +38,7 @@ from mlplat.render.objects import (
 )
 
 RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
+POD_IDENTITY_ASSOCIATION = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 Check = Callable[[Inventory, RenderContext], Iterable[Finding]]
 CHECKS: tuple[tuple[str, Check], ...] = (
     ("schema", schema.check),
@@ -109,6 +110,15 @@ def waits_for(resources: Sequence[Mapping[str, Any]]) -> dict[str, frozenset[str
     return waits
 
 
+def pod_identities(resources: Iterable[Mapping[str, Any]]) -> frozenset[tuple[str, str]]:
+    """The service accounts EKS hands Pod Identity credentials to (their associations)."""
+    return frozenset(
+        (str(r["inputs"].get("namespace")), str(r["inputs"].get("serviceAccount")))
+        for r in resources
+        if r["type"] == POD_IDENTITY_ASSOCIATION
+    )
+
+
 def releases_of(resources: Iterable[Mapping[str, Any]]) -> list[_Release]:
     found = []
     for resource in resources:
@@ -137,7 +147,7 @@ def render_plan(
     started = time.perf_counter()
     cache = chart_cache(options.charts)
     releases = releases_of(resources)
-    ctx = replace(ctx, waits_for=waits_for(resources))
+    ctx = replace(ctx, waits_for=waits_for(resources), identities=pod_identities(resources))
     try:
         helm: Helm | None = find_helm()
         helm_text = f"{helm.path} ({helm.version})" if helm else ""

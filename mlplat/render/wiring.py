@@ -91,17 +91,20 @@ def _monitors(inventory: Inventory, pods: list[PodTemplate]) -> Iterator[Finding
 
 
 def _urls(inventory: Inventory, ctx: RenderContext) -> Iterator[Finding]:
-    urls = ctx.outputs.get("serviceUrls") or {}
-    if not isinstance(urls, Mapping):
-        return
-    for name, url in sorted(urls.items()):
+    exported = [
+        (output, name, url)
+        for output in ("serviceUrls", "clusterUrls")
+        if isinstance(urls := ctx.outputs.get(output), Mapping)
+        for name, url in sorted(urls.items())
+    ]
+    for output, name, url in exported:
         problem = resolve_url(inventory, str(url))
         if isinstance(problem, str):
             yield Finding(
                 "wiring",
                 Severity.ERROR,
                 "mlplat",
-                f"output serviceUrls.{name}",
+                f"output {output}.{name}",
                 "",
                 f"{url} {problem}",
                 "export the Service's own name and port (or the ingress host)",

@@ -11,9 +11,11 @@ HTTP = Port(8080, "http")
 DENY_ALL = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
 
 
-def _connection(*policies, source=CLIENT, target=WEB, port=HTTP, pod_cidr=None) -> str:
+def _connection(
+    *policies, source=CLIENT, target=WEB, port=HTTP, pods=(), services=(), via=None
+) -> str:
     objects = [namespace("app"), namespace("other", team="x"), *policies]
-    return Policies(inventory(*objects), pod_cidr).connection(source, target, port)
+    return Policies(inventory(*objects), pods, services).connection(source, target, port, via)
 
 
 def test_no_policy_admits_everything_and_default_deny_nothing() -> None:
@@ -63,8 +65,9 @@ def test_egress_needs_the_destination_in_a_rule() -> None:
 def test_ip_blocks_cover_pods_by_the_pod_network_and_addresses_partially() -> None:
     rule = {"podSelector": {}, "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/16"}}]}]}
     allow = network_policy("allow", rule)
-    assert _connection(allow, pod_cidr="10.0.0.0/16") == OPEN
-    assert _connection(allow, pod_cidr=None) == CLOSED
+    assert _connection(allow, pods=("10.0.0.0/19", "10.0.32.0/19")) == OPEN
+    assert _connection(allow, pods=("10.0.0.0/19", "10.1.0.0/19")) == PARTIAL
+    assert _connection(allow) == CLOSED  # pod addresses unknown
     assert _connection(allow, source=Peer("lb", cidrs=("10.0.128.0/20",))) == OPEN
     assert _connection(allow, source=Peer("lb", cidrs=("10.0.0.0/8",))) == PARTIAL
     hole = {
@@ -122,3 +125,76 @@ def test_a_team_pod_may_carry_whatever_labels_open_the_most() -> None:
 def test_host_network_pods_are_outside_policies() -> None:
     node_agent = Peer("agent", "app", {"app": "web"}, host_network=True)
     assert _connection(network_policy("deny", DENY_ALL), target=node_agent) == OPEN
+
+
+def test_an_ip_block_with_only_named_ports_admits_nothing() -> None:
+    # The AWS controller skips such a peer ("Couldn't resolve ports from given CIDR list").
+    named = {
+        "podSelector": {},
+        "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/8"}}], "ports": [{"port": "http"}]}],
+    }
+    lb = Peer("lb", cidrs=("10.0.1.0/24",))
+    assert _connection(network_policy("named", named), source=lb) == CLOSED
+    mixed = {
+        "podSelector": {},
+        "ingress": [
+            {
+                "from": [{"ipBlock": {"cidr": "10.0.0.0/8"}}],
+                "ports": [{"port": "http"}, {"port": 8080}],
+            }
+        ],
+    }
+    assert _connection(network_policy("mixed", mixed), source=lb) == OPEN
+
+
+SERVICE_SELECTOR = {"app": "web", "tier": "front"}
+EGRESS_TO_WEB = {
+    "podSelector": {},
+    "policyTypes": ["Egress"],
+    "egress": [
+        {
+            "to": [
+                {
+                    "namespaceSelector": {},
+                    "podSelector": {"matchLabels": {"app": "web", "tier": "front"}},
+                }
+            ]
+        }
+    ],
+}
+
+
+def test_through_a_service_on_eks_the_selector_must_cover_the_services() -> None:
+    web = Peer("web", "app", {"app": "web", "tier": "front", "version": "2"})
+    wide = network_policy("egress", EGRESS_TO_WEB, namespace="other")
+    eks = {"services": ("172.20.0.0/16",), "via": SERVICE_SELECTOR, "target": web}
+    assert _connection(wide, **eks) == OPEN
+    narrow_rule = {
+        **EGRESS_TO_WEB,
+        "egress": [
+            {
+                "to": [
+                    {
+                        "namespaceSelector": {},
+                        "podSelector": {"matchLabels": {**SERVICE_SELECTOR, "version": "2"}},
+                    }
+                ]
+            }
+        ],
+    }
+    narrow = network_policy("egress", narrow_rule, namespace="other")
+    # The pods match, but the controller never adds the Service's address for this rule.
+    assert _connection(narrow, **eks) == CLOSED
+    assert _connection(narrow, target=web, via=SERVICE_SELECTOR) == OPEN  # not EKS
+
+
+def test_through_a_service_on_eks_an_ip_block_must_cover_the_service_range() -> None:
+    pods_only = {
+        "podSelector": {},
+        "policyTypes": ["Egress"],
+        "egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/16"}}]}],
+    }
+    policy = network_policy("egress", pods_only, namespace="other")
+    cidrs = {"pods": ("10.0.0.0/17",), "services": ("172.20.0.0/16",)}
+    assert _connection(policy, **cidrs) == OPEN  # to the pod directly
+    assert _connection(policy, **cidrs, via=SERVICE_SELECTOR) == CLOSED

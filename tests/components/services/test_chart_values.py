@@ -73,7 +73,7 @@ def test_airflow_values_keep_a_safe_posture(spec: Path) -> None:
     assert values["executor"] in ("KubernetesExecutor", "CeleryExecutor")
     assert values["postgresql"] == {"enabled": False}
     assert values["redis"]["enabled"] is (values["executor"] == "CeleryExecutor")
-    assert values["createUserJob"] == {"enabled": False}
+    assert values["createUserJob"] == {"enabled": False, "serviceAccount": {"create": False}}
     assert values["networkPolicies"] == {"enabled": True}
     for key in ("fernetKeySecretName", "apiSecretKeySecretName", "jwtSecretName"):
         assert values[key].startswith("airflow-")

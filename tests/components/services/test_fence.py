@@ -66,5 +66,9 @@ def test_removing_an_allowance_closes_the_flows_it_kept_open() -> None:
 
     report = rerendered(PROD, None, drop_airflow_egress)
     closed = {f.name for f in report.flows if not f.ok}
-    assert {"airflow → database", "airflow → Kubernetes API"} <= closed
+    assert {
+        "airflow → database",
+        "airflow → Kubernetes API",
+        "airflow → credentials (STS endpoint)",
+    } <= closed
     assert all(f.release == MLPLAT for f in errors(report, "network"))

@@ -28,6 +28,15 @@ def test_services_are_published_through_an_internal_alb_with_tls() -> None:
     assert planned(PROD).outputs["serviceUrls"]["mlflow"] == "https://mlflow.ml.example.com"
 
 
+def test_pods_get_the_in_cluster_urls_even_behind_an_ingress() -> None:
+    # Team fences open the services' pods, not the load balancer's subnets.
+    assert planned(PROD).outputs["clusterUrls"] == {
+        "airflow": "http://airflow-api-server.airflow.svc:8080",
+        "mlflow": "http://mlflow.mlflow.svc:5000",
+        "feast": "http://feast-feast-feature-server.feast.svc:6566",
+    }
+
+
 def test_the_controller_knows_its_cluster_and_vpc() -> None:
     values = releases(PROD)["aws-load-balancer-controller"].inputs["values"]
     assert values["clusterName"] == "mlplat-prod"
