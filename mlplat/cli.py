@@ -1,4 +1,5 @@
-"""The `mlplat` command: validate, plan, check, policy-config, schema.
+"""The `mlplat` command: validate, plan, check, policy-config, schema; and the review
+verbs diff, cost and prices (mlplat/review/commands.py).
 
 Exit codes: 0 ok; 1 the plan found a problem (duplicate URNs, or a mandatory policy
 control failed); 2 bad input (an invalid spec or plan file, a bad command line).
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mlplat import __version__
+from mlplat.review.commands import add_review_commands
 from mlplat.spec import LoadResult, TeamStackSpec, load_spec
 
 EXIT_OK, EXIT_PLAN_PROBLEM, EXIT_BAD_INPUT = 0, 1, 2
@@ -80,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="pack config JSON (default: the config recorded in the plan)",
     )
-    check.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    check.add_argument("--format", choices=("text", "json", "markdown", "sarif"), default="text")
     check.set_defaults(run=_check)
 
     config = verbs.add_parser(
@@ -92,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
 
     schema = verbs.add_parser("schema", help="print the spec's JSON Schema")
     schema.set_defaults(run=_schema)
+    add_review_commands(verbs, _platform_plan_option)
     return parser
 
 
@@ -271,6 +274,10 @@ def _check(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     if args.format == "json":
         text = json.dumps(report.to_dict(), indent=2, sort_keys=True) + "\n"
+    elif args.format == "sarif":
+        from mlplat.review.sarif import sarif_of_plan
+
+        text = json.dumps(sarif_of_plan(report, plan), indent=2) + "\n"
     elif args.format == "markdown":
         text = "\n".join(render_policy_markdown(report)) + "\n"
     else:

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from mlplat.spec.enums import CloudProvider, Environment, WorkloadIdentityMode
 from mlplat.spec.policy import PolicySpec
+from mlplat.spec.review import ReviewSpec
 from mlplat.spec.services import ServicesSpec
 from mlplat.spec.teams import TeamSpec
 
@@ -282,6 +283,8 @@ class PlatformSpec:
     """Policy-pack enforcement overrides and exemptions for this stack."""
     teams: tuple[TeamSpec, ...] | None = None
     """Tenants the platform stack manages; [] hosts only team stacks; None means no tenancy."""
+    review: ReviewSpec = field(default_factory=ReviewSpec)
+    """Destructive changes this spec acknowledges (mlplat diff)."""
 
     @property
     def is_prod(self) -> bool:
