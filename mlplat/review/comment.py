@@ -15,7 +15,7 @@ from typing import Any
 
 from mlplat.review.cost import CostReport
 from mlplat.review.diff import Action, Change, PathChange
-from mlplat.review.report import Review
+from mlplat.review.report import LocatedFinding, Review
 from mlplat.spec import Location
 
 GITHUB_LIMIT = 65_536
@@ -38,6 +38,13 @@ def money(value: float | None, signed: bool = False) -> str:
         return "unknown"
     sign = ("+" if value > 0.005 else "-" if value < -0.005 else "±") if signed else ""
     return f"{sign}${abs(value):,.2f}"
+
+
+def unit_price(value: float | None) -> str:
+    """A unit price as listed: up to four decimals ($0.048, $0.0252, $1.00)."""
+    if value is None:
+        return "unknown"
+    return f"${value:.4f}".rstrip("0").rstrip(".") if value < 1 else f"${value:,.2f}"
 
 
 def _value(value: Any, width: int = 60) -> str:
@@ -75,6 +82,9 @@ def headline(review: Review) -> str:
     delta_min = review.cost_head.total() - review.cost_base.total()
     delta_max = review.cost_head.total(True) - review.cost_base.total(True)
     cost = f"cost {money(delta_min, True)}/month at min, {money(delta_max, True)} at max"
+    unknown = len({(i.price.category, i.price.item) for i in review.cost_head.unknown})
+    if unknown:
+        cost += f" ({unknown} prices unknown)"
     teams = ", ".join(review.teams[:8]) + (
         f" +{len(review.teams) - 8}" if len(review.teams) > 8 else ""
     )
@@ -145,7 +155,7 @@ def _destructive(review: Review, cap: int | None) -> list[str]:
         reasons = ", ".join(f"`{p.path}`" for p in change.paths if p.replaces)
         what = f"**{change.action}**" + (f" ({reasons})" if reasons else "")
         ack = f"✅ {_cell(item.acknowledged.reason)}" if item.acknowledged else "❌ no"
-        location = review.locator.location(change.urn if change.new else None)
+        location = review.locator.location(change.urn)
         rows.append(f"| {what} | `{change.name}` | {_cell(why)} | {_where(location)} | {ack} |")
     lines += _capped(rows, cap, "destructive changes")
     if open_:
@@ -192,16 +202,37 @@ def _findings(review: Review, cap: int | None) -> list[str]:
         f"{summary.get('advisory', 0)} advisory, {summary.get('unknown', 0)} not evaluable, "
         f"{summary.get('exempt', 0)} exempt",
         "",
+    ]
+    header = [
         "| Status | Level | Control | Resource | Spec | Finding | Fix |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    rows = [
+    urgent = [f for f in review.findings if f.new or f.level == "mandatory"]
+    known = [f for f in review.findings if f not in urgent]
+    if urgent:
+        lines += [*header, *_capped([_finding_row(f) for f in urgent], cap, "findings"), ""]
+    else:
+        lines += ["No new findings.", ""]
+    if known:
+        lines += [
+            f"<details><summary>{len(known)} advisory or exempt findings the base branch has "
+            "too</summary>",
+            "",
+            *header,
+            *_capped([_finding_row(f) for f in known], cap, "findings"),
+            "",
+            "</details>",
+            "",
+        ]
+    return lines
+
+
+def _finding_row(f: LocatedFinding) -> str:
+    return (
         f"| {f.status}{' 🆕' if f.new else ''} | {f.level} | `{f.control}` | `{f.resource}` | "
         f"{_where(f.location)} | {_cell(f.message)} | "
         f"{_cell(f.remediation) if f.status == 'violation' else ''} |"
-        for f in review.findings
-    ]
-    return [*lines, *_capped(rows, cap, "findings"), ""]
+    )
 
 
 def _cost(review: Review, cap: int | None) -> list[str]:
@@ -263,10 +294,12 @@ def _team_lines(review: Review, cap: int | None) -> list[str]:
     ]
     rows = []
     for team in sorted(set(old) | set(new)):
-        a, b = old.get(team, (0.0, 0.0)), new.get(team, (0.0, 0.0))
+        a, b = old.get(team), new.get(team)
         if a == b and team not in review.teams and cap is not None:
             continue
-        rows.append(f"| {team} | {money(a[0])} | {money(b[0])} | {money(b[1])} |")
+        base = money(a[0]) if a else "—"
+        head, borrowing = (money(b[0]), money(b[1])) if b else ("—", "—")
+        rows.append(f"| {team} | {base} | {head} | {borrowing} |")
     if not rows:
         return []
     return [*lines, *_capped(rows, cap, "teams"), ""]
@@ -289,7 +322,7 @@ def _price_notes(cost: CostReport) -> list[str]:
         lines.append(
             "Usage-based, not in the totals: "
             + "; ".join(
-                f"{i.what.split(' in ')[0]} {money(i.price.value)}/"
+                f"{i.what.split(' in ')[0]} {unit_price(i.price.value)}/"
                 f"{'GB' if k[1] == 'gb' else 'LCU-hour' if 'lcu' in k[1] else 'GB-month'}"
                 for k, i in sorted(usage.items())
             )

@@ -114,7 +114,8 @@ def document_grants(
             yield Grant(kind, scope, ("raw", str(document)), "an unparsed policy document", where)
         return
     statements = doc.get("Statement") or []
-    for statement in statements if isinstance(statements, list) else [statements]:
+    listed = statements if isinstance(statements, list) else [statements]
+    for index, statement in enumerate(listed):
         if not isinstance(statement, Mapping):
             continue
         effect = str(statement.get("Effect", "Allow"))
@@ -139,7 +140,11 @@ def document_grants(
                         "",
                         where,
                         restricts=deny,
-                        group=json.dumps([effect, principal, conditions]),
+                        # One row per statement: a cross product of two statements'
+                        # actions and resources would claim grants nobody made.
+                        group=json.dumps(
+                            [effect, principal, conditions, statement.get("Sid") or index]
+                        ),
                     )
 
 

@@ -88,7 +88,7 @@ class Review:
 def build_review(base: Side, head: Side, render: str = "") -> Review:
     diff = diff_plans(base.plan, head.plan)
     acks = head.spec.review.acknowledge if head.spec is not None else ()
-    locator = Locator(head.plan, head.spec, head.source)
+    locator = Locator(_union(head.plan, base.plan), head.spec, head.source)
     changed = {c.urn: str(c.action) for c in diff.changes}
     changed |= {c.renamed_from: str(c.action) for c in diff.changes if c.renamed_from}
     graph, shown = diff_graph(base.plan, head.plan, changed)
@@ -107,6 +107,13 @@ def build_review(base: Side, head: Side, render: str = "") -> Review:
         render=render,
         warnings=[*base.warnings, *head.warnings],
     )
+
+
+def _union(head: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str, Any]:
+    """Head's resources, plus base's that head no longer has (to locate a deletion)."""
+    urns = {r["urn"] for r in head.get("resources", [])}
+    gone = [r for r in base.get("resources", []) if r["urn"] not in urns]
+    return {"resources": [*head.get("resources", []), *gone]}
 
 
 def _teams(diff: PlanDiff) -> list[str]:

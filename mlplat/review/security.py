@@ -2,8 +2,8 @@
 
 Widened: the head plan permits something no fact of the base plan permitted (a new or
 broader Allow, rule, binding, exemption, public endpoint), or drops a restriction (a
-Deny, a default-deny policy, a stricter Pod Security level). Narrowed: the reverse.
-A change that does both shows both rows.
+Deny, a default-deny policy) from an object it keeps. Narrowed: the reverse. A change
+that does both shows both rows.
 """
 
 from __future__ import annotations
@@ -53,13 +53,16 @@ class SecurityRow:
 def security_changes(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[SecurityRow]:
     """Widened rows first, then narrowed; each group in a stable order."""
     old, new = _index(iter_grants(base)), _index(iter_grants(head))
+    # A restriction only counts where its object exists on both sides: a new namespace's
+    # default-deny narrows nothing, a deleted one's isolation opens nothing.
+    both = {scope for _, scope, _ in old} & {scope for _, scope, _ in new}
     widened = [
         *(g for g in _all(new) if not g.restricts and not _covered(g, old)),
-        *(g for g in _all(old) if g.restricts and not _covered(g, new)),
+        *(g for g in _all(old) if g.restricts and g.scope in both and not _covered(g, new)),
     ]
     narrowed = [
         *(g for g in _all(old) if not g.restricts and not _covered(g, new)),
-        *(g for g in _all(new) if g.restricts and not _covered(g, old)),
+        *(g for g in _all(new) if g.restricts and g.scope in both and not _covered(g, old)),
     ]
     rows = [*_rows(WIDENED, widened), *_rows(NARROWED, narrowed)]
     return rows
@@ -120,12 +123,18 @@ def _statement_detail(members: Sequence[Grant]) -> str:
 
 
 def _rbac_detail(members: Sequence[Grant]) -> str:
-    """``verbs resource`` per resource: "get, list, watch pods; create pods/exec"."""
+    """Resources grouped by the verbs they get: "get, list, watch on pods, services"."""
     verbs: dict[str, list[str]] = defaultdict(list)
     for member in members:
         verb, _, resource = member.text.partition(" ")
         verbs[resource].append(verb)
-    return _join([f"{', '.join(v)} {r}" for r, v in verbs.items()], sep="; ")
+    by_verbs: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for resource, granted in verbs.items():
+        by_verbs[tuple(granted)].append(resource)
+    return "; ".join(
+        f"{', '.join(granted)} on {_join(resources, limit=8)}"
+        for granted, resources in by_verbs.items()
+    )
 
 
 def _join(items: Sequence[str], limit: int = 6, sep: str = ", ") -> str:
