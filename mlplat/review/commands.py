@@ -83,9 +83,10 @@ def _platform(args: argparse.Namespace) -> dict[str, Any] | None:
 
 def _diff(args: argparse.Namespace) -> int:
     from mlplat.cli import BadInput
-    from mlplat.review.comment import render_markdown, render_text
+    from mlplat.review.comment import render_markdown
     from mlplat.review.report import build_review
     from mlplat.review.sides import SideError, load_side
+    from mlplat.review.text import render_text
 
     try:
         platform = _platform(args)
@@ -174,8 +175,8 @@ def review_json(review: Any) -> dict[str, Any]:
 
 def _cost(args: argparse.Namespace) -> int:
     from mlplat.cli import BadInput
-    from mlplat.review.comment import money
     from mlplat.review.cost import estimate
+    from mlplat.review.markdown import money
     from mlplat.review.sides import SideError, load_side
 
     try:

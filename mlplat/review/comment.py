@@ -1,4 +1,4 @@
-"""The review as one pull-request comment (Markdown), and as terminal text.
+"""The review as one pull-request comment (Markdown; terminal text is text.py).
 
 The comment opens with a hidden marker (CI finds and updates its own comment) and a
 headline: verdict, counts, cost change, teams. Sections follow in order of urgency:
@@ -10,61 +10,30 @@ goes to the job summary (the second file) instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any
-
-from mlplat.review.cost import CostReport
+from mlplat.review.comment_cost import cost_section
 from mlplat.review.diff import Action, Change, PathChange
+from mlplat.review.markdown import capped, cell, money, value_text, where
 from mlplat.review.report import LocatedFinding, Review
-from mlplat.spec import Location
 
 GITHUB_LIMIT = 65_536
+
 LIMIT = 60_000
 """What the comment may use; the rest of GitHub's limit is headroom for CI's own text."""
+
 SUMMARY_LIMIT = 1_000_000
 """GitHub caps a job summary at 1 MiB."""
+
 ROW_CAPS = (200, 60, 25, 10, 4)
 """Rows per table tried in turn until the comment fits."""
+
 MARKER = "<!-- mlplat-review stack={stack} -->"
+
 SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.REPLACE: "±", Action.DELETE: "-"}
+
 NOTE = (
     "Offline review of what the program declares (base → head), planned under Pulumi's mock "
     "runtime: not a diff against live state. Secrets are masked and compared only as masks."
 )
-
-
-def money(value: float | None, signed: bool = False) -> str:
-    if value is None:
-        return "unknown"
-    sign = ("+" if value > 0.005 else "-" if value < -0.005 else "±") if signed else ""
-    return f"{sign}${abs(value):,.2f}"
-
-
-def unit_price(value: float | None) -> str:
-    """A unit price as listed: up to four decimals ($0.048, $0.0252, $1.00)."""
-    if value is None:
-        return "unknown"
-    return f"${value:.4f}".rstrip("0").rstrip(".") if value < 1 else f"${value:,.2f}"
-
-
-def _value(value: Any, width: int = 60) -> str:
-    text = (
-        "∅"
-        if value is None
-        else str(int(value))
-        if isinstance(value, float) and value.is_integer()
-        else str(value)
-    )
-    text = text.replace("\n", " ")
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def _where(location: Location | None) -> str:
-    return f"`{location.file}:{location.line}`" if location else ""
 
 
 def headline(review: Review) -> str:
@@ -120,17 +89,11 @@ def _markdown(review: Review, cap: int | None, overflow: bool = False) -> str:
             "has every row.",
             "",
         ]
-    for section in (_destructive, _security, _findings, _cost, _diagram, _render, _changes):
+    for section in (_destructive, _security, _findings, cost_section, _diagram, _render, _changes):
         lines += section(review, cap)
     for warning in review.warnings:
-        lines.append(f"- note: {_cell(warning)}")
+        lines.append(f"- note: {cell(warning)}")
     return "\n".join(lines).rstrip() + "\n"
-
-
-def _capped(rows: Sequence[str], cap: int | None, what: str) -> list[str]:
-    if cap is None or len(rows) <= cap:
-        return list(rows)
-    return [*rows[:cap], f"| … | {len(rows) - cap} more {what} in the job summary | | | |"]
 
 
 def _destructive(review: Review, cap: int | None) -> list[str]:
@@ -154,10 +117,10 @@ def _destructive(review: Review, cap: int | None) -> list[str]:
         why = item.why + (f" ({', '.join(flags)})" if flags else "")
         reasons = ", ".join(f"`{p.path}`" for p in change.paths if p.replaces)
         what = f"**{change.action}**" + (f" ({reasons})" if reasons else "")
-        ack = f"✅ {_cell(item.acknowledged.reason)}" if item.acknowledged else "❌ no"
+        ack = f"✅ {cell(item.acknowledged.reason)}" if item.acknowledged else "❌ no"
         location = review.locator.location(change.urn)
-        rows.append(f"| {what} | `{change.name}` | {_cell(why)} | {_where(location)} | {ack} |")
-    lines += _capped(rows, cap, "destructive changes")
+        rows.append(f"| {what} | `{change.name}` | {cell(why)} | {where(location)} | {ack} |")
+    lines += capped(rows, cap, "destructive changes")
     if open_:
         lines += [
             "",
@@ -187,10 +150,10 @@ def _security(review: Review, cap: int | None) -> list[str]:
     ]
     rows = [
         f"| {'🔓 widened' if r.direction == 'widened' else '🔒 narrowed'} | {r.label} | "
-        f"{_cell(r.scope)} | {_cell(r.detail)} | `{_cell(r.where)}` |"
+        f"{cell(r.scope)} | {cell(r.detail)} | `{cell(r.where)}` |"
         for r in review.security
     ]
-    return [*lines, *_capped(rows, cap, "security rows"), ""]
+    return [*lines, *capped(rows, cap, "security rows"), ""]
 
 
 def _findings(review: Review, cap: int | None) -> list[str]:
@@ -210,7 +173,7 @@ def _findings(review: Review, cap: int | None) -> list[str]:
     urgent = [f for f in review.findings if f.new or f.level == "mandatory"]
     known = [f for f in review.findings if f not in urgent]
     if urgent:
-        lines += [*header, *_capped([_finding_row(f) for f in urgent], cap, "findings"), ""]
+        lines += [*header, *capped([_finding_row(f) for f in urgent], cap, "findings"), ""]
     else:
         lines += ["No new findings.", ""]
     if known:
@@ -219,7 +182,7 @@ def _findings(review: Review, cap: int | None) -> list[str]:
             "too</summary>",
             "",
             *header,
-            *_capped([_finding_row(f) for f in known], cap, "findings"),
+            *capped([_finding_row(f) for f in known], cap, "findings"),
             "",
             "</details>",
             "",
@@ -230,108 +193,9 @@ def _findings(review: Review, cap: int | None) -> list[str]:
 def _finding_row(f: LocatedFinding) -> str:
     return (
         f"| {f.status}{' 🆕' if f.new else ''} | {f.level} | `{f.control}` | `{f.resource}` | "
-        f"{_where(f.location)} | {_cell(f.message)} | "
-        f"{_cell(f.remediation) if f.status == 'violation' else ''} |"
+        f"{where(f.location)} | {cell(f.message)} | "
+        f"{cell(f.remediation) if f.status == 'violation' else ''} |"
     )
-
-
-def _cost(review: Review, cap: int | None) -> list[str]:
-    base, head = review.cost_base, review.cost_head
-    lines = [
-        "### 💰 Cost (monthly estimate, USD)",
-        "",
-        f"Region {head.region or 'none (nothing priced)'} · on-demand list prices as of "
-        f"**{head.as_of}** (mlplat/review/prices.json; sources below) · 730 h/month.",
-        "",
-        "| Component | Base min | Head min | Δ min | Base max | Head max | Δ max |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    old, new = base.by_component(), head.by_component()
-    rows = []
-    for name in sorted(set(old) | set(new)):
-        a, b = old.get(name, (0.0, 0.0, 0)), new.get(name, (0.0, 0.0, 0))
-        if a == b and cap is not None and cap < 60:
-            continue
-        unknown = " (+ unknown)" if b[2] else ""
-        rows.append(
-            f"| {name}{unknown} | {money(a[0])} | {money(b[0])} | {money(b[0] - a[0], True)} | "
-            f"{money(a[1])} | {money(b[1])} | {money(b[1] - a[1], True)} |"
-        )
-    lines += _capped(rows, cap, "components")
-    lines.append(
-        f"| **Total (known prices)** | {money(base.total())} | {money(head.total())} | "
-        f"{money(head.total() - base.total(), True)} | {money(base.total(True))} | "
-        f"{money(head.total(True))} | {money(head.total(True) - base.total(True), True)} |"
-    )
-    lines += ["", *_gpu_lines(head), *_team_lines(review, cap), *_price_notes(head), ""]
-    return lines
-
-
-def _gpu_lines(cost: CostReport) -> list[str]:
-    pools = [i for i in cost.items if i.gpu_hours_max]
-    if not pools:
-        return []
-    lines = ["GPU pools (at min → at max):", ""]
-    for item in pools:
-        lines.append(
-            f"- {item.what}: {money(item.monthly_min)} → {money(item.monthly_max)}; "
-            f"{item.gpu_hours_max:,.0f} GPU-hours/month at max"
-            + (f" ({item.note})" if item.note else "")
-            + ("" if item.price.known else f" — price unknown: {item.price.reason}")
-        )
-    return [*lines, f"- all GPU pools: {cost.gpu_hours_max:,.0f} GPU-hours/month at max", ""]
-
-
-def _team_lines(review: Review, cap: int | None) -> list[str]:
-    old, new = review.cost_base.by_team(), review.cost_head.by_team()
-    if not new and not old:
-        return []
-    lines = [
-        "Teams (their GPU quota used in full, priced per GPU at the pool's instance):",
-        "",
-        "| Team | Base | Head | With borrowing |",
-        "| --- | ---: | ---: | ---: |",
-    ]
-    rows = []
-    for team in sorted(set(old) | set(new)):
-        a, b = old.get(team), new.get(team)
-        if a == b and team not in review.teams and cap is not None:
-            continue
-        base = money(a[0]) if a else "—"
-        head, borrowing = (money(b[0]), money(b[1])) if b else ("—", "—")
-        rows.append(f"| {team} | {base} | {head} | {borrowing} |")
-    if not rows:
-        return []
-    return [*lines, *_capped(rows, cap, "teams"), ""]
-
-
-def _price_notes(cost: CostReport) -> list[str]:
-    lines = []
-    unknown = {(i.price.category, i.price.item): i.price.reason for i in cost.unknown}
-    unknown |= {
-        ("ec2", q.gpu_price.item): q.gpu_price.reason for q in cost.quotas if not q.gpu_price.known
-    }
-    if unknown:
-        lines.append(
-            "Unknown prices (left out of the totals): "
-            + "; ".join(f"`{item}` ({reason})" for (_, item), reason in sorted(unknown.items()))
-        )
-        lines.append("")
-    usage = {(i.price.category, i.price.item): i for i in cost.usage}
-    if usage:
-        lines.append(
-            "Usage-based, not in the totals: "
-            + "; ".join(
-                f"{i.what.split(' in ')[0]} {unit_price(i.price.value)}/"
-                f"{'GB' if k[1] == 'gb' else 'LCU-hour' if 'lcu' in k[1] else 'GB-month'}"
-                for k, i in sorted(usage.items())
-            )
-        )
-        lines.append("")
-    sources = sorted({(i.price.category, i.price.source) for i in cost.items if i.price.source})
-    if sources:
-        lines.append("Sources: " + " · ".join(f"{c}: {s}" for c, s in sources))
-    return lines
 
 
 def _diagram(review: Review, cap: int | None) -> list[str]:
@@ -367,7 +231,7 @@ def _changes(review: Review, cap: int | None) -> list[str]:
     order = (Action.DELETE, Action.REPLACE, Action.UPDATE, Action.CREATE)
     ranked = sorted(changes, key=lambda c: (order.index(c.action), c.urn))
     rows = [_change_row(c, detail=cap is None or cap >= 25) for c in ranked]
-    return [*lines, *_capped(rows, cap, "changes"), "", "</details>", ""]
+    return [*lines, *capped(rows, cap, "changes"), "", "</details>", ""]
 
 
 def _change_row(change: Change, detail: bool) -> str:
@@ -387,78 +251,10 @@ def _change_row(change: Change, detail: bool) -> str:
             parts.append(f"_{extra}_")
     return (
         f"| {SYMBOLS[change.action]} {change.action} | `{change.name}` | `{change.type}` | "
-        f"{_cell('<br>'.join(parts))} |"
+        f"{cell('<br>'.join(parts))} |"
     )
 
 
 def _path_text(path: PathChange) -> str:
     mark = " **(replaces)**" if path.replaces else ""
-    return f"`{path.path}`: {_value(path.old)} → {_value(path.new)}{mark}"
-
-
-# ---- text (terminal) --------------------------------------------------------------------
-
-
-def render_text(review: Review) -> str:
-    lines = [f"mlplat diff: stack {review.stack}: {review.base.label} -> {review.head.label}"]
-    lines += [headline(review).replace("·", "|"), NOTE, ""]
-    sections: list[tuple[str, Callable[[Review], Iterator[str]]]] = [
-        ("Destructive changes", _text_destructive),
-        ("Security", _text_security),
-        ("Policy findings", _text_findings),
-        ("Cost (monthly, USD)", _text_cost),
-        ("Changes", _text_changes),
-    ]
-    for title, section in sections:
-        body = list(section(review))
-        if body:
-            lines += [f"{title}:", *body, ""]
-    lines += [f"note: {w}" for w in review.warnings]
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def _text_destructive(review: Review) -> Iterator[str]:
-    for item in review.destructive:
-        ack = (
-            f"acknowledged: {item.acknowledged.reason}" if item.acknowledged else "NOT acknowledged"
-        )
-        yield f"  {item.change.action} {item.change.name} ({item.why}) — {ack}"
-
-
-def _text_security(review: Review) -> Iterator[str]:
-    for row in review.security:
-        yield f"  {row.direction:8} {row.label}: {row.scope}: {row.detail}  [{row.where}]"
-
-
-def _text_findings(review: Review) -> Iterator[str]:
-    for f in review.findings:
-        where = f"{f.location.file}:{f.location.line}: " if f.location else ""
-        yield f"  {where}[{f.status}/{f.level}] {f.control} {f.resource}: {f.message}"
-
-
-def _text_cost(review: Review) -> Iterator[str]:
-    base, head = review.cost_base, review.cost_head
-    yield (
-        f"  prices as of {head.as_of} ({head.region}); at min {money(base.total())} -> "
-        f"{money(head.total())} ({money(head.total() - base.total(), True)}); at max "
-        f"{money(base.total(True))} -> {money(head.total(True))} "
-        f"({money(head.total(True) - base.total(True), True)})"
-    )
-    for (category, item), reason in sorted(
-        {(i.price.category, i.price.item): i.price.reason for i in head.unknown}.items()
-    ):
-        yield f"  unknown price: {category} {item}: {reason}"
-
-
-def _text_changes(review: Review) -> Iterator[str]:
-    for change in review.diff.changes:
-        yield f"  {SYMBOLS[change.action]} {change.action:7} {change.urn}"
-        if change.renamed_from:
-            yield f"      renamed from {change.renamed_from} (alias: no replacement)"
-        for path in change.paths:
-            yield f"      {path.path}: {_value(path.old)} -> {_value(path.new)}" + (
-                "  (replaces)" if path.replaces else ""
-            )
-        for extra in (change.note, change.hint):
-            if extra:
-                yield f"      {extra}"
+    return f"`{path.path}`: {value_text(path.old)} → {value_text(path.new)}{mark}"

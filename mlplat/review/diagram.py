@@ -93,7 +93,7 @@ def graph_of(plan: Mapping[str, Any]) -> Graph:
     for top in tops:
         if top["urn"] not in folded_into:
             nodes[owner[top["urn"]]].label = _label(
-                top, [by_urn[u] for u in nodes[owner[top["urn"]]].urns]
+                top, [by_urn[u] for u in sorted(nodes[owner[top["urn"]]].urns)]
             )
     edges = _edges(resources, by_urn, owner, nodes)
     return Graph(nodes, edges)

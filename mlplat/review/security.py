@@ -13,7 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mlplat.review.grants import Grant, covers, iter_grants, statement_parts
+from mlplat.review.grant import Grant
+from mlplat.review.grants import covers, iter_grants
+from mlplat.review.grants_iam import statement_parts
 
 KIND_LABELS = {
     "iam": "IAM policy",

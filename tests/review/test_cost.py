@@ -99,7 +99,8 @@ def test_the_as_of_date_is_printed(capsys: pytest.CaptureFixture[str]) -> None:
     assert f"prices as of {shipped().as_of}" in out
     assert "unknown: RDS PostgreSQL db.t4g.small Single-AZ" in out
     prod = example_side("prod")
-    from mlplat.review.comment import render_markdown, render_text
+    from mlplat.review.comment import render_markdown
+    from mlplat.review.text import render_text
 
     review = build_review(prod, prod)
     assert f"as of **{shipped().as_of}**" in render_markdown(review)[0]
@@ -130,6 +131,7 @@ def test_refresh_builds_a_table_the_estimate_uses(tmp_path: Path) -> None:
     system = next(i for i in cost.items if i.what.startswith("node pool system"))
     assert system.monthly_min == pytest.approx(3 * 0.2247 * HOURS)
     out = tmp_path / "prices.json"
-    code = main(["prices", "refresh", "--region", "eu-west-1", "--offers", str(OFFERS),
-                 "-o", str(out)])  # fmt: skip
+    code = main(
+        ["prices", "refresh", "--region", "eu-west-1", "--offers", str(OFFERS), "-o", str(out)]
+    )
     assert code == 0 and json.loads(out.read_text())["regions"]["eu-west-1"]["nat"]["hour"] == 0.048

@@ -189,8 +189,11 @@ def test_an_aliased_rename_is_an_update_not_a_replacement() -> None:
     """The add-ons that moved under EksAddons answer to their old URNs through aliases:
     a base plan holding them at those URNs diffs as renames, with nothing recreated."""
     prod = example_side("prod")
-    aliased = [r for r in prod.plan["resources"] if r["custom"] and r["options"]["aliases"]
-               and r["type"].startswith("aws:")]  # fmt: skip
+    aliased = [
+        r
+        for r in prod.plan["resources"]
+        if r["custom"] and r["options"]["aliases"] and r["type"].startswith("aws:")
+    ]
     assert aliased, "the prod example declares aliased resources"
     base = copy.deepcopy(prod.plan)
     moved = {r["urn"]: r["options"]["aliases"][0] for r in aliased}
@@ -235,10 +238,23 @@ def test_changed_paths_mask_secrets_and_sensitive_keys() -> None:
 
 def test_an_unknown_type_is_said_to_be_unknown() -> None:
     def plan(value: str) -> dict:
-        resource = {"urn": "urn:pulumi:s::p::x:y:Z::a", "type": "x:y:Z", "name": "a",
-                    "custom": True, "inputs": {"k": value}, "options": {}}  # fmt: skip
+        resource = {
+            "urn": "urn:pulumi:s::p::x:y:Z::a",
+            "type": "x:y:Z",
+            "name": "a",
+            "custom": True,
+            "inputs": {"k": value},
+            "options": {},
+        }
         return {"resources": [resource]}
 
     (change,) = diff_plans(plan("1"), plan("2")).changes
     assert change.action is Action.UPDATE
     assert "not in mlplat/review/replacements.py" in change.note
+
+
+def test_locate_maps_the_namespaces_kubernetes_base_creates() -> None:
+    from components.services import airflow, feast, mlflow
+    from mlplat.review.locate import SERVICE_NAMESPACES
+
+    assert set(SERVICE_NAMESPACES) == {airflow.NAMESPACE, mlflow.NAMESPACE, feast.NAMESPACE}

@@ -21,7 +21,7 @@ def _plan(*resources: tuple[str, str, dict[str, Any]], config: dict | None = Non
                 "options": {},
             }
             for typ, name, inputs in resources
-        ]  # fmt: skip
+        ]
     }
     if config is not None:
         plan["policy"] = {"config": config}
@@ -67,8 +67,12 @@ def test_conditions_removed_widen_and_tightened_narrow() -> None:
 
 
 def test_a_removed_deny_widens() -> None:
-    deny = {"Effect": "Deny", "Action": "s3:*", "Resource": "*",
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}}}  # fmt: skip
+    deny = {
+        "Effect": "Deny",
+        "Action": "s3:*",
+        "Resource": "*",
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
     rows = _rows(_plan(_policy(GET, deny)), _plan(_policy(GET)))
     assert [(d, k) for d, k, _ in rows] == [("widened", "iam")]
     assert rows[0][2].startswith("Deny s3:* on *")
@@ -76,8 +80,11 @@ def test_a_removed_deny_widens() -> None:
 
 def test_trust_policy_principals() -> None:
     def role(principal: str) -> tuple[str, str, dict]:
-        trust = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                "Principal": {"AWS": principal}}]}  # fmt: skip
+        trust = {
+            "Statement": [
+                {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": principal}}
+            ]
+        }
         return ("aws:iam/role:Role", "app-role", {"assumeRolePolicy": json.dumps(trust)})
 
     rows = _rows(_plan(role("arn:aws:iam::1:role/a")), _plan(role("*")))
@@ -90,9 +97,14 @@ def _rule(cidr: str, low: int = 443, high: int = 443) -> tuple[str, str, dict]:
     return (
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
         "web-in",
-        {"securityGroupId": "sg-1", "ipProtocol": "tcp", "fromPort": low, "toPort": high,
-         "cidrIpv4": cidr},
-    )  # fmt: skip
+        {
+            "securityGroupId": "sg-1",
+            "ipProtocol": "tcp",
+            "fromPort": low,
+            "toPort": high,
+            "cidrIpv4": cidr,
+        },
+    )
 
 
 def test_security_group_ranges_and_ports() -> None:
@@ -107,24 +119,34 @@ def test_security_group_ranges_and_ports() -> None:
 
 
 def _k8s(typ: str, name: str, namespace: str, **body: Any) -> tuple[str, str, dict]:
-    return (f"kubernetes:{typ}", name, {"metadata": {"name": name, "namespace": namespace},
-                                         **body})  # fmt: skip
+    return (f"kubernetes:{typ}", name, {"metadata": {"name": name, "namespace": namespace}, **body})
 
 
 def test_rbac_rules_and_bindings() -> None:
     rule = {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}
     role = _k8s("rbac.authorization.k8s.io/v1:Role", "dev", "team", rules=[rule])
-    more = _k8s("rbac.authorization.k8s.io/v1:Role", "dev", "team",
-                rules=[{**rule, "verbs": ["get", "list", "delete"]}])  # fmt: skip
+    more = _k8s(
+        "rbac.authorization.k8s.io/v1:Role",
+        "dev",
+        "team",
+        rules=[{**rule, "verbs": ["get", "list", "delete"]}],
+    )
     assert _rows(_plan(role), _plan(more)) == [("widened", "rbac-rule", "delete on pods")]
-    star = _k8s("rbac.authorization.k8s.io/v1:Role", "dev", "team",
-                rules=[{**rule, "verbs": ["*"]}])  # fmt: skip
+    star = _k8s(
+        "rbac.authorization.k8s.io/v1:Role", "dev", "team", rules=[{**rule, "verbs": ["*"]}]
+    )
     assert _rows(_plan(star), _plan(more)) == [("narrowed", "rbac-rule", "* on pods")]
-    binding = {"roleRef": {"kind": "Role", "name": "dev"},
-               "subjects": [{"kind": "Group", "name": "devs"}]}  # fmt: skip
+    binding = {
+        "roleRef": {"kind": "Role", "name": "dev"},
+        "subjects": [{"kind": "Group", "name": "devs"}],
+    }
     bound = _k8s("rbac.authorization.k8s.io/v1:RoleBinding", "dev", "team", **binding)
-    more_bound = _k8s("rbac.authorization.k8s.io/v1:RoleBinding", "dev", "team", **{
-        **binding, "subjects": [*binding["subjects"], {"kind": "User", "name": "eve"}]})  # fmt: skip
+    more_bound = _k8s(
+        "rbac.authorization.k8s.io/v1:RoleBinding",
+        "dev",
+        "team",
+        **{**binding, "subjects": [*binding["subjects"], {"kind": "User", "name": "eve"}]},
+    )
     assert _rows(_plan(bound), _plan(more_bound)) == [
         ("widened", "rbac-binding", "User eve gets Role dev in namespace team")
     ]
@@ -136,8 +158,10 @@ def _netpol(egress: list[dict]) -> tuple[str, str, dict]:
 
 
 def test_network_policy_openings_and_lost_isolation() -> None:
-    dns = {"to": [{"namespaceSelector": {"matchLabels": {"name": "kube-system"}}}],
-           "ports": [{"protocol": "UDP", "port": 53}]}  # fmt: skip
+    dns = {
+        "to": [{"namespaceSelector": {"matchLabels": {"name": "kube-system"}}}],
+        "ports": [{"protocol": "UDP", "port": 53}],
+    }
     web = {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"protocol": "TCP", "port": 443}]}
     rows = _rows(_plan(_netpol([dns])), _plan(_netpol([dns, web])))
     assert rows == [("widened", "netpol", "egress of all pods to 0.0.0.0/0 on TCP 443")]
@@ -149,8 +173,11 @@ def test_network_policy_openings_and_lost_isolation() -> None:
 def test_pod_security_levels() -> None:
     def ns(level: str) -> tuple[str, str, dict]:
         labels = {"pod-security.kubernetes.io/enforce": level}
-        return ("kubernetes:core/v1:Namespace", "team", {"metadata": {"name": "team",
-                                                                       "labels": labels}})  # fmt: skip
+        return (
+            "kubernetes:core/v1:Namespace",
+            "team",
+            {"metadata": {"name": "team", "labels": labels}},
+        )
 
     assert _rows(_plan(ns("restricted")), _plan(ns("baseline"))) == [
         ("widened", "pod-security", "pods may run at Pod Security baseline")
@@ -160,8 +187,12 @@ def test_pod_security_levels() -> None:
 
 def test_policy_exemptions_and_enforcement() -> None:
     strict = {"k8s-no-hostpath": {"enforcementLevel": "mandatory"}}
-    relaxed = {"k8s-no-hostpath": {"enforcementLevel": "advisory", "exemptions": [
-        {"namespace": "logging", "reason": "ships node logs from /var/log"}]}}  # fmt: skip
+    relaxed = {
+        "k8s-no-hostpath": {
+            "enforcementLevel": "advisory",
+            "exemptions": [{"namespace": "logging", "reason": "ships node logs from /var/log"}],
+        }
+    }
     rows = _rows(_plan(config=strict), _plan(config=relaxed))
     assert rows == [
         ("widened", "exemption", "namespace logging exempt: ships node logs from /var/log"),
@@ -177,8 +208,14 @@ def test_public_endpoints() -> None:
     assert _rows(_plan(cluster(False, [])), _plan(cluster(True, ["203.0.113.0/24"]))) == [
         ("widened", "public-endpoint", "Kubernetes API reachable from 203.0.113.0/24")
     ]
-    values = {"ingress": {"annotations": {"alb.ingress.kubernetes.io/scheme": "internet-facing",
-                                          "alb.ingress.kubernetes.io/group.name": "p"}}}  # fmt: skip
+    values = {
+        "ingress": {
+            "annotations": {
+                "alb.ingress.kubernetes.io/scheme": "internet-facing",
+                "alb.ingress.kubernetes.io/group.name": "p",
+            }
+        }
+    }
     release = ("kubernetes:helm.sh/v3:Release", "app", {"values": values})
     internal = ("kubernetes:helm.sh/v3:Release", "app", {"values": {}})
     assert _rows(_plan(internal), _plan(release)) == [

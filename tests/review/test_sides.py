@@ -1,0 +1,83 @@
+"""Sides of a review: spec paths, plan files, REF:PATH from git, and bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from mlplat.cli import main
+from tests.conftest import STACKS
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A git repository with the example stacks committed, as the working directory."""
+    shutil.copytree(STACKS, tmp_path / "stacks")
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "s")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_ref_path_plans_the_committed_spec(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dev = repo / "stacks" / "dev.yaml"
+    dev.write_text(dev.read_text().replace("maxSize: 3", "maxSize: 4"))
+    assert main(["diff", "HEAD:stacks/dev.yaml", "stacks/dev.yaml", "--format", "json"]) == 0
+    review = json.loads(capsys.readouterr().out)
+    assert review["base"] == "HEAD:stacks/dev.yaml"
+    assert review["counts"] == {"create": 0, "update": 1, "replace": 0, "delete": 0}
+    (change,) = review["changes"]
+    assert change["paths"] == [
+        {"path": "scalingConfig.maxSize", "old": 3.0, "new": 4.0, "replaces": False}
+    ]
+
+
+def test_ref_path_follows_extends_inside_the_commit(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["diff", "HEAD:stacks/prod.yaml", "stacks/prod.yaml", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["changes"] == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nope:stacks/dev.yaml", "stacks/dev.yaml"], "nope: not a commit in this repository"),
+        (["stacks/missing.yaml", "stacks/dev.yaml"], "no such file, and not REF:PATH"),
+        (["stacks/dev.yaml", "stacks/prod.yaml"], "plan different stacks (dev and prod)"),
+    ],
+)
+def test_bad_sides_exit_2_with_a_message(
+    repo: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    assert main(["diff", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_a_file_that_is_not_a_plan_exits_2(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "x.json").write_text(json.dumps({"kind": "something-else"}))
+    assert main(["diff", "x.json", "stacks/dev.yaml"]) == 2
+    assert "expected a plan from `mlplat plan --format json`" in capsys.readouterr().err
+    (repo / "y.json").write_text("{not json")
+    assert main(["diff", "y.json", "stacks/dev.yaml"]) == 2
+    assert "y.json:1:2: not JSON" in capsys.readouterr().err
+
+
+def test_an_invalid_spec_side_lists_its_errors(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = repo / "stacks" / "dev.yaml"
+    bad.write_text(bad.read_text().replace("maxSize: 3", "maxsize: 3"))
+    assert main(["diff", "HEAD:stacks/dev.yaml", "stacks/dev.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert "stacks/dev.yaml: not a valid spec" in err and "error[unknown-field]" in err
