@@ -1,10 +1,13 @@
 """Every Helm chart and container image mlplat installs, pinned in this one place.
 
-Checked 2026-11-22. Chart versions and value keys come from ../shared/reference/charts.md
-(upstream sources read 2026-08-19..22); entries marked ``verified=False`` were not
-confirmed against the chart repository's index here (no internet) and must be checked
-with ``helm search repo <repo>/<chart> --versions`` before the first real install. A spec
-may override any chart version (``services.<name>.chartVersion``).
+Checked 2026-11-25. Every chart pinned here is one whose package mlplat can render and
+check (`mlplat render`, against the packages in ../shared/charts): a chart that cannot be
+rendered cannot be verified. Airflow 1.22.0, dcgm-exporter 4.8.4 and Kueue 0.19.6 are
+newer, but their packages could not be obtained offline, so the pins stay on 1.21.0,
+4.8.2 and 0.19.2 until they can be rendered. Entries marked ``verified=False`` were not
+confirmed against the chart repository's index here (no internet); check them with
+``helm search repo <repo>/<chart> --versions`` before the first real install. A spec may
+override any chart version (``services.<name>.chartVersion``): render it first.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ class Chart:
 
 
 CHARTS: dict[str, Chart] = {
-    "airflow": Chart("https://airflow.apache.org", "airflow", "1.22.0"),
+    "airflow": Chart("https://airflow.apache.org", "airflow", "1.21.0"),
     "mlflow": Chart("https://community-charts.github.io/helm-charts", "mlflow", "1.11.5"),
     "feast": Chart(
         "https://feast-helm-charts.storage.googleapis.com", "feast-feature-server", "0.66.0"
@@ -37,7 +40,7 @@ CHARTS: dict[str, Chart] = {
         "https://nvidia.github.io/k8s-device-plugin", "nvidia-device-plugin", "0.20.0"
     ),
     "dcgm-exporter": Chart(
-        "https://nvidia.github.io/dcgm-exporter/helm-charts", "dcgm-exporter", "4.8.4", False
+        "https://nvidia.github.io/dcgm-exporter/helm-charts", "dcgm-exporter", "4.8.2", False
     ),
     "cluster-autoscaler": Chart(
         "https://kubernetes.github.io/autoscaler", "cluster-autoscaler", "9.50.1", False
@@ -45,9 +48,9 @@ CHARTS: dict[str, Chart] = {
     "load-balancer-controller": Chart(
         "https://aws.github.io/eks-charts", "aws-load-balancer-controller", "3.0.0", False
     ),
-    # OCI chart; 0.19.6 is the newest release seen in public install guides (2026), not
-    # confirmed against registry.k8s.io here. Its v1beta2 API (cohortName) needs >= 0.15.
-    "kueue": Chart("oci://registry.k8s.io/kueue/charts", "kueue", "0.19.6", False),
+    # OCI chart (kubernetes-sigs/kueue tag v0.19.2); its v1beta2 API (cohortName) needs
+    # >= 0.15.
+    "kueue": Chart("oci://registry.k8s.io/kueue/charts", "kueue", "0.19.2", False),
 }
 
 IMAGES: dict[str, str] = {
@@ -59,7 +62,7 @@ IMAGES: dict[str, str] = {
     "registry": "docker.io/library/registry:3.0.0",
     "aws-cli": "public.ecr.aws/aws-cli/aws-cli:2.37.5",
     "feast": "quay.io/feastdev/feature-server:0.66.0",
-    "kueue": "registry.k8s.io/kueue/kueue:v0.19.6",
+    "kueue": "registry.k8s.io/kueue/kueue:v0.19.2",
 }
 """Images mlplat runs itself (outside any chart's own pins)."""
 

@@ -303,15 +303,22 @@ def eks_access_policy_arn(partition: str, name: str) -> str:
 
 
 def team_workload(
-    team: str,
+    prefix: str,
     bucket_arns: Sequence[str],
     key_arn: str,
     region: str,
     repositories_arn: str,
+    identity: tuple[str, str],
 ) -> str:
-    """A team's pods: read and write ``teams/<team>/`` in each bucket, push and pull the
-    team's repositories (``repositories_arn`` ends in ``repository/<team>/*``), nothing else."""
-    prefix = f"teams/{team}"
+    """A team's pods: read and write ``prefix`` (``teams/<team>/<uid>/``) in each bucket,
+    push and pull the team's repositories (``repositories_arn`` ends in
+    ``repository/<team>/*``) that carry the team's identity tag, nothing else.
+
+    ``identity`` is (tag key, team uid): a later team of the same name, with another uid,
+    reaches neither the prefix nor the repositories of the team before it.
+    """
+    assert prefix.endswith("/"), "a prefix without its slash also matches other teams' keys"
+    tag, uid = identity
     return document(
         [
             {
@@ -319,7 +326,7 @@ def team_workload(
                 "Effect": "Allow",
                 "Action": "s3:ListBucket",
                 "Resource": list(bucket_arns),
-                "Condition": {"StringLike": {"s3:prefix": [prefix, f"{prefix}/*"]}},
+                "Condition": {"StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}},
             },
             {
                 "Sid": "TeamObjects",
@@ -331,7 +338,7 @@ def team_workload(
                     "s3:DeleteObject",
                     "s3:AbortMultipartUpload",
                 ],
-                "Resource": [f"{arn}/{prefix}/*" for arn in bucket_arns],
+                "Resource": [f"{arn}/{prefix}*" for arn in bucket_arns],
             },
             {
                 "Sid": "BucketKey",
@@ -359,6 +366,7 @@ def team_workload(
                     "ecr:CompleteLayerUpload",
                 ],
                 "Resource": repositories_arn,
+                "Condition": {"StringEquals": {f"aws:ResourceTag/{tag}": uid}},
             },
         ]
     )

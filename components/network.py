@@ -4,8 +4,10 @@ Driven by the spec's ``network`` section. Not stateful. Nodes live only in priva
 subnets; public subnets never auto-assign public IPs (load balancers and NAT gateways
 get their own addresses). The VPC's default security group is emptied so nothing can
 use it by accident. S3 traffic stays on the gateway endpoint (free, and never crosses
-the NAT); chosen AWS APIs get private interface endpoints. Every flow is logged to an
-encrypted log group with a retention period.
+the NAT); chosen AWS APIs get private interface endpoints in subnets of their own (a /28
+per zone, so team network policies can open exactly them). The S3, ECR and STS endpoints
+carry policies that keep them to the platform's account: its buckets, its principals,
+its roles. Every flow is logged to an encrypted log group with a retention period.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import assume_role_policy, log_delivery
+from components.iam import assume_role_policy, document, log_delivery
 from mlplat.spec.model import NatGateways, NetworkSpec
 from mlplat.spec.subnets import plan_subnets
 
@@ -27,6 +29,9 @@ ENDPOINT_SERVICES = {
     "eks-auth": ("eks-auth",),
 }
 """Interface endpoint services behind each spec name."""
+ECR_LAYERS = "prod-{region}-starport-layer-bucket"
+"""The AWS-owned bucket ECR serves image layers from, through the S3 gateway endpoint
+(Amazon ECR user guide, VPC endpoints: minimum S3 gateway endpoint permissions)."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,10 @@ class NetworkArgs:
     """Region, for endpoint service names."""
     kms_key_arn: pulumi.Input[str]
     """Key that encrypts the flow-log group."""
+    account_id: pulumi.Input[str]
+    """The platform's account: the endpoints admit only its principals, roles and buckets."""
+    partition: str
+    """ARN partition (aws, aws-us-gov)."""
 
 
 class Network(pulumi.ComponentResource):
@@ -136,10 +145,13 @@ class Network(pulumi.ComponentResource):
             service_name=f"com.amazonaws.{args.region}.s3",
             vpc_endpoint_type="Gateway",
             route_table_ids=[rt.id for rt in private_rts],
+            policy=pulumi.Output.from_input(args.account_id).apply(
+                lambda account: s3_endpoint_policy(args, account)
+            ),
             tags={"Name": f"{name}-s3"},
             opts=child,
         )
-        self._interface_endpoints(name, args, vpc.id, [s.id for s in private])
+        self._interface_endpoints(name, args, vpc.id, layout.endpoints)
         self._flow_logs(name, args, vpc.id)
 
         self.vpc_id = vpc.id
@@ -172,15 +184,25 @@ class Network(pulumi.ComponentResource):
         return pairs.apply(pick)
 
     def _interface_endpoints(
-        self,
-        name: str,
-        args: NetworkArgs,
-        vpc_id: pulumi.Output[str],
-        subnets: list[pulumi.Output[str]],
+        self, name: str, args: NetworkArgs, vpc_id: pulumi.Output[str], cidrs: tuple[str, ...]
     ) -> None:
         services = [svc for key in args.spec.interface_endpoints for svc in ENDPOINT_SERVICES[key]]
         if not services:
             return
+        # Their own subnets (no load balancer or cluster tags, the main route table's local
+        # route only): nothing but the endpoints' network interfaces lives there.
+        subnets = [
+            aws.ec2.Subnet(
+                f"{name}-endpoints-{i + 1}",
+                vpc_id=vpc_id,
+                cidr_block=cidr,
+                availability_zone=self._zones[i],
+                map_public_ip_on_launch=False,
+                tags={"Name": f"{name}-endpoints-{i + 1}"},
+                opts=pulumi.ResourceOptions(parent=self),
+            ).id
+            for i, cidr in enumerate(cidrs)
+        ]
         group = aws.ec2.SecurityGroup(
             f"{name}-endpoints",
             description="HTTPS from inside the VPC to AWS interface endpoints",
@@ -198,6 +220,7 @@ class Network(pulumi.ComponentResource):
             tags={"Name": f"{name}-endpoints"},
             opts=pulumi.ResourceOptions(parent=self),
         )
+        account = pulumi.Output.from_input(args.account_id)
         for service in services:
             aws.ec2.VpcEndpoint(
                 f"{name}-{service.replace('.', '-')}",
@@ -207,6 +230,9 @@ class Network(pulumi.ComponentResource):
                 private_dns_enabled=True,
                 subnet_ids=subnets,
                 security_group_ids=[group.id],
+                policy=account.apply(
+                    lambda a, svc=service: interface_endpoint_policy(svc, args, a)
+                ),
                 tags={"Name": f"{name}-{service}"},
                 opts=pulumi.ResourceOptions(parent=self),
             )
@@ -263,3 +289,75 @@ class Network(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         return subnet
+
+
+def s3_endpoint_policy(args: NetworkArgs, account: str) -> str:
+    """The platform's buckets (``<platform>-…`` in its account), and ECR's image layers.
+
+    Everything in the private subnets reaches S3 through this endpoint, so a bucket of
+    another account (with credentials from outside) is unreachable from the VPC.
+    """
+    return document(
+        [
+            {
+                "Sid": "PlatformBuckets",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [
+                    f"arn:{args.partition}:s3:::{args.cluster_name}-*",
+                    f"arn:{args.partition}:s3:::{args.cluster_name}-*/*",
+                ],
+                "Condition": {"StringEquals": {"aws:ResourceAccount": account}},
+            },
+            {
+                "Sid": "EcrImageLayers",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:{args.partition}:s3:::"
+                + ECR_LAYERS.format(region=args.region)
+                + "/*",
+            },
+        ]
+    )
+
+
+def interface_endpoint_policy(service: str, args: NetworkArgs, account: str) -> str | None:
+    """ECR: only the platform account's principals (nodes also pull the EKS add-on images
+    AWS hosts in its own registries). STS: only the platform account's roles. Others: the
+    default policy."""
+    if service.startswith("ecr."):
+        return document(
+            [
+                {
+                    "Sid": "PlatformPrincipals",
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "*",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:PrincipalAccount": account}},
+                }
+            ]
+        )
+    if service == "sts":
+        return document(
+            [
+                {
+                    "Sid": "PlatformRoles",
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": ["sts:AssumeRoleWithWebIdentity", "sts:AssumeRole", "sts:TagSession"],
+                    "Resource": f"arn:{args.partition}:iam::{account}:role/*",
+                },
+                {
+                    "Sid": "PlatformCallers",
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "sts:GetCallerIdentity",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:PrincipalAccount": account}},
+                },
+            ]
+        )
+    return None

@@ -15,6 +15,7 @@ nothing. EFA pools add an EFA interface and a cluster placement group.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 
 import pulumi
@@ -46,6 +47,14 @@ DEVICE_PLUGIN_CONFIG_LABEL = "nvidia.com/device-plugin.config"
 """The device plugin's per-node config selector: a pool with GPU sharing names its config."""
 GPU_TAINT = {"key": instances.GPU_RESOURCE, "value": "present", "effect": TaintEffect.NO_SCHEDULE}
 AUTOSCALER_TEMPLATE = "k8s.io/cluster-autoscaler/node-template"
+GPU_RUNTIME_SETTINGS = {
+    "accept-nvidia-visible-devices-as-volume-mounts": "true",
+    "accept-nvidia-visible-devices-envvar-when-unprivileged": "false",
+}
+"""NVIDIA container toolkit settings on AL2023 GPU nodes: GPUs come only from the device
+plugin's volume mounts; NVIDIA_VISIBLE_DEVICES is ignored unless the container is
+privileged (the toolkit counts CAP_SYS_ADMIN as privileged, which Pod Security restricted
+never grants a team pod)."""
 _EKS_EFFECTS = {
     TaintEffect.NO_SCHEDULE: "NO_SCHEDULE",
     TaintEffect.PREFER_NO_SCHEDULE: "PREFER_NO_SCHEDULE",
@@ -115,6 +124,7 @@ class NodePool(pulumi.ComponentResource):
             block_device_mappings=_volumes(spec, args.kms_key_arn),
             network_interfaces=_efa_interface(args) if spec.efa else None,
             placement=placement,
+            user_data=gpu_runtime_user_data() if gpu and spec.os is NodeOs.AL2023 else None,
             tag_specifications=[
                 {"resource_type": kind, "tags": {"Name": name}} for kind in ("instance", "volume")
             ],
@@ -190,6 +200,25 @@ class NodePool(pulumi.ComponentResource):
                 },
                 opts=pulumi.ResourceOptions(parent=self),
             )
+
+
+def gpu_runtime_user_data() -> str:
+    """Base64 MIME user data that sets ``GPU_RUNTIME_SETTINGS`` before the node runs pods.
+
+    EKS merges it with its own nodeadm configuration (no AMI is named), and cloud-init
+    runs the script at boot; the toolkit reads its config.toml for each new container.
+    Bottlerocket's NVIDIA variants ship these settings as their defaults.
+    """
+    commands = "\n".join(
+        f"nvidia-ctk config --in-place --set {key}={value}"
+        for key, value in GPU_RUNTIME_SETTINGS.items()
+    )
+    document = (
+        'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="//"\n\n'
+        '--//\nContent-Type: text/x-shellscript; charset="us-ascii"\n\n'
+        f"#!/bin/bash\nset -euo pipefail\n{commands}\n--//--\n"
+    )
+    return base64.b64encode(document.encode()).decode()
 
 
 def _volumes(spec: NodePoolSpec, kms_key_arn: pulumi.Input[str]) -> list[dict[str, object]]:

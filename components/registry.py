@@ -31,7 +31,7 @@ class RegistryArgs:
     """Key that encrypts every repository."""
     protect: bool = False
     """Protect and retain repositories; never force-delete them (prod)."""
-    tags: dict[str, str] | None = None
+    tags: dict[str, pulumi.Input[str]] | None = None
     """Tags on each repository beyond the provider's defaults (a team's cost tags)."""
     team_prefixes: tuple[str, ...] = ()
     """Repository namespaces of the platform's own teams, scanned continuously like its own."""

@@ -1,10 +1,13 @@
 """Team: one tenant of the platform, fenced in and given exactly what it needs.
 
-Per namespace: Pod Security ``restricted``, a LimitRange, a ResourceQuota backstop, a
-default-deny NetworkPolicy plus the team's allowances, an admin and a viewer Role bound
-to the team's groups, the workload service account and a Kueue LocalQueue. Per team: a
-ClusterQueue with quota per GPU pool in the platform's cohort, and on AWS a workload role
-scoped to the team's bucket prefixes and repositories, and the repositories themselves.
+Per namespace: Pod Security ``restricted``, a LimitRange, a ResourceQuota backstop and one
+that closes the system-critical priority classes, a default-deny NetworkPolicy plus the
+team's allowances, an admin and a viewer Role bound to the team's groups, the workload
+service account and a Kueue LocalQueue. Per team: a uid generated once (its identity,
+on its namespaces, queue, role and repositories and in its bucket prefix), a ClusterQueue
+with quota per GPU pool in the platform's cohort, and on AWS a workload role scoped to the
+team's bucket prefixes and repositories, and the repositories themselves. In production
+the namespaces are protected and kept in the cluster when the team leaves the program.
 Everything is built from the platform's outputs, whether this is the platform stack or a
 team's own stack.
 """
@@ -16,6 +19,7 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
+import pulumi_random as random
 
 from components import iam
 from components.registry import Registry, RegistryArgs
@@ -38,8 +42,6 @@ class TeamCloud:
     """The cluster whose service accounts get the team's role."""
     mode: WorkloadIdentityMode
     """IRSA or EKS Pod Identity, as the platform uses."""
-    protect: bool
-    """Protect the team's repositories (prod)."""
     opts: pulumi.ResourceOptions
     """Puts AWS resources on the stack's AWS provider."""
 
@@ -58,10 +60,18 @@ class TeamArgs:
     """Cost-allocation tags on the team's AWS resources."""
     queues_ready: Sequence[pulumi.Resource] = ()
     """What must exist before queues (the Kueue release, in the platform stack)."""
+    protect: bool = False
+    """Protect the team's namespaces and repositories, and keep them on delete (prod)."""
 
 
 class Team(pulumi.ComponentResource):
     namespaces: list[str]
+    namespace_resources: list[k8s.core.v1.Namespace]
+    """What the team's access entries wait for: a namespace that exists is refused."""
+    uid: pulumi.Output[str]
+    """The team's identity, generated when the team is created."""
+    storage_prefix: pulumi.Output[str]
+    """The team's key prefix in the artifacts and data buckets."""
     role_arn: pulumi.Output[str] | None
     """The team's workload role (aws)."""
     repository_urls: pulumi.Output[dict[str, str]] | None
@@ -72,6 +82,11 @@ class Team(pulumi.ComponentResource):
         super().__init__("mlplat:index:Team", name, None, opts)
         team = args.spec
         self.namespaces = list(team.namespace_names)
+        self.uid = random.RandomId(
+            f"{name}-uid", byte_length=8, opts=pulumi.ResourceOptions(parent=self)
+        ).hex
+        self.storage_prefix = self.uid.apply(lambda uid: objects.storage_prefix(team.name, uid))
+        identity = {**objects.team_labels(team), objects.TEAM_UID_LABEL: self.uid}
         on_cluster = pulumi.ResourceOptions(parent=self, provider=args.provider)
         queued = pulumi.ResourceOptions.merge(
             on_cluster, pulumi.ResourceOptions(depends_on=list(args.queues_ready))
@@ -80,17 +95,22 @@ class Team(pulumi.ComponentResource):
             f"{name}-queue",
             api_version=objects.KUEUE_API,
             kind="ClusterQueue",
-            metadata={"name": team.name, "labels": {**MANAGED_BY, **objects.team_labels(team)}},
+            metadata={"name": team.name, "labels": {**MANAGED_BY, **identity}},
             spec=args.platform.apply(lambda p: objects.cluster_queue_spec(team, p)),
             opts=queued,
         )
-        self.role_arn, annotations = self._cloud_identity(name, args)
-        self.repository_urls = self._repositories(name, args)
-        for ns_name in self.namespaces:
-            self._namespace(name, ns_name, args, annotations, on_cluster, queued)
+        tags = {**args.tags, objects.TEAM_UID_LABEL: self.uid}
+        self.role_arn, annotations = self._cloud_identity(name, args, tags)
+        self.repository_urls = self._repositories(name, args, tags)
+        self.namespace_resources = [
+            self._namespace(name, ns_name, args, identity, annotations, on_cluster, queued)
+            for ns_name in self.namespaces
+        ]
         self.register_outputs(
             {
                 "namespaces": self.namespaces,
+                "uid": self.uid,
+                "storagePrefix": self.storage_prefix,
                 "roleArn": self.role_arn,
                 "repositoryUrls": self.repository_urls,
             }
@@ -101,17 +121,19 @@ class Team(pulumi.ComponentResource):
         name: str,
         ns_name: str,
         args: TeamArgs,
+        identity: Mapping[str, pulumi.Input[str]],
         annotations: pulumi.Input[Mapping[str, str]],
         on_cluster: pulumi.ResourceOptions,
         queued: pulumi.ResourceOptions,
-    ) -> None:
+    ) -> k8s.core.v1.Namespace:
         team = args.spec
         ns = namespace(
             ns_name,
             PodSecurity.RESTRICTED,
             provider=args.provider,
             parent=self,
-            labels=objects.team_labels(team),
+            labels=identity,
+            protect=args.protect,
         )
         key = f"{name}-{ns_name}"
         in_ns = pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[ns]))
@@ -133,6 +155,12 @@ class Team(pulumi.ComponentResource):
             f"{key}-quota",
             metadata=meta("team-quota"),
             spec=objects.resource_quota_spec(team.quota),
+            opts=in_ns,
+        )
+        k8s.core.v1.ResourceQuota(
+            f"{key}-critical",
+            metadata=meta("team-no-critical-priority"),
+            spec=objects.critical_priority_quota_spec(),
             opts=in_ns,
         )
         k8s.networking.v1.NetworkPolicy(
@@ -175,23 +203,27 @@ class Team(pulumi.ComponentResource):
             spec={"clusterQueue": team.name},
             opts=pulumi.ResourceOptions.merge(queued, pulumi.ResourceOptions(depends_on=[ns])),
         )
+        return ns
 
     def _cloud_identity(
-        self, name: str, args: TeamArgs
+        self, name: str, args: TeamArgs, tags: dict[str, pulumi.Input[str]]
     ) -> tuple[pulumi.Output[str] | None, pulumi.Input[Mapping[str, str]]]:
         cloud = args.cloud
         if cloud is None:
             return None, {}
         team = args.spec
-        policy = args.platform.apply(
-            lambda p: iam.team_workload(
-                team.name,
+
+        def document(p: PlatformOutputs, uid: str) -> str:
+            return iam.team_workload(
+                objects.storage_prefix(team.name, uid),
                 [f"arn:{p.partition}:s3:::{p.buckets[k]}" for k in ("artifacts", "data")],
                 str(p.kms_key_arn),
                 str(p.region),
                 f"arn:{p.partition}:ecr:{p.region}:{p.account_id}:repository/{team.name}/*",
+                (objects.TEAM_UID_LABEL, uid),
             )
-        )
+
+        policy = pulumi.Output.all(args.platform, self.uid).apply(lambda both: document(*both))
         identity = WorkloadIdentity(
             f"{name}-workload",
             WorkloadIdentityArgs(
@@ -201,13 +233,15 @@ class Team(pulumi.ComponentResource):
                 mode=cloud.mode,
                 policy=policy,
                 more_namespaces=tuple(self.namespaces[1:]),
-                tags=dict(args.tags),
+                tags=tags,
             ),
             pulumi.ResourceOptions.merge(cloud.opts, pulumi.ResourceOptions(parent=self)),
         )
         return identity.role_arn, identity.service_account_annotations
 
-    def _repositories(self, name: str, args: TeamArgs) -> pulumi.Output[dict[str, str]] | None:
+    def _repositories(
+        self, name: str, args: TeamArgs, tags: dict[str, pulumi.Input[str]]
+    ) -> pulumi.Output[dict[str, str]] | None:
         cloud, team = args.cloud, args.spec
         if cloud is None or not team.repositories:
             return None
@@ -217,8 +251,8 @@ class Team(pulumi.ComponentResource):
                 spec=RegistrySpec(repositories=tuple(RepositorySpec(r) for r in team.repositories)),
                 prefix=team.name,
                 kms_key_arn=args.platform.apply(lambda p: str(p.kms_key_arn)),
-                protect=cloud.protect,
-                tags=dict(args.tags),
+                protect=args.protect,
+                tags=tags,
             ),
             pulumi.ResourceOptions.merge(cloud.opts, pulumi.ResourceOptions(parent=self)),
         )

@@ -50,7 +50,7 @@ class WorkloadIdentityArgs:
     """Names of AWS-managed policies to attach, e.g. AmazonEBSCSIDriverPolicy."""
     more_namespaces: tuple[str, ...] = ()
     """Further namespaces whose service account of the same name may use the role."""
-    tags: dict[str, str] | None = None
+    tags: dict[str, pulumi.Input[str]] | None = None
     """Tags on the role beyond the provider's defaults (a team's cost tags)."""
 
 

@@ -101,7 +101,14 @@ def _build_aws(spec: PlatformSpec) -> Platform:
         ).arn
     network = Network(
         name,
-        NetworkArgs(spec=spec.network, cluster_name=name, region=region, kms_key_arn=key_arn),
+        NetworkArgs(
+            spec=spec.network,
+            cluster_name=name,
+            region=region,
+            kms_key_arn=key_arn,
+            account_id=account_id,
+            partition=arn_partition,
+        ),
         on_aws,
     )
     cluster = EksCluster(

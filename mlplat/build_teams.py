@@ -20,10 +20,12 @@ from components.services import monitoring as monitoring_module
 from components.team import Team, TeamArgs, TeamCloud
 from components.tenancy import objects
 from components.tenancy.access import TeamAccess, TeamAccessArgs
+from components.tenancy.admission import AdmissionFences, AdmissionFencesArgs
 from components.tenancy.kueue import Kueue, KueueArgs
 from components.tenancy.outputs import PlatformOutputs
 from mlplat.spec.capacity import RESERVED_NAMESPACES, facts_of
 from mlplat.spec.model import PlatformSpec
+from mlplat.spec.subnets import plan_subnets
 from mlplat.spec.teams import TeamSpec
 from mlplat.tags import cloud_tags
 
@@ -70,16 +72,16 @@ def build_tenancy(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
     )
     exported = platform_outputs(spec, platform)
     resolved = pulumi.Output.from_input(exported).apply(PlatformOutputs.from_dict)
+    AdmissionFences(f"{name}-fences", AdmissionFencesArgs(provider=provider))
     cloud = None
     if platform.identity is not None and platform.provider_opts is not None:
         cloud = TeamCloud(
             identity=platform.identity,
             mode=spec.cluster.workload_identity,
-            protect=spec.is_prod,
             opts=platform.provider_opts,
         )
-    for team in spec.teams:
-        Team(
+    built = {
+        team.name: Team(
             f"{name}-team-{team.name}",
             TeamArgs(
                 spec=team,
@@ -88,17 +90,35 @@ def build_tenancy(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
                 cloud=cloud,
                 tags=team_tags(team),
                 queues_ready=[kueue.release],
+                protect=spec.is_prod,
             ),
         )
+        for team in spec.teams
+    }
     if platform.cluster is not None and platform.provider_opts is not None:
         groups, tags = member_groups(spec.teams)
         if groups:
             TeamAccess(
                 f"{name}-team-access",
-                TeamAccessArgs(cluster_name=platform.cluster.name, groups=groups, tags=tags),
+                TeamAccessArgs(
+                    cluster_name=platform.cluster.name,
+                    groups=groups,
+                    tags=tags,
+                    after={
+                        arn: [
+                            ns
+                            for group in member
+                            for ns in built[group.split(":")[1]].namespace_resources
+                        ]
+                        for arn, member in groups.items()
+                    },
+                ),
                 platform.provider_opts,
             )
-    return {OUTPUT: exported}
+    return {
+        OUTPUT: exported,
+        "teamStoragePrefixes": {team: t.storage_prefix for team, t in sorted(built.items())},
+    }
 
 
 def member_groups(
@@ -165,8 +185,10 @@ def platform_outputs(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
         "workload_identity": str(spec.cluster.workload_identity),
         "kms_key_arn": platform.kms_key_arn,
         "buckets": storage.bucket_names,
-        "vpc_cidr": spec.network.cidr,
         "interface_endpoints": tuple(spec.network.interface_endpoints),
+        "endpoint_cidrs": plan_subnets(spec.network.cidr, spec.network.availability_zones).endpoints
+        if spec.network.interface_endpoints
+        else (),
         "s3_cidrs": s3.entries.apply(lambda entries: sorted(e.cidr for e in entries)),
     }
     return PlatformOutputs.export(values)

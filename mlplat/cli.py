@@ -1,4 +1,4 @@
-"""The `mlplat` command: validate, plan, check, policy-config, schema; and the review
+"""The `mlplat` command: validate, plan, render, check, policy-config, schema; and the review
 verbs diff, cost and prices (mlplat/review/commands.py).
 
 Exit codes: 0 ok; 1 the plan found a problem (duplicate URNs, or a mandatory policy
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib.util
 import json
 import os
 import sys
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mlplat import __version__
+from mlplat.render.command import add_render_options, render_failed, render_of, report_render
 from mlplat.review.commands import add_review_commands
 from mlplat.spec import LoadResult, TeamStackSpec, load_spec
 
@@ -70,8 +72,33 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument(
         "--output", "-o", type=Path, help="write the plan to this file instead of stdout"
     )
+    plan.add_argument(
+        "--render",
+        action="store_true",
+        help="also render every Helm release and check what would run (see `mlplat render`)",
+    )
+    add_render_options(plan)
     _platform_plan_option(plan)
     plan.set_defaults(run=_plan)
+
+    render = verbs.add_parser(
+        "render",
+        help="render every Helm release of the plan with `helm template` and check what would run",
+    )
+    render.add_argument("spec", metavar="SPEC")
+    render.add_argument("--stack", help="stack name for URNs (default: the spec file's stem)")
+    render.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    render.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        metavar="DIR",
+        help="write the report (report.<format>) and each release's rendered manifests "
+        "(<release>.yaml) into this folder",
+    )
+    add_render_options(render)
+    _platform_plan_option(render)
+    render.set_defaults(run=_render, render=True)
 
     check = verbs.add_parser(
         "check", help="run the policy pack over a plan JSON file (from `plan --format json`)"
@@ -172,6 +199,21 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
+    return _with_plan(args, _report_plan)
+
+
+def _render(args: argparse.Namespace) -> int:
+    return _with_plan(args, report_render)
+
+
+def _with_plan(args: argparse.Namespace, report: Any) -> int:
+    """Load the spec, plan it offline, and hand the plan to ``report``; exit 2 on bad input."""
+    if args.render and importlib.util.find_spec("kubernetes_validate") is None:
+        print(
+            "error[bad-input] rendering needs Kubernetes' schemas: pip install 'mlplat[render]'",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     try:
         platform = _platform(args)
     except BadInput as error:
@@ -190,23 +232,24 @@ def _plan(args: argparse.Namespace) -> int:
             "team_stub.py), so GPU capacity, teams and access entries are not checked",
             file=sys.stderr,
         )
-    args.platform = platform
+    from mlplat.plan.offline import plan_spec  # imports Pulumi: only here
+
+    stack = args.stack or Path(args.spec).stem
     # Cyclic GC passes while the SDKs define their classes are pure overhead for a
     # short-lived plan (~10% of its time); reference counting still frees memory.
     gc.disable()
     try:
-        return _plan_with_pulumi(args, result)
+        plan = plan_spec(args.spec, result.spec, result.files, stack, platform)
     finally:
         gc.enable()
+    rendered = render_of(args, result.spec, plan) if args.render else None
+    return int(report(args, plan, rendered))
 
 
-def _plan_with_pulumi(args: argparse.Namespace, result: LoadResult) -> int:
-    from mlplat.plan.offline import plan_spec  # imports Pulumi: only here
+def _report_plan(args: argparse.Namespace, plan: Any, rendered: Any) -> int:
     from mlplat.plan.render import render
 
-    assert result.spec is not None
-    stack = args.stack or Path(args.spec).stem
-    plan = plan_spec(args.spec, result.spec, result.files, stack, args.platform)
+    plan.rendered = rendered
     text = render(plan, args.format)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
@@ -218,6 +261,9 @@ def _plan_with_pulumi(args: argparse.Namespace, result: LoadResult) -> int:
         status = EXIT_PLAN_PROBLEM
     if plan.policy and plan.policy.failed:
         _policy_failed(len(plan.policy.verdict.mandatory_failures))
+        status = EXIT_PLAN_PROBLEM
+    if rendered is not None and rendered.failed:
+        render_failed(rendered)
         status = EXIT_PLAN_PROBLEM
     return status
 

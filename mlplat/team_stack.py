@@ -89,14 +89,25 @@ def build_team_stack(spec_path: str, spec: TeamStackSpec) -> dict[str, Any]:
                 partition=UNUSED_PARTITION,
             ),
             mode=spec.platform.workload_identity,
-            protect=spec.platform.environment is Environment.PROD,
             opts=on_aws,
         )
     built = Team(
         f"team-{team.name}",
-        TeamArgs(spec=team, platform=platform, provider=provider, cloud=cloud, tags=tags),
+        TeamArgs(
+            spec=team,
+            platform=platform,
+            provider=provider,
+            cloud=cloud,
+            tags=tags,
+            protect=spec.platform.environment is Environment.PROD,
+        ),
     )
-    outputs: dict[str, Any] = {"team": team.name, "namespaces": built.namespaces}
+    outputs: dict[str, Any] = {
+        "team": team.name,
+        "namespaces": built.namespaces,
+        "uid": built.uid,
+        "storagePrefix": built.storage_prefix,
+    }
     if cloud is not None:
         groups, _ = member_groups((team,))
         if groups:
@@ -106,6 +117,7 @@ def build_team_stack(spec_path: str, spec: TeamStackSpec) -> dict[str, Any]:
                     cluster_name=cloud.identity.cluster_name,
                     groups=groups,
                     tags=dict.fromkeys(groups, tags),
+                    after=dict.fromkeys(groups, built.namespace_resources),
                 ),
                 cloud.opts,
             )

@@ -76,7 +76,17 @@ def test_team_objects_are_built_from_the_platforms_outputs():
     (role,) = [r for r in planned(FRAUD).resources if r.type == "aws:iam/role:Role"]
     trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"]["Federated"] == _exported()["oidcProviderArn"]
-    assert role.inputs["tags"] == {"mlplat.dev/team": "fraud", "mlplat.dev/cost-center": "cc-5300"}
+    uid = planned(FRAUD).outputs["uid"]
+    assert role.inputs["tags"] == {
+        "mlplat.dev/team": "fraud",
+        "mlplat.dev/cost-center": "cc-5300",
+        "mlplat.dev/team-uid": uid,
+    }
+    (repository,) = [
+        r for r in planned(FRAUD).resources if r.type == "aws:ecr/repository:Repository"
+    ]
+    assert repository.inputs["tags"]["mlplat.dev/team-uid"] == uid
+    assert planned(FRAUD).outputs["storagePrefix"] == f"teams/fraud/{uid}/"
 
 
 def test_plan_against_a_platform_plan_checks_capacity(tmp_path, capsys):
@@ -107,3 +117,16 @@ def test_without_a_platform_plan_the_stub_is_used_and_said(capsys):
     assert "note: no --platform-plan; planning against the stub platform" in captured.err
     plan = json.loads(captured.out)
     assert plan["policy"]["summary"]["mandatory"] == 0
+
+
+def test_a_team_stack_on_a_pool_the_platform_removed_is_refused_at_plan(tmp_path, capsys):
+    exported = _exported()
+    pools = {k: v for k, v in exported["gpuPools"].items() if k != "gpu-notebooks"}
+    plan = json.loads(render(planned(PROD), "json"))
+    plan["outputs"]["teamPlatform"] = {**exported, "gpuPools": pools}
+    platform = tmp_path / "prod.json"
+    platform.write_text(json.dumps(plan))
+    assert main(["plan", str(FRAUD), "--platform-plan", str(platform)]) == 2
+    err = capsys.readouterr().err
+    assert "error[quota-pool-invalid] team.quota.gpus[1].pool" in err
+    assert "Kueue deactivates a ClusterQueue that names a missing flavor" in err

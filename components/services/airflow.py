@@ -37,8 +37,8 @@ API_PORT = 8080
 NAMESPACE_LEVEL = PodSecurity.RESTRICTED
 """Every Airflow pod runs as uid 50000 with the restricted contexts set below."""
 SERVICE_ACCOUNT = "airflow"
-AIRFLOW_IMAGE = ("apache/airflow", "3.2.2")
-"""The chart 1.22.0 default image, pinned so the admin Job runs the same Airflow."""
+AIRFLOW_IMAGE = ("apache/airflow", "3.2.0")
+"""The chart 1.21.0 default image, pinned so every Airflow pod runs the same Airflow."""
 AIRFLOW_UID = 50000
 _COMPONENTS_WITH_ACCOUNTS = (
     "scheduler",

@@ -29,6 +29,11 @@ NAMESPACE_REASON = (
 )
 """Why the namespace is privileged; the policy pack prints it with the exemption."""
 DEFAULT_CONFIG = "whole-gpus"
+DEVICE_LIST_STRATEGY = "volume-mounts"
+"""How the device plugin hands a container its GPUs: as volume mounts the NVIDIA runtime
+reads, never as NVIDIA_VISIBLE_DEVICES, which any pod can set to take every GPU on its
+node. The nodes' runtime must accept the mounts and ignore the variable from
+unprivileged containers (the GPU pools' launch templates set both)."""
 GPU_TOLERATION = {"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}
 
 
@@ -80,7 +85,10 @@ class GpuSoftware(pulumi.ComponentResource):
 
 def sharing_config(sharing: GpuSharingSpec | None) -> str:
     """One device plugin config file (version v1)."""
-    config: dict[str, Any] = {"version": "v1", "flags": {"migStrategy": "none"}}
+    config: dict[str, Any] = {
+        "version": "v1",
+        "flags": {"migStrategy": "none", "plugin": {"deviceListStrategy": DEVICE_LIST_STRATEGY}},
+    }
     if sharing is not None and sharing.strategy is GpuSharing.TIME_SLICING:
         config["sharing"] = {
             "timeSlicing": {
@@ -101,6 +109,7 @@ def device_plugin_values(
     configs |= {pool: sharing_config(spec) for pool, spec in sorted(sharing.items())}
     return {
         "gfd": {"enabled": True},
+        "deviceListStrategy": DEVICE_LIST_STRATEGY,
         "config": {"map": configs, "default": DEFAULT_CONFIG},
         "nodeSelector": dict(node_selector),
         # The chart's default affinity waits for NFD labels; the node selector decides.

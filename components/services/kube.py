@@ -32,11 +32,14 @@ def namespace(
     *,
     provider: k8s.Provider,
     parent: pulumi.Resource,
-    labels: Mapping[str, str] | None = None,
+    labels: Mapping[str, pulumi.Input[str]] | None = None,
+    protect: bool = False,
 ) -> k8s.core.v1.Namespace:
     """A namespace whose Pod Security level is enforced, audited and warned on.
 
     ``labels`` adds labels (a team's, which its queue and network policies select on).
+    ``protect`` protects it and keeps it in the cluster when it leaves the program (a team
+    namespace in production holds the team's jobs, volumes and Secrets).
     """
     labels = {
         **(labels or {}),
@@ -49,7 +52,12 @@ def namespace(
     return k8s.core.v1.Namespace(
         f"{name}-ns",
         metadata={"name": name, "labels": labels},
-        opts=pulumi.ResourceOptions(parent=parent, provider=provider),
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            provider=provider,
+            protect=protect or None,
+            retain_on_delete=protect or None,
+        ),
     )
 
 

@@ -3,7 +3,9 @@
 Access entries of type STANDARD with Kubernetes groups and no access policy: what a
 member may do is exactly what the teams' RoleBindings grant those groups, namespace by
 namespace. An IAM principal has one access entry per cluster, so a member of several
-teams gets one entry listing every group.
+teams gets one entry listing every group. Each entry waits for its teams' namespaces:
+creating a namespace that already exists fails (another team's, or a retained one), and
+then no entry hands that namespace's RoleBindings to this stack's members.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ class TeamAccessArgs:
     """IAM principal ARN -> the Kubernetes groups it joins."""
     tags: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """IAM principal ARN -> tags on its entry (its team's cost tags)."""
+    after: Mapping[str, Sequence[pulumi.Resource]] = field(default_factory=dict)
+    """IAM principal ARN -> what its entry waits for (the namespaces of its teams)."""
 
 
 class TeamAccess(pulumi.ComponentResource):
@@ -40,6 +44,6 @@ class TeamAccess(pulumi.ComponentResource):
                 type="STANDARD",
                 kubernetes_groups=sorted(groups),
                 tags=dict(args.tags.get(arn, {})) or None,
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.after.get(arn, ()))),
             )
         self.register_outputs({"principals": sorted(args.groups)})

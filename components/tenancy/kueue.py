@@ -4,23 +4,63 @@ ResourceQuota counts ``nvidia.com/gpu`` of every model together; Kueue's Resourc
 tell them apart. One flavor per GPU pool (selecting the pool's nodes and adding its
 tolerations on admission), one CPU flavor for everything else. Installed once per
 platform; each team's ClusterQueue and LocalQueues are the Team component's.
+
+Kueue's webhooks fail closed, so they only see team namespaces (``managedJobsNamespace
+Selector``, which the chart copies into every job and pod webhook), and the controller
+runs two replicas under leader election with a disruption budget (every replica serves
+the webhooks). An admitted job whose pods do not all become ready in time gives its quota
+back (``waitForPodsReady``); resources the platform does not ration are left out of quota.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+import yaml
 
 from components.charts import IMAGES
 from components.services.kube import PodSecurity, namespace, release
-from components.tenancy.objects import KUEUE_API, resource_flavor_spec
+from components.tenancy.objects import KUEUE_API, TEAM_LABEL, resource_flavor_spec
 from components.tenancy.outputs import CPU_FLAVOR
 
 NAMESPACE = "kueue-system"
 NAMESPACE_LEVEL = PodSecurity.RESTRICTED
+RELEASE = "kueue"
+REPLICAS = 2
+"""Controller replicas; one leads, every one serves the webhooks."""
+MANAGED_NAMESPACES = {"matchExpressions": [{"key": TEAM_LABEL, "operator": "Exists"}]}
+"""Where Kueue manages jobs and pods, and where its job webhooks are called: team
+namespaces only (never kube-system or Kueue's own, which Kueue itself refuses)."""
+PODS_READY_TIMEOUT = "15m"
+"""How long an admitted job may take to get every pod ready (a GPU node from zero, then
+a large image pull) before Kueue evicts it and gives its quota back."""
+REQUEUE_LIMIT = 5
+"""Evictions for pods never ready before the workload is deactivated (visible to the team
+as a Workload that is no longer active) instead of requeued again."""
+NOT_RATIONED = ("ephemeral-storage", "hugepages-", "vpc.amazonaws.com/efa")
+"""Resource name prefixes Kueue leaves out of quota. ClusterQueues list cpu, memory and
+GPUs; a workload asking for anything else they do not list is never admitted. Scratch
+disk and huge pages are bounded by the node, and EFA interfaces come with the GPU nodes
+the GPU quota already rations."""
+FRAMEWORKS = (
+    "batch/job",
+    "kubeflow.org/mpijob",
+    "ray.io/rayjob",
+    "ray.io/rayservice",
+    "ray.io/raycluster",
+    "jobset.x-k8s.io/jobset",
+    "workload.codeflare.dev/appwrapper",
+    "trainer.kubeflow.org/trainjob",
+    "pod",
+    "deployment",
+    "statefulset",
+    "leaderworkerset.x-k8s.io/leaderworkerset",
+)
+"""The chart's default integrations (Kueue skips those whose CRDs are not installed)."""
 
 
 @dataclass(frozen=True)
@@ -42,32 +82,11 @@ class Kueue(pulumi.ComponentResource):
     ) -> None:
         super().__init__("mlplat:index:Kueue", name, None, opts)
         ns = namespace(NAMESPACE, NAMESPACE_LEVEL, provider=args.provider, parent=self)
-        repository, tag = IMAGES["kueue"].rsplit(":", 1)
         self.release = release(
-            "kueue",
+            RELEASE,
             "kueue",
             namespace=ns.metadata.name,
-            values={
-                "enablePrometheus": args.monitoring is not None,
-                "controllerManager": {
-                    "manager": {
-                        "image": {
-                            "repository": repository,
-                            "tag": tag,
-                            "pullPolicy": "IfNotPresent",
-                        },
-                        "podSecurityContext": {
-                            "runAsNonRoot": True,
-                            "seccompProfile": {"type": "RuntimeDefault"},
-                        },
-                        "containerSecurityContext": {
-                            "readOnlyRootFilesystem": True,
-                            "allowPrivilegeEscalation": False,
-                            "capabilities": {"drop": ["ALL"]},
-                        },
-                    },
-                },
-            },
+            values=chart_values(prometheus=args.monitoring is not None),
             version=None,
             provider=args.provider,
             parent=self,
@@ -90,3 +109,83 @@ class Kueue(pulumi.ComponentResource):
                 opts=after_crds,
             )
         self.register_outputs({"flavors": sorted(flavors)})
+
+
+def manager_config() -> dict[str, Any]:
+    """Kueue's Configuration (v1beta2): the chart's defaults plus the platform's choices.
+
+    The chart takes it as one YAML string and copies ``managedJobsNamespaceSelector`` into
+    the namespace selector of every job and pod webhook.
+    """
+    return {
+        "apiVersion": "config.kueue.x-k8s.io/v1beta2",
+        "kind": "Configuration",
+        "health": {"healthProbeBindAddress": ":8081"},
+        "metrics": {"bindAddress": ":8443"},
+        "webhook": {"port": 9443},
+        "leaderElection": {"leaderElect": True, "resourceName": "c1f6bfd2.kueue.x-k8s.io"},
+        "controller": {
+            "groupKindConcurrency": {
+                "Job.batch": 5,
+                "Pod": 5,
+                "Workload.kueue.x-k8s.io": 10,
+                "LocalQueue.kueue.x-k8s.io": 5,
+                "ClusterQueue.kueue.x-k8s.io": 5,
+                "ResourceFlavor.kueue.x-k8s.io": 1,
+            }
+        },
+        "clientConnection": {"qps": 300, "burst": 500},
+        "managedJobsNamespaceSelector": MANAGED_NAMESPACES,
+        "waitForPodsReady": {
+            "timeout": PODS_READY_TIMEOUT,
+            "blockAdmission": False,
+            "requeuingStrategy": {
+                "timestamp": "Eviction",
+                "backoffLimitCount": REQUEUE_LIMIT,
+                "backoffBaseSeconds": 60,
+                "backoffMaxSeconds": 3600,
+            },
+        },
+        "resources": {"excludeResourcePrefixes": list(NOT_RATIONED)},
+        "integrations": {"frameworks": list(FRAMEWORKS)},
+    }
+
+
+def chart_values(*, prometheus: bool) -> dict[str, Any]:
+    """Values for the Kueue chart: pinned image, restricted security contexts, HA."""
+    repository, tag = IMAGES["kueue"].rsplit(":", 1)
+    selector = {
+        "app.kubernetes.io/name": "kueue",
+        "app.kubernetes.io/instance": RELEASE,
+        "control-plane": "controller-manager",
+    }
+    return {
+        "enablePrometheus": prometheus,
+        "controllerManager": {
+            "replicas": REPLICAS,
+            "podDisruptionBudget": {"enabled": True, "minAvailable": 1},
+            "topologySpreadConstraints": [
+                {
+                    "maxSkew": 1,
+                    "topologyKey": "kubernetes.io/hostname",
+                    "whenUnsatisfiable": "ScheduleAnyway",
+                    "labelSelector": {"matchLabels": selector},
+                }
+            ],
+            "manager": {
+                "image": {"repository": repository, "tag": tag, "pullPolicy": "IfNotPresent"},
+                "podSecurityContext": {
+                    "runAsNonRoot": True,
+                    "seccompProfile": {"type": "RuntimeDefault"},
+                },
+                "containerSecurityContext": {
+                    "readOnlyRootFilesystem": True,
+                    "allowPrivilegeEscalation": False,
+                    "capabilities": {"drop": ["ALL"]},
+                },
+            },
+        },
+        "managerConfig": {
+            "controllerManagerConfigYaml": yaml.safe_dump(manager_config(), sort_keys=False)
+        },
+    }

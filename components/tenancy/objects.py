@@ -17,6 +17,12 @@ from mlplat.spec.teams import ContainerDefaultsSpec, TeamQuotaSpec, TeamSpec
 
 TEAM_LABEL = "mlplat.dev/team"
 """On every team namespace; the ClusterQueue and network policies select on it."""
+TEAM_UID_LABEL = "mlplat.dev/team-uid"
+"""The team's identity, generated once when the team is created: on its namespaces, its
+ClusterQueue, role and repositories, and in its bucket prefix. A later team of the same
+name gets another one, and so none of its predecessor's data (admission keeps the label)."""
+CRITICAL_PRIORITY_CLASSES = ("system-node-critical", "system-cluster-critical")
+"""Built-in classes that preempt anything; Kubernetes does not keep them to kube-system."""
 KUEUE_API = "kueue.x-k8s.io/v1beta2"
 LOCAL_QUEUE = "default"
 """Each team namespace's LocalQueue. Jobs name it with the label kueue.x-k8s.io/queue-name."""
@@ -28,7 +34,7 @@ EDIT_VERBS = ("get", "list", "watch", "create", "update", "patch", "delete", "de
 READ_VERBS = ("get", "list", "watch")
 
 # Namespaced resources a team works with. Deliberately absent: roles and rolebindings
-# (escalation), networkpolicies (the fence), resourcequotas and limitranges (the budget,
+# (escalation), networkpolicies, resourcequotas and limitranges (the fence and the budget:
 # read-only), ingresses (public exposure goes through the platform).
 _WORKLOAD_RESOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("", ("pods", "services", "configmaps", "persistentvolumeclaims", "serviceaccounts")),
@@ -40,8 +46,14 @@ _WORKLOAD_RESOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
 _READ_ONLY: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("", ("pods/log", "events", "resourcequotas", "limitranges", "endpoints")),
     ("apps", ("replicasets",)),
+    ("networking.k8s.io", ("networkpolicies",)),
     ("kueue.x-k8s.io", ("workloads", "localqueues")),
 )
+_STREAMS = ("pods/exec", "pods/attach", "pods/portforward")
+"""Streaming subresources: clients open them with a GET upgraded to a stream (kubectl 1.30+
+and client libraries over WebSockets), older ones with a POST, so both verbs are needed."""
+_SCALE = ("deployments/scale", "statefulsets/scale")
+"""kubectl scale, and autoscalers acting for the team; never a status subresource."""
 
 
 def group(team: str, role: str) -> str:
@@ -50,11 +62,20 @@ def group(team: str, role: str) -> str:
 
 
 def team_labels(team: TeamSpec) -> dict[str, str]:
+    """What selects the team's objects (its uid is added where the team's identity is held)."""
     return {TEAM_LABEL: team.name}
 
 
 def limit_range_spec(defaults: ContainerDefaultsSpec) -> dict[str, Any]:
-    """Requests (and a memory limit, never a CPU limit) for containers that set none."""
+    """Default requests for containers that set none; never a default limit, nor a max.
+
+    The API server defaults a container's unset requests to its limits before the
+    LimitRanger runs, and the LimitRanger fills ``default`` into unset limits (and takes
+    ``max`` as the default limit when ``default`` is absent). A default limit would turn a
+    valid container that requests more and sets no limit (most GPU training jobs) into an
+    invalid one (request above limit). ``defaultRequest`` alone cannot: it only fills
+    requests that are still unset, and nothing is compared with it.
+    """
     return {
         "limits": [
             {
@@ -63,7 +84,6 @@ def limit_range_spec(defaults: ContainerDefaultsSpec) -> dict[str, Any]:
                     "cpu": defaults.cpu_request,
                     "memory": defaults.memory_request,
                 },
-                "default": {"memory": defaults.memory_limit},
             }
         ]
     }
@@ -92,6 +112,27 @@ def resource_quota_spec(quota: TeamQuotaSpec) -> dict[str, Any]:
     }
 
 
+def critical_priority_quota_spec() -> dict[str, Any]:
+    """No pod of a team may use a system-critical priority class (and preempt other teams)."""
+    return {
+        "hard": {"pods": "0"},
+        "scopeSelector": {
+            "matchExpressions": [
+                {
+                    "scopeName": "PriorityClass",
+                    "operator": "In",
+                    "values": list(CRITICAL_PRIORITY_CLASSES),
+                }
+            ]
+        },
+    }
+
+
+def storage_prefix(team: str, uid: str) -> str:
+    """The team's key prefix in the artifacts and data buckets (ends with a slash)."""
+    return f"teams/{team}/{uid}/"
+
+
 def default_deny_spec() -> dict[str, Any]:
     """Nothing in, nothing out; the allowances policy opens what the team needs."""
     return {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
@@ -107,7 +148,8 @@ def _tcp(*ports: int) -> list[dict[str, Any]]:
 
 def allowances_spec(team: TeamSpec, platform: PlatformOutputs) -> dict[str, Any]:
     """The flows a team needs: DNS, its own namespaces, the platform's services, and AWS
-    through the VPC's endpoints (S3's gateway endpoint, the interface endpoints)."""
+    through the VPC's endpoints (S3's gateway endpoint, the interface endpoints' own
+    subnets: never the rest of the VPC, where nodes, pods and the API server live)."""
     own = {"namespaceSelector": {"matchLabels": team_labels(team)}}
     ingress: list[dict[str, Any]] = [{"from": [own]}]
     if platform.monitoring_namespace:
@@ -128,9 +170,7 @@ def allowances_spec(team: TeamSpec, platform: PlatformOutputs) -> dict[str, Any]
         egress.append(
             {"to": [_namespace_peer(service["namespace"])], "ports": _tcp(service["port"])}
         )
-    cidrs = list(platform.s3_cidrs)
-    if platform.interface_endpoints and platform.vpc_cidr:
-        cidrs.append(platform.vpc_cidr)
+    cidrs = [*platform.s3_cidrs, *platform.endpoint_cidrs]
     if cidrs:
         egress.append({"to": [{"ipBlock": {"cidr": c}} for c in cidrs], "ports": _tcp(443)})
     if platform.workload_identity == "podIdentity":
@@ -153,11 +193,19 @@ def _rules(
 
 
 def admin_rules() -> list[dict[str, Any]]:
-    """Run and manage workloads; read the budget. No RBAC, no network policy, no wildcards."""
+    """Run, debug and scale workloads; read the fence and the budget. No RBAC, no changes
+    to network policies or quotas, no wildcards."""
     return [
         *_rules(_WORKLOAD_RESOURCES, EDIT_VERBS),
         *_rules((("", ("secrets",)),), EDIT_VERBS),
-        {"apiGroups": [""], "resources": ["pods/exec", "pods/portforward"], "verbs": ["create"]},
+        {"apiGroups": [""], "resources": list(_STREAMS), "verbs": ["get", "create"]},
+        # kubectl debug adds an ephemeral container; Pod Security still admits it.
+        {
+            "apiGroups": [""],
+            "resources": ["pods/ephemeralcontainers"],
+            "verbs": ["get", "patch", "update"],
+        },
+        {"apiGroups": ["apps"], "resources": list(_SCALE), "verbs": ["get", "patch", "update"]},
         *_rules(_READ_ONLY, READ_VERBS),
     ]
 
@@ -182,7 +230,10 @@ def cluster_queue_spec(team: TeamSpec, platform: PlatformOutputs) -> dict[str, A
 
     Two resource groups, so a GPU job takes CPU from the team's CPU quota and GPUs from
     the flavor of the pool it lands on. Every ClusterQueue joins the platform's cohort:
-    unused quota is lent, and reclaimed by preempting borrowers when its owner needs it.
+    unused GPUs are lent, and reclaimed by preempting borrowers when their owner needs them.
+    Every resource has a borrowing limit that the namespace ResourceQuota covers (CPU and
+    memory: none; GPUs: nominal plus borrowing), so Kueue never admits a job whose pods
+    the quota would then refuse.
     """
     quota = team.quota
     groups: list[dict[str, Any]] = [
@@ -192,8 +243,8 @@ def cluster_queue_spec(team: TeamSpec, platform: PlatformOutputs) -> dict[str, A
                 {
                     "name": CPU_FLAVOR,
                     "resources": [
-                        {"name": "cpu", "nominalQuota": quota.cpu},
-                        {"name": "memory", "nominalQuota": quota.memory},
+                        {"name": "cpu", "nominalQuota": quota.cpu, "borrowingLimit": "0"},
+                        {"name": "memory", "nominalQuota": quota.memory, "borrowingLimit": "0"},
                     ],
                 }
             ],

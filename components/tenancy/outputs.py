@@ -58,10 +58,10 @@ class PlatformOutputs:
     """The platform key: buckets and repositories are encrypted with it (aws)."""
     buckets: Mapping[str, str] = field(default_factory=dict)
     """Bucket name by purpose (artifacts, data); teams own teams/<team>/ in each (aws)."""
-    vpc_cidr: str | None = None
-    """The VPC, where the interface endpoints are (aws)."""
     interface_endpoints: tuple[str, ...] = ()
     """Services with a private interface endpoint in the VPC (aws)."""
+    endpoint_cidrs: tuple[str, ...] = ()
+    """The interface endpoints' own subnets: the only VPC addresses team pods may reach (aws)."""
     s3_cidrs: tuple[str, ...] = ()
     """S3's prefix list: traffic to it takes the VPC's gateway endpoint (aws)."""
     tags: Mapping[str, str] = field(default_factory=dict)

@@ -16,6 +16,9 @@ Shape of ``Plan.to_dict()`` (also the JSON output; keys sorted, resources sorted
     diagnostics[]  warnings the program logged
     policy         the policy pack's verdict: pack, controls, summary, findings[]
                    {control, status, level, severity, urn, message, remediation}, config
+    render         with --render: helm, kubeVersion, chartCache, objects, releases[],
+                   summary, findings[] {check, severity, release, object, field, message,
+                   fix}, flows[] {name, source, target, port, expected, actual, reason, ok}
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any
 
 from mlplat.plan.policy_check import PolicyReport
 from mlplat.plan.runtime import ProgramRun, Registration
+from mlplat.render.findings import RenderReport
 
 FORMAT_VERSION = 1
 SECRET = "[secret]"
@@ -66,6 +70,8 @@ class Plan:
     """URNs declared more than once; the real engine refuses such a program."""
     policy: PolicyReport | None = None
     """The policy pack's verdict on these resources."""
+    rendered: RenderReport | None = None
+    """What the Helm releases render to, checked (`mlplat plan --render`)."""
     _children: dict[str | None, list[PlannedResource]] | None = field(
         default=None, repr=False, compare=False
     )
@@ -79,18 +85,22 @@ class Plan:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "formatVersion": FORMAT_VERSION,
-            "kind": "mlplat.dev/plan",
-            "note": NOTE,
-            "project": self.project,
-            "stack": self.stack,
-            "specFiles": self.spec_files,
-            "resources": [vars(r) for r in self.resources],
-            "outputs": self.outputs,
-            "summary": self.summary(),
-            "diagnostics": self.diagnostics,
-        } | ({"policy": self.policy.to_dict()} if self.policy else {})
+        return (
+            {
+                "formatVersion": FORMAT_VERSION,
+                "kind": "mlplat.dev/plan",
+                "note": NOTE,
+                "project": self.project,
+                "stack": self.stack,
+                "specFiles": self.spec_files,
+                "resources": [vars(r) for r in self.resources],
+                "outputs": self.outputs,
+                "summary": self.summary(),
+                "diagnostics": self.diagnostics,
+            }
+            | ({"policy": self.policy.to_dict()} if self.policy else {})
+            | ({"render": self.rendered.to_dict()} if self.rendered else {})
+        )
 
     def children(self, parent: str | None) -> list[PlannedResource]:
         """Resources directly under ``parent`` (None: top level), by type then name."""

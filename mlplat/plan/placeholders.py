@@ -65,11 +65,20 @@ def resource_id(typ: str, name: str, inputs: dict[str, Any]) -> str:
     return f"{prefix}{digest(typ, name)}" if prefix else f"{name}-id"
 
 
+def kubernetes_autoname(name: str) -> str:
+    """The name the kubernetes provider gives an object without one: the resource name and
+    a random suffix (here a fixed one)."""
+    return f"{name}-{digest('autoname', name, length=8)}"
+
+
 def resource_state(
     ctx: CloudContext, typ: str, name: str, inputs: dict[str, Any]
 ) -> dict[str, Any]:
     """Inputs echoed back, plus placeholders for the computed outputs the program reads."""
     state = dict(inputs)
+    metadata = state.get("metadata")
+    if typ.startswith("kubernetes:") and isinstance(metadata, dict) and not metadata.get("name"):
+        state["metadata"] = {**metadata, "name": kubernetes_autoname(name)}
     if typ.startswith("aws:"):
         module, resource = typ.split(":")[1].split("/")[0], typ.rsplit(":", 1)[-1]
         region = "" if module in GLOBAL_SERVICES else ctx.region
@@ -146,7 +155,13 @@ def _random_bytes(ctx: CloudContext, name: str, inputs: dict[str, Any]) -> dict[
     return {"base64": base64.b64encode(raw.encode()).decode(), "hex": raw.encode().hex()}
 
 
+def _random_id(ctx: CloudContext, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    raw = digest("id", name, length=2 * int(inputs["byteLength"]))
+    return {"hex": raw, "dec": str(int(raw, 16)), "id": raw}
+
+
 _EXTRAS: dict[str, Callable[[CloudContext, str, dict[str, Any]], dict[str, Any]]] = {
+    "random:index/randomId:RandomId": _random_id,
     "random:index/randomPassword:RandomPassword": _random_password,
     "random:index/randomBytes:RandomBytes": _random_bytes,
     "aws:elasticache/replicationGroup:ReplicationGroup": lambda ctx, name, inputs: {

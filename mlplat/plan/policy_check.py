@@ -79,6 +79,7 @@ def resources_of(entries: Iterable[Mapping[str, Any]]) -> list[Resource]:
             parent=e.get("parent"),
             property_dependencies=e.get("propertyDependencies") or {},
             protect=bool((e.get("options") or {}).get("protect")),
+            depends_on=tuple((e.get("options") or {}).get("dependsOn") or ()),
         )
         for e in entries
         if e.get("custom", True)

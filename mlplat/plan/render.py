@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 from mlplat.plan.model import NOTE, Plan, PlannedResource
 from mlplat.plan.render_policy import render_policy_markdown, render_policy_text
+from mlplat.render.report import markdown as render_markdown_section
+from mlplat.render.report import text as render_text_section
 
 
 def render(plan: Plan, fmt: str) -> str:
@@ -56,6 +58,8 @@ def render_text(plan: Plan) -> str:
         lines += ["", "Diagnostics:", *(f"  {d}" for d in plan.diagnostics)]
     if plan.policy:
         lines += ["", *render_policy_text(plan.policy)]
+    if plan.rendered:
+        lines += ["", *render_text_section(plan.rendered)]
     return "\n".join(lines) + "\n"
 
 
@@ -69,6 +73,7 @@ def render_markdown(plan: Plan) -> str:
         f"Spec: {', '.join(f'`{f}`' for f in plan.spec_files)} · {_summary_line(plan)}",
         "",
         *(render_policy_markdown(plan.policy) if plan.policy else []),
+        *([*render_markdown_section(plan.rendered), ""] if plan.rendered else []),
         "| Resource type | Count |",
         "| --- | ---: |",
         *(f"| `{t}` | {n} |" for t, n in summary["byType"].items()),

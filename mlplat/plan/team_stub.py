@@ -58,8 +58,8 @@ def stub_platform(spec: TeamStackSpec) -> dict[str, Any]:
             "workload_identity": str(ref.workload_identity),
             "kms_key_arn": f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/stub",
             "buckets": {"artifacts": f"{NAME}-artifacts", "data": f"{NAME}-data"},
-            "vpc_cidr": "10.0.0.0/16",
             "interface_endpoints": ("ecr", "sts"),
+            "endpoint_cidrs": ("10.0.255.224/28", "10.0.255.240/28"),
             "s3_cidrs": ("198.51.100.0/24", "203.0.113.0/24"),
         }
     return PlatformOutputs.export(values)

@@ -102,6 +102,9 @@ _EXTRACTORS: dict[str, Callable[[Mapping[str, Any]], Iterator[Grant]]] = {
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": k8s.rbac_binding_grants,
     "kubernetes:networking.k8s.io/v1:NetworkPolicy": k8s.netpol_grants,
     "kubernetes:core/v1:Namespace": k8s.namespace_grants,
+    "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": (
+        k8s.admission_grants
+    ),
 }
 
 _COVERS: dict[str, Callable[[tuple[Any, ...], tuple[Any, ...]], bool]] = {

@@ -154,3 +154,19 @@ def namespace_grants(resource: Mapping[str, Any]) -> Iterator[Grant]:
 def ordered_covers(outer: tuple[Any, ...], inner: tuple[Any, ...]) -> bool:
     """For leveled facts where a higher value permits more (PSS) or enforces more."""
     return outer[0] >= inner[0]
+
+
+def admission_grants(resource: Mapping[str, Any]) -> Iterator[Grant]:
+    """A ValidatingAdmissionPolicyBinding that denies: a fence (what its policy checks
+    is CEL, which the review does not judge; losing the binding opens the fence)."""
+    spec = (resource.get("inputs") or {}).get("spec") or {}
+    if "Deny" in listed(spec.get("validationActions")):
+        policy = str(spec.get("policyName", resource["name"]))
+        yield Grant(
+            "admission",
+            "admission fences",
+            (policy,),
+            f"{policy} denies the requests its policy refuses",
+            resource["name"],
+            restricts=True,
+        )

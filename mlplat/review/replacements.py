@@ -258,6 +258,8 @@ RULES: Mapping[str, Rule] = {
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _aws(
         "ec2/vpc_security_group_ingress_rule", "securityGroupId"
     ),
+    "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": _k8s(),
+    "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": _k8s(),
     "kubernetes:apps/v1:StatefulSet": _k8s(
         "spec.podManagementPolicy",
         "spec.revisionHistoryLimit",
@@ -303,6 +305,10 @@ RULES: Mapping[str, Rule] = {
     "random:index/randomBytes:RandomBytes": Rule(
         ("keepers", "length"),
         "hashicorp/terraform-provider-random internal/provider/resource_bytes.go",
+    ),
+    "random:index/randomId:RandomId": Rule(
+        ("byteLength", "keepers", "prefix"),
+        "hashicorp/terraform-provider-random internal/provider/resource_id.go",
     ),
     "random:index/randomPassword:RandomPassword": Rule(
         (ALL_INPUTS,), "hashicorp/terraform-provider-random internal/provider/resource_password.go"

@@ -29,6 +29,7 @@ KIND_LABELS = {
     "rbac-binding": "RBAC binding",
     "netpol": "NetworkPolicy",
     "isolation": "NetworkPolicy isolation",
+    "admission": "admission fence",
     "pod-security": "Pod Security",
     "exemption": "policy exemption",
     "enforcement": "policy enforcement",

@@ -2,8 +2,9 @@
 
 The first half of the VPC holds the private (node) subnets, one per zone, as large as
 possible: with the VPC CNI every pod takes a VPC address. Public subnets only hold load
-balancers and NAT gateways, so they get quarter-size slices of the second half; the rest
-of that half stays free for later use (e.g. interface endpoints or more zones).
+balancers and NAT gateways, so they get quarter-size slices of the second half. The
+interface endpoints get a /28 per zone at the very end of that half, so a network policy
+can open exactly their addresses (and not the whole VPC); the rest stays free.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import ipaddress
 import math
 from dataclasses import dataclass
 
+ENDPOINT_PREFIX = 28
+"""Interface endpoint subnets: 11 usable addresses, one per endpoint service and zone."""
 SMALLEST_PRIVATE_PREFIX = 24
 """Private subnets smaller than /24 cannot hold a useful number of pods."""
 ALLOWED_RANGES = tuple(
@@ -33,6 +36,8 @@ class CidrError(ValueError):
 class SubnetPlan:
     private: tuple[str, ...]
     public: tuple[str, ...]
+    endpoints: tuple[str, ...]
+    """One small subnet per zone for the interface endpoints' network interfaces."""
 
 
 def plan_subnets(cidr: str, zones: int) -> SubnetPlan:
@@ -65,4 +70,7 @@ def plan_subnets(cidr: str, zones: int) -> SubnetPlan:
     private_half, public_half = vpc.subnets(prefixlen_diff=1)
     private = list(private_half.subnets(new_prefix=private_prefix))[:zones]
     public = list(public_half.subnets(new_prefix=private_prefix + 2))[:zones]
-    return SubnetPlan(tuple(map(str, private)), tuple(map(str, public)))
+    # Public subnets use `zones` of the half's 4 * 2**zone_bits slices, so at least its
+    # last three quarters are free; a /28 per zone from the very end always fits.
+    endpoints = list(public_half.subnets(new_prefix=ENDPOINT_PREFIX))[-zones:]
+    return SubnetPlan(*(tuple(map(str, nets)) for nets in (private, public, endpoints)))

@@ -167,12 +167,16 @@ def _gpu_quotas(
         if capacity is None:
             reason = facts.other_pools.get(quota.pool)
             close = suggest(quota.pool, sorted(facts.gpu_pools))
+            gone = (
+                "the platform offers no such pool; Kueue deactivates a ClusterQueue that "
+                "names a missing flavor, so none of the team's jobs (CPU ones included) would "
+                "be admitted"
+            )
             yield error_at(
                 doc,
                 "quota-pool-invalid",
                 (*path, "pool"),
-                f"pool '{quota.pool}' cannot take a GPU quota: "
-                + (reason if reason else "no such node pool"),
+                f"pool '{quota.pool}' cannot take a GPU quota: " + (reason or gone),
                 f"did you mean '{close}'?"
                 if close
                 else f"GPU pools: {', '.join(sorted(facts.gpu_pools)) or 'none'}",

@@ -54,12 +54,13 @@ class TeamQuotaSpec:
 
 @dataclass(frozen=True)
 class ContainerDefaultsSpec:
+    """Default requests only: a default limit would refuse every container that requests
+    more than it and sets no limit (most GPU training jobs), and CPU limits only throttle."""
+
     cpu_request: str = "250m"
     """CPU request of a container that sets none."""
     memory_request: str = "512Mi"
     """Memory request of a container that sets none."""
-    memory_limit: str = "2Gi"
-    """Memory limit of a container that sets none."""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from mlplat_policies import (
     ec2,
     ecr,
     eks,
+    fences,
     helm,
     iam,
     kms,
@@ -42,6 +43,7 @@ CONTROLS: tuple[Control, ...] = (
     *namespaces.CONTROLS,
     *helm.CONTROLS,
     *tenancy.CONTROLS,
+    *fences.CONTROLS,
 )
 BY_ID = {c.id: c for c in CONTROLS}
 

@@ -65,8 +65,11 @@ CHARTS: dict[str, tuple[Must, ...]] = {
         Must("controllerManager.manager.containerSecurityContext.allowPrivilegeEscalation",
              "the controller must not escalate privileges", False),
     ),
+    "nvidia-device-plugin": (
+        Must("deviceListStrategy", "with envvar any pod can take every GPU of its node "
+             "through NVIDIA_VISIBLE_DEVICES", "volume-mounts"),
+    ),
     # These charts ship hardened defaults (or need host access by design).
-    "nvidia-device-plugin": (),
     "dcgm-exporter": (),
     "aws-load-balancer-controller": (),
 }  # fmt: skip

@@ -7,12 +7,13 @@ securityContext, then each container's, a container value overriding the pod's.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy import Severity
 
 from mlplat_policies.control import Control, Level, Report
-from mlplat_policies.props import WORKLOADS, as_list, containers, label, pod_spec
+from mlplat_policies.props import POD, WORKLOADS, as_list, containers, label, pod_spec
 
 PSS = "https://kubernetes.io/docs/concepts/security/pod-security-standards/"
 BASELINE_CAPABILITIES = {
@@ -224,3 +225,33 @@ CONTROLS = [
         prod_level=Level.MANDATORY,
     ),
 ]
+
+
+_LEVEL_RULES = {
+    "privileged": (),
+    "baseline": (
+        _privileged,
+        _host_namespaces,
+        _host_path,
+        _host_ports,
+        _capabilities,
+        _baseline_misc,
+    ),
+}
+_LEVEL_RULES["restricted"] = (*_LEVEL_RULES["baseline"], _restricted)
+
+
+@dataclass(frozen=True)
+class _PodArgs:
+    props: Mapping[str, Any]
+    resource_type: str = POD
+
+
+def pss_violations(pod: Mapping[str, Any], level: str) -> list[str]:
+    """What Pod Security admission at ``level`` would refuse in a pod spec, rule by rule
+    (the same rules these controls apply); an unknown level is treated as restricted."""
+    found: list[str] = []
+    rules = _LEVEL_RULES.get(level, _LEVEL_RULES["restricted"])
+    for rule in rules:
+        rule(_PodArgs({"spec": pod}), lambda message, urn=None: found.append(message), {})
+    return found

@@ -40,6 +40,8 @@ class Resource:
     property_dependencies: Mapping[str, Sequence[str]] = field(default_factory=dict)
     """Input name -> URNs that input's value came from."""
     protect: bool = False
+    depends_on: Sequence[str] = ()
+    """URNs of explicit dependencies (dependsOn); the engine lists them as dependencies too."""
 
 
 class Status(StrEnum):
@@ -184,7 +186,7 @@ def _stack_view(resources: Sequence[Resource], props: Mapping[str, Any]) -> list
             key: [view[u] for u in urns if u in view]
             for key, urns in resource.property_dependencies.items()
         }
-        policy_resource.dependencies = [
-            d for deps in policy_resource.property_dependencies.values() for d in deps
-        ]
+        linked = [d for deps in policy_resource.property_dependencies.values() for d in deps]
+        explicit = [view[u] for u in resource.depends_on if u in view]
+        policy_resource.dependencies = list({id(d): d for d in linked + explicit}.values())
     return list(view.values())

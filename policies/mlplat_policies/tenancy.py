@@ -22,6 +22,7 @@ TEAM_GROUP_PREFIX = "mlplat:"
 LIMIT_RANGE = "kubernetes:core/v1:LimitRange"
 RESOURCE_QUOTA = "kubernetes:core/v1:ResourceQuota"
 LOCAL_QUEUE = "kubernetes:kueue.x-k8s.io/v1beta2:LocalQueue"
+CRITICAL_CLASSES = ("system-node-critical", "system-cluster-critical")
 
 
 def _team_of(props: Any) -> str | None:
@@ -56,6 +57,18 @@ def _namespaced_rbac(args: Any, report: Report, settings: Mapping[str, Any]) -> 
         report(f"{who} is bound to ClusterRole {ref}; bind a Role of the team's namespace")
 
 
+def _closes_critical_priority(props: Any) -> bool:
+    """Zero pods for a scope that covers both system-critical priority classes."""
+    if str((dig(props, "spec.hard") or {}).get("pods")) != "0":
+        return False
+    return any(
+        e.get("scopeName") == "PriorityClass"
+        and e.get("operator") == "In"
+        and set(CRITICAL_CLASSES) <= set(as_list(e.get("values")))
+        for e in as_list(dig(props, "spec.scopeSelector.matchExpressions"))
+    )
+
+
 def _fenced(args: Any, report: Report, settings: Mapping[str, Any]) -> None:
     found: dict[str, set[str]] = {}
 
@@ -73,6 +86,8 @@ def _fenced(args: Any, report: Report, settings: Mapping[str, Any]) -> None:
             hard = dig(props, "spec.hard") or {}
             if "requests.nvidia.com/gpu" in hard:
                 note(namespace_of(props), "a ResourceQuota capping GPUs")
+            if _closes_critical_priority(props):
+                note(namespace_of(props), CRITICAL_FENCE)
         elif r.resource_type == LOCAL_QUEUE:
             note(namespace_of(props), "a Kueue LocalQueue")
     needed = set(settings["required"])
@@ -86,11 +101,13 @@ def _fenced(args: Any, report: Report, settings: Mapping[str, Any]) -> None:
             report(f"team {team}'s namespace {name} has no {', no '.join(missing)}", ns.urn)
 
 
+CRITICAL_FENCE = "a ResourceQuota closing the system-critical priority classes"
 FENCE = [
     "a default-deny NetworkPolicy",
     "a LimitRange",
     "a ResourceQuota capping GPUs",
     "a Kueue LocalQueue",
+    CRITICAL_FENCE,
 ]
 
 CONTROLS = [
@@ -119,14 +136,14 @@ CONTROLS = [
     ),
     Control(
         "team-namespace-fenced",
-        "Every team namespace has a default-deny NetworkPolicy, a LimitRange, a ResourceQuota "
-        "capping GPUs and a Kueue LocalQueue.",
+        "Every team namespace has a default-deny NetworkPolicy, a LimitRange, quotas capping "
+        "GPUs and closing system-critical priorities, and a Kueue LocalQueue.",
         frozenset({NAMESPACE, NETWORK_POLICY, LIMIT_RANGE, RESOURCE_QUOTA, LOCAL_QUEUE}),
         ("EKS-BPG-multitenancy-quotas", "EKS-BPG-default-deny", "CIS-EKS-4.3.2"),
         Severity.HIGH,
         Level.MANDATORY,
         "Declare team namespaces through the spec's teams (or a kind: Team stack), which "
-        "creates all four.",
+        "creates all five.",
         _fenced,
         stack=True,
         settings={

@@ -99,10 +99,10 @@ def _gpu_placement(args: Any, report: Report, settings: Mapping[str, Any]) -> No
 
 def repository_of(image: str) -> str:
     """``<registry>/<repository>`` of an image, with Docker Hub's implicit parts written out."""
-    return _reference(image)[0]
+    return image_reference(image)[0]
 
 
-def _reference(image: str) -> tuple[str, str | None, str | None]:
+def image_reference(image: str) -> tuple[str, str | None, str | None]:
     """(repository with registry, tag, digest) of an image reference."""
     name, _, digest = image.partition("@")
     last = name.rsplit("/", 1)[-1]
@@ -118,7 +118,7 @@ def _reference(image: str) -> tuple[str, str | None, str | None]:
 def _pinned(args: Any, report: Report, settings: Mapping[str, Any]) -> None:
     for container in containers(pod_spec(args.resource_type, args.props)):
         image = str(container.get("image") or "")
-        _, tag, digest = _reference(image)
+        _, tag, digest = image_reference(image)
         if settings["requireDigest"] and not digest:
             report(f"{label(container)} image {image} is not pinned by digest")
         elif not digest and tag in (None, "latest"):
@@ -128,7 +128,7 @@ def _pinned(args: Any, report: Report, settings: Mapping[str, Any]) -> None:
 def _registry(args: Any, report: Report, settings: Mapping[str, Any]) -> None:
     allowed = list(settings["allowedRegistries"])
     for container in containers(pod_spec(args.resource_type, args.props)):
-        repository, _, _ = _reference(str(container.get("image") or ""))
+        repository, _, _ = image_reference(str(container.get("image") or ""))
         if not any(fnmatch.fnmatchcase(repository, pattern) for pattern in allowed):
             report(f"{label(container)} pulls {repository} from outside the allowed registries")
 

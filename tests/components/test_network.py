@@ -14,7 +14,12 @@ SUBNET = "aws:ec2/subnet:Subnet"
 
 def _network(synth, **spec):
     args = NetworkArgs(
-        spec=NetworkSpec(**spec), cluster_name="plat", region="eu-west-1", kms_key_arn=KEY
+        spec=NetworkSpec(**spec),
+        cluster_name="plat",
+        region="eu-west-1",
+        kms_key_arn=KEY,
+        account_id="123456789012",
+        partition="aws",
     )
     return synth(lambda: Network("net", args))
 
@@ -148,6 +153,8 @@ def test_private_subnet_in_picks_the_zone_or_fails_clearly(synth) -> None:
                 cluster_name="plat",
                 region="eu-west-1",
                 kms_key_arn=KEY,
+                account_id="123456789012",
+                partition="aws",
             ),
         )
         net.private_subnet_in("eu-west-1b").apply(lambda v: picked.setdefault("b", v))
@@ -158,3 +165,54 @@ def test_private_subnet_in_picks_the_zone_or_fails_clearly(synth) -> None:
     out = _network(synth, availability_zones=2)
     subnet = out.one(SUBNET, "net-private-2")
     assert picked["b"] == [resource_id(subnet.type, subnet.name, subnet.inputs)]
+
+
+def test_interface_endpoints_live_in_their_own_small_subnets(synth) -> None:
+    out = _network(synth, cidr="10.1.0.0/16", interface_endpoints=("ecr", "sts"))
+    layout = plan_subnets("10.1.0.0/16", 3)
+    subnets = [out.one(SUBNET, f"net-endpoints-{i}") for i in (1, 2, 3)]
+    assert [s.inputs["cidrBlock"] for s in subnets] == list(layout.endpoints)
+    for subnet in subnets:  # never picked for load balancers or nodes
+        assert subnet.inputs["mapPublicIpOnLaunch"] is False
+        assert set(subnet.inputs["tags"]) == {"Name"}
+    ids = {resource_id(s.type, s.name, s.inputs) for s in subnets}
+    for endpoint in out.of_type("aws:ec2/vpcEndpoint:VpcEndpoint"):
+        if endpoint.inputs["vpcEndpointType"] == "Interface":
+            assert set(endpoint.inputs["subnetIds"]) == ids
+
+
+def _policy(out, service: str) -> dict:
+    (endpoint,) = [
+        e
+        for e in out.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+        if e.inputs["serviceName"] == f"com.amazonaws.eu-west-1.{service}"
+    ]
+    return json.loads(endpoint.inputs["policy"])
+
+
+def test_s3_ecr_and_sts_endpoints_keep_to_the_platforms_account(synth) -> None:
+    out = _network(synth, interface_endpoints=("ecr", "sts", "logs"))
+    s3 = {s["Sid"]: s for s in _policy(out, "s3")["Statement"]}
+    assert s3["PlatformBuckets"]["Resource"] == ["arn:aws:s3:::plat-*", "arn:aws:s3:::plat-*/*"]
+    assert s3["PlatformBuckets"]["Condition"] == {
+        "StringEquals": {"aws:ResourceAccount": "123456789012"}
+    }
+    assert s3["EcrImageLayers"] == {
+        "Sid": "EcrImageLayers",
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*",
+    }
+    for ecr in ("ecr.api", "ecr.dkr"):
+        (statement,) = _policy(out, ecr)["Statement"]
+        assert statement["Condition"] == {"StringEquals": {"aws:PrincipalAccount": "123456789012"}}
+    sts = {s["Sid"]: s for s in _policy(out, "sts")["Statement"]}
+    assert sts["PlatformRoles"]["Resource"] == "arn:aws:iam::123456789012:role/*"
+    assert "sts:AssumeRoleWithWebIdentity" in sts["PlatformRoles"]["Action"]
+    (logs,) = [
+        e
+        for e in out.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+        if e.inputs["serviceName"].endswith(".logs")
+    ]
+    assert "policy" not in logs.inputs  # AWS's default: not one of the endpoints data leaves by

@@ -109,7 +109,8 @@ def _engine_violations(resources, config):
     service = servicer(config)
     found = set()
     for r in resources:
-        response = analyze(service, r.type, r.name, r.inputs, r.urn, r.parent)
+        protect = bool(r.options.get("protect"))
+        response = analyze(service, r.type, r.name, r.inputs, r.urn, r.parent, protect)
         found |= {(d.policyName, r.urn) for d in response.diagnostics}
         found |= {(n.policy_name, r.urn, "exempt") for n in response.not_applicable}
     return found

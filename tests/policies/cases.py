@@ -374,6 +374,8 @@ CASES: dict[str, list[tuple[str, list, bool]]] = {
         ("bundled postgres", [release(changed(GOOD_MLFLOW_VALUES, "postgresql.enabled", True))], True),
         ("no security context", [release(changed(GOOD_MLFLOW_VALUES, "securityContext", DELETE))], True),
         ("grafana default admin", [release({"grafana": {"enabled": True}}, chart="kube-prometheus-stack", version="88.5.3")], True),
+        ("device plugin with volume mounts", [release({"deviceListStrategy": "volume-mounts"}, chart="nvidia-device-plugin", version="0.20.0")], False),
+        ("device plugin on env vars", [release({"gfd": {"enabled": True}}, chart="nvidia-device-plugin", version="0.20.0")], True),
     ],
 }  # fmt: skip
 

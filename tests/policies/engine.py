@@ -32,7 +32,8 @@ def servicer(config: dict[str, Any] | None = None) -> _PolicyAnalyzerServicer:
 
 
 def analyze(service: _PolicyAnalyzerServicer, rtype: str, name: str, props: dict[str, Any],
-            urn: str | None = None, parent: str | None = None) -> Any:  # fmt: skip
+            urn: str | None = None, parent: str | None = None,
+            protect: bool = False) -> Any:  # fmt: skip
     struct = struct_pb2.Struct()
     struct.update(wire(props))
     request = analyzer_pb2.AnalyzeRequest(
@@ -40,6 +41,6 @@ def analyze(service: _PolicyAnalyzerServicer, rtype: str, name: str, props: dict
         properties=struct,
         urn=urn or f"urn:pulumi:t::p::{rtype}::{name}",
         name=name,
-        options=analyzer_pb2.AnalyzerResourceOptions(parent=parent or ""),
+        options=analyzer_pb2.AnalyzerResourceOptions(parent=parent or "", protect=protect),
     )
     return service.Analyze(request, None)

@@ -32,6 +32,10 @@ MANDATORY = {
     "k8s-capabilities-baseline", "k8s-pss-baseline-misc", "k8s-gpu-requests-wellformed",
     "k8s-image-pinned", "k8s-no-cluster-admin-binding", "helm-values-hardened",
     "team-namespace-restricted", "team-rbac-namespaced", "team-namespace-fenced",
+    "team-fence-owner-references", "team-fence-external-ips", "team-fence-gpu-nodes",
+    "team-fence-team-identity", "k8s-no-service-external-ips", "kueue-scoped-ha",
+    "team-access-after-namespace", "team-egress-narrow", "vpc-endpoint-policy",
+    "iam-s3-prefix-delimited", "gpu-node-runtime-hardened",
 }  # fmt: skip
 """The catalogue's mandatory set (policies.md §12.1, helm-values-hardened, tenancy): a control
 leaving it is a downgrade someone must make on purpose, here."""
@@ -39,12 +43,13 @@ MANDATORY_IN_PROD = MANDATORY | {
     "eks-endpoint-private",
     "k8s-pss-restricted",
     "rds-deletion-protection",
+    "team-namespace-identity",
 }
 
 
 def test_ids_are_unique_valid_names():
     ids = [c.id for c in CONTROLS]
-    assert len(ids) == len(set(ids)) == 53
+    assert len(ids) == len(set(ids)) == 65
     assert "all" not in ids
     assert all(re.fullmatch(r"[a-z0-9][a-z0-9-]{2,99}", i) for i in ids)
 

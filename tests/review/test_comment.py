@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mlplat.review.comment import GITHUB_LIMIT, MARKER, render_markdown
-from mlplat.review.report import build_review
+from mlplat.review.report import Review, build_review
 from mlplat.review.sides import load_side
 from mlplat.review.text import render_text
 from tests.conftest import ROOT
@@ -44,13 +44,17 @@ def example_change(doc: dict) -> None:
     }
 
 
-def _example_comment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def _example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Review:
     write_variant(tmp_path / "stacks", example_change)
     base = example_side("prod")
     monkeypatch.chdir(tmp_path)  # so the head's files read as stacks/..., as in CI
     head = load_side("stacks/prod.yaml", "prod")
     base.label = "origin/main:stacks/prod.yaml"
-    comment, _ = render_markdown(build_review(base, head))
+    return build_review(base, head)
+
+
+def _example_comment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    comment, _ = render_markdown(_example(tmp_path, monkeypatch))
     return comment
 
 
@@ -72,11 +76,14 @@ def test_the_readme_example_is_the_comment_mlplat_writes(
 def test_the_comment_leads_with_its_marker_headline_and_the_urgent_sections(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    comment = _example_comment(tmp_path, monkeypatch)
+    review = _example(tmp_path, monkeypatch)
+    comment, _ = render_markdown(review)
     assert comment.startswith(MARKER.format(stack="prod") + "\n")
     headline = comment.splitlines()[3]
     assert "✅ ready to merge" in headline and "policy passed" in headline
-    assert "+15 create · ~2 update · ±0 replace · -2 delete" in headline
+    counts = review.diff.counts()
+    assert counts["update"] == 2 and counts["delete"] == 2 and counts["replace"] == 0
+    assert f"+{counts['create']} create · ~2 update · ±0 replace · -2 delete" in headline
     assert "teams affected: vision" in headline and "/month at min" in headline
     order = [
         comment.index(s)
@@ -86,7 +93,7 @@ def test_the_comment_leads_with_its_marker_headline_and_the_urgent_sections(
             "Policy findings",
             "Cost",
             "What changed",
-            "All 19 changes",
+            f"All {len(review.diff.changes)} changes",
         )
     ]
     assert order == sorted(order)

@@ -221,3 +221,18 @@ def test_public_endpoints() -> None:
     assert _rows(_plan(internal), _plan(release)) == [
         ("widened", "public-endpoint", "internet-facing load balancer")
     ]
+
+
+def test_a_dropped_admission_fence_widens() -> None:
+    def binding(name: str, actions: list[str]) -> tuple[str, str, dict]:
+        spec = {"policyName": name, "validationActions": actions}
+        return (
+            "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
+            name,
+            {"spec": spec},
+        )
+
+    both = _plan(binding("a", ["Deny"]), binding("b", ["Deny"]))
+    assert _rows(both, _plan(binding("a", ["Deny"]), binding("b", ["Warn"]))) == [
+        ("widened", "admission", "b denies the requests its policy refuses")
+    ]

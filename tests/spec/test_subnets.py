@@ -7,13 +7,22 @@ from mlplat.spec.subnets import CidrError, plan_subnets
 
 @pytest.mark.parametrize(
     ("cidr", "zones"),
-    [("10.0.0.0/16", 2), ("10.0.0.0/16", 3), ("10.20.0.0/16", 6), ("172.16.0.0/20", 2)],
+    [
+        ("10.0.0.0/16", 2),
+        ("10.0.0.0/16", 3),
+        ("10.20.0.0/16", 6),
+        ("172.16.0.0/20", 2),
+        ("10.0.0.0/20", 6),
+        ("10.0.0.0/21", 4),
+        ("10.0.0.0/22", 2),
+    ],
 )
 def test_subnets_are_disjoint_inside_the_vpc(cidr: str, zones: int) -> None:
     layout = plan_subnets(cidr, zones)
     vpc = ipaddress.ip_network(cidr)
-    nets = [ipaddress.ip_network(c) for c in layout.private + layout.public]
-    assert len(layout.private) == len(layout.public) == zones
+    nets = [ipaddress.ip_network(c) for c in layout.private + layout.public + layout.endpoints]
+    assert len(layout.private) == len(layout.public) == len(layout.endpoints) == zones
+    assert all(ipaddress.ip_network(e).prefixlen == 28 for e in layout.endpoints)
     assert all(n.subnet_of(vpc) for n in nets)
     assert not any(a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1 :])
     assert all(ipaddress.ip_network(p).prefixlen <= 24 for p in layout.private)
@@ -23,6 +32,7 @@ def test_three_zones_in_a_slash_16() -> None:
     layout = plan_subnets("10.0.0.0/16", 3)
     assert layout.private == ("10.0.0.0/19", "10.0.32.0/19", "10.0.64.0/19")
     assert layout.public == ("10.0.128.0/21", "10.0.136.0/21", "10.0.144.0/21")
+    assert layout.endpoints == ("10.0.255.208/28", "10.0.255.224/28", "10.0.255.240/28")
 
 
 @pytest.mark.parametrize(

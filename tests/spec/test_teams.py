@@ -78,7 +78,7 @@ def test_borrowing_beyond_the_pool_is_refused(tmp_path):
 @pytest.mark.parametrize(
     ("pool", "says"),
     [
-        ("gpu-trainng", "no such node pool"),
+        ("gpu-trainng", "the platform offers no such pool; Kueue deactivates"),
         ("general", "it has no NVIDIA GPUs"),
     ],
 )

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
 import yaml
 
+from components.charts import CHARTS
 from components.services.gpu_software import DEFAULT_CONFIG, sharing_config
 from mlplat.spec.model import GpuSharing, GpuSharingSpec, MigStrategy
 from tests.components.services.helpers import releases
-from tests.conftest import STACKS
+from tests.conftest import ROOT, STACKS, planned
 
 PROD = STACKS / "prod.yaml"
 
@@ -34,7 +41,10 @@ def test_mig_pools_set_the_mig_strategy() -> None:
     config = yaml.safe_load(
         sharing_config(GpuSharingSpec(strategy=GpuSharing.MIG, mig_strategy=MigStrategy.MIXED))
     )
-    assert config["flags"] == {"migStrategy": "mixed"}
+    assert config["flags"] == {
+        "migStrategy": "mixed",
+        "plugin": {"deviceListStrategy": "volume-mounts"},
+    }
     assert "sharing" not in config
 
 
@@ -45,3 +55,74 @@ def test_dcgm_tolerates_the_gpu_taint_and_is_scraped() -> None:
     ]
     assert values["nodeSelector"] == {"mlplat.dev/accelerator": "nvidia"}
     assert values["serviceMonitor"]["enabled"] is True
+
+
+def test_the_device_plugin_hands_out_gpus_as_volume_mounts_only() -> None:
+    values = releases(PROD)["nvidia-device-plugin"].inputs["values"]
+    assert values["deviceListStrategy"] == "volume-mounts"
+    for name, text in values["config"]["map"].items():  # a config file's flags win over values
+        assert yaml.safe_load(text)["flags"]["plugin"] == {"deviceListStrategy": "volume-mounts"}, (
+            name
+        )
+
+
+def _user_data(template) -> str:
+    data = template.inputs.get("userData")
+    return base64.b64decode(data).decode() if data else ""
+
+
+def test_al2023_gpu_nodes_ignore_nvidia_visible_devices_from_unprivileged_pods() -> None:
+    plan = planned(PROD)
+    groups = {
+        r.name.removesuffix("-ng"): r for r in plan.resources if r.type.endswith(":NodeGroup")
+    }
+    templates = {r.name.removesuffix("-lt"): r for r in plan.resources
+                 if r.type.endswith(":LaunchTemplate")}  # fmt: skip
+    gpu = [n for n, g in groups.items() if g.inputs["amiType"] == "AL2023_x86_64_NVIDIA"]
+    assert len(gpu) == 2  # gpu-inference runs Bottlerocket
+    for name in groups:
+        script = _user_data(templates[name])
+        if name in gpu:
+            assert 'Content-Type: multipart/mixed; boundary="//"' in script
+            assert (
+                "nvidia-ctk config --in-place --set "
+                "accept-nvidia-visible-devices-envvar-when-unprivileged=false" in script
+            )
+            assert "accept-nvidia-visible-devices-as-volume-mounts=true" in script
+        else:  # CPU pools need nothing; Bottlerocket's NVIDIA variants default to both
+            assert script == "", name
+
+
+CHART = (
+    ROOT.parent
+    / "shared"
+    / "charts"
+    / f"nvidia-device-plugin-{CHARTS['device-plugin'].version}.tgz"
+)
+HELM = shutil.which("helm") or str(ROOT.parent / "tools" / "bin" / "helm")
+
+
+@pytest.mark.skipif(
+    not (CHART.exists() and Path(HELM).exists()),
+    reason=f"needs helm and {CHART} (the offline chart fixtures) to render the chart",
+)
+def test_the_rendered_device_plugin_uses_volume_mounts(tmp_path) -> None:
+    values = tmp_path / "values.yaml"
+    values.write_text(yaml.safe_dump(releases(PROD)["nvidia-device-plugin"].inputs["values"]))
+    rendered = subprocess.run(
+        [HELM, "template", "nvidia-device-plugin", str(CHART), "-n", "gpu-system", "-f",
+         str(values), "--kube-version", "1.35.0"],
+        capture_output=True, text=True, check=True, timeout=120,
+    ).stdout  # fmt: skip
+    daemonsets = [o for o in yaml.safe_load_all(rendered) if o and o["kind"] == "DaemonSet"]
+    containers = {
+        c["name"]: c for d in daemonsets for c in d["spec"]["template"]["spec"]["containers"]
+    }
+    env = {e["name"]: e.get("value") for e in containers["nvidia-device-plugin-ctr"]["env"]}
+    assert env["DEVICE_LIST_STRATEGY"] == "volume-mounts"
+    # The plugin itself still needs every GPU: with CAP_SYS_ADMIN the toolkit treats it as
+    # privileged and honours its NVIDIA_VISIBLE_DEVICES=all.
+    assert (
+        "SYS_ADMIN"
+        in containers["nvidia-device-plugin-ctr"]["securityContext"]["capabilities"]["add"]
+    )

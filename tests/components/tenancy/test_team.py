@@ -4,19 +4,24 @@ against the rules of Kueue's own CRDs (kubernetes-validate has no schema for the
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.team import Team, TeamArgs
 from components.tenancy import objects
 from components.tenancy.outputs import PlatformOutputs
 from mlplat.spec.teams import GpuQuotaSpec, TeamQuotaSpec, TeamSpec
 from tests.conftest import STACKS, planned
 
-PROD = STACKS / "prod.yaml"
+PROD, FRAUD = STACKS / "prod.yaml", STACKS / "team-fraud.yaml"
 PER_NAMESPACE = Counter(
     {
         "kubernetes:core/v1:Namespace": 1,
         "kubernetes:core/v1:LimitRange": 1,
-        "kubernetes:core/v1:ResourceQuota": 1,
+        "kubernetes:core/v1:ResourceQuota": 2,
         "kubernetes:networking.k8s.io/v1:NetworkPolicy": 2,
         "kubernetes:rbac.authorization.k8s.io/v1:Role": 2,
         "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 2,
@@ -93,14 +98,22 @@ def test_the_team_policy_reaches_only_its_prefixes_and_repositories():
         r for r in planned(PROD).resources if r.name == "mlplat-prod-team-nlp-workload-policy"
     ]
     statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
+    prefix = planned(PROD).outputs["teamStoragePrefixes"]["nlp"]
+    assert re.fullmatch(r"teams/nlp/[0-9a-f]{16}/", prefix)
     assert statements["TeamObjects"]["Resource"] == [
-        "arn:aws:s3:::mlplat-prod-artifacts-123456789012-eu-west-1/teams/nlp/*",
-        "arn:aws:s3:::mlplat-prod-data-123456789012-eu-west-1/teams/nlp/*",
+        f"arn:aws:s3:::mlplat-prod-artifacts-123456789012-eu-west-1/{prefix}*",
+        f"arn:aws:s3:::mlplat-prod-data-123456789012-eu-west-1/{prefix}*",
     ]
-    assert (
-        statements["TeamRepositories"]["Resource"]
-        == "arn:aws:ecr:eu-west-1:123456789012:repository/nlp/*"
-    )
+    # teams/nlp without its slash would also list teams/nlp-x/...
+    assert statements["ListTeamPrefix"]["Condition"] == {
+        "StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}
+    }
+    repositories = statements["TeamRepositories"]
+    assert repositories["Resource"] == "arn:aws:ecr:eu-west-1:123456789012:repository/nlp/*"
+    uid = prefix.split("/")[2]
+    assert repositories["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/mlplat.dev/team-uid": uid}
+    }
     wide = [sid for sid, s in statements.items() if s["Resource"] == "*"]
     assert wide == ["RegistryToken"]  # ecr:GetAuthorizationToken has no resource scope
 
@@ -128,7 +141,11 @@ def test_allowances_open_dns_the_team_the_services_and_aws_endpoints_only():
     assert [p["ipBlock"]["cidr"] for p in aws["to"]] == [
         "198.51.100.0/24",
         "203.0.113.0/24",
-        "10.20.0.0/16",
+        # The interface endpoints' own /28s, never the VPC (10.20.0.0/16) with its nodes,
+        # pods and the API server's interfaces.
+        "10.20.255.208/28",
+        "10.20.255.224/28",
+        "10.20.255.240/28",
     ]
     assert aws["ports"] == [{"protocol": "TCP", "port": 443}]
     assert len(spec["egress"]) == 6  # nothing reaches the internet
@@ -181,10 +198,90 @@ def test_each_gpu_quota_is_its_pools_flavor():
     ]
     cpu, gpu = queue.inputs["spec"]["resourceGroups"]
     assert cpu["flavors"][0]["resources"] == [
-        {"name": "cpu", "nominalQuota": "256"},
-        {"name": "memory", "nominalQuota": "1Ti"},
+        {"name": "cpu", "nominalQuota": "256", "borrowingLimit": "0"},
+        {"name": "memory", "nominalQuota": "1Ti", "borrowingLimit": "0"},
     ]
     assert {f["name"]: f["resources"][0] for f in gpu["flavors"]} == {
         "gpu-training": {"name": "nvidia.com/gpu", "nominalQuota": "24", "borrowingLimit": "8"},
         "gpu-inference": {"name": "nvidia.com/gpu", "nominalQuota": "4", "borrowingLimit": "0"},
+    }
+
+
+def _allows(rules: list, group: str, resource: str, verb: str) -> bool:
+    return any(
+        group in r["apiGroups"] and resource in r["resources"] and verb in r["verbs"] for r in rules
+    )
+
+
+def test_team_admins_can_debug_scale_and_read_their_fence():
+    admin, viewer = objects.admin_rules(), objects.viewer_rules()
+    # Streams are opened by a GET upgraded to a WebSocket (kubectl 1.30+) or a POST.
+    for stream in ("pods/exec", "pods/attach", "pods/portforward"):
+        assert _allows(admin, "", stream, "get") and _allows(admin, "", stream, "create")
+    assert _allows(admin, "", "pods/ephemeralcontainers", "patch")  # kubectl debug
+    assert _allows(admin, "apps", "deployments/scale", "update")
+    assert _allows(admin, "apps", "statefulsets/scale", "patch")
+    assert _allows(admin, "networking.k8s.io", "networkpolicies", "list")
+    assert not _allows(admin, "networking.k8s.io", "networkpolicies", "update")
+    assert not any(r["resources"][0].endswith("/status") for r in admin)
+    assert not _allows(viewer, "", "pods/exec", "create")
+    assert _allows(viewer, "networking.k8s.io", "networkpolicies", "get")
+
+
+def test_access_entries_wait_for_their_teams_namespaces():
+    plan = planned(PROD)
+    namespaces = {
+        r.urn: r.inputs["metadata"]["name"]
+        for r in plan.resources
+        if r.type == "kubernetes:core/v1:Namespace"
+    }
+    entries = [r for r in plan.resources if r.type == "aws:eks/accessEntry:AccessEntry"
+               and "team-access" in r.name]  # fmt: skip
+    waits = {
+        e.inputs["principalArn"]: sorted(namespaces[u] for u in e.options["dependsOn"])
+        for e in entries
+    }
+    assert waits["arn:aws:iam::111122223333:role/recsys-leads"] == ["recsys", "recsys-batch"]
+    assert waits["arn:aws:iam::111122223333:role/nlp-engineers"] == ["nlp"]
+    fraud = [r for r in planned(FRAUD).resources if r.type == "aws:eks/accessEntry:AccessEntry"]
+    fraud_namespaces = {r.urn for r in planned(FRAUD).resources if r.type.endswith(":Namespace")}
+    assert len(fraud) == 2 and fraud_namespaces
+    assert all(set(e.options["dependsOn"]) == fraud_namespaces for e in fraud)
+
+
+def test_team_namespaces_carry_the_team_uid_and_are_kept_in_production():
+    plan = planned(PROD)
+    uids = {t: p.split("/")[2] for t, p in plan.outputs["teamStoragePrefixes"].items()}
+    team_namespaces = [r for r in plan.resources if r.type == "kubernetes:core/v1:Namespace"
+                       and "mlplat.dev/team" in r.inputs["metadata"]["labels"]]  # fmt: skip
+    assert len(team_namespaces) == 3
+    for ns in team_namespaces:
+        labels = ns.inputs["metadata"]["labels"]
+        assert labels["mlplat.dev/team-uid"] == uids[labels["mlplat.dev/team"]]
+        assert ns.options["protect"] is True and ns.options["retainOnDelete"] is True
+    assert uids["nlp"] != uids["recsys"]
+    queues = [r for r in plan.resources if r.type.endswith(":ClusterQueue")]
+    assert {q.inputs["metadata"]["labels"]["mlplat.dev/team-uid"] for q in queues} == set(
+        uids.values()
+    )
+
+
+def test_team_namespaces_outside_production_can_be_torn_down(synth):
+    def program():
+        provider = k8s.Provider("k8s", kubeconfig="{}")
+        platform = pulumi.Output.from_input(_platform())
+        Team("t", TeamArgs(spec=TeamSpec("fraud"), platform=platform, provider=provider))
+
+    (ns,) = synth(program).of_type("kubernetes:core/v1:Namespace")
+    assert not ns.options.get("protect") and not ns.options.get("retainOnDelete")
+
+
+def test_no_team_pod_may_use_a_system_critical_priority_class():
+    spec = objects.critical_priority_quota_spec()
+    assert spec["hard"] == {"pods": "0"}
+    (scope,) = spec["scopeSelector"]["matchExpressions"]
+    assert scope == {
+        "scopeName": "PriorityClass",
+        "operator": "In",
+        "values": ["system-node-critical", "system-cluster-critical"],
     }

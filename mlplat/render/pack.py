@@ -1,0 +1,58 @@
+"""Check 3, policy: the policy pack's Kubernetes controls over the objects charts render.
+
+CrossGuard sees a Helm release as one resource; here the same control objects run over
+what the release renders, with the stack's policy config (levels, settings, exemptions).
+mlplat's own objects are included so stack-wide controls see the whole cluster, but only
+findings on rendered objects are reported: the plan's own verdict covers the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mlplat.render.context import RenderContext
+from mlplat.render.findings import Finding, Severity
+from mlplat.render.objects import MLPLAT, Inventory, K8sObject
+from mlplat_policies import CONTROLS
+from mlplat_policies.control import Level
+from mlplat_policies.runner import Resource, Status, evaluate
+
+_KUBERNETES_CONTROLS = tuple(
+    c for c in CONTROLS if all(t.startswith("kubernetes:") and "helm.sh" not in t for t in c.types)
+)
+_INSPECTED = frozenset(t for c in _KUBERNETES_CONTROLS for t in c.types)
+"""Only these types go to the runner: wrapping a large CRD for no control is costly."""
+
+
+def urn_of(obj: K8sObject, stack: str) -> str:
+    """A stand-in URN: the release's, with the object's type and identity."""
+    return f"urn:pulumi:{stack}::mlplat::{obj.source}${obj.type_token}::{obj.ident}"
+
+
+def check(inventory: Inventory, ctx: RenderContext) -> Iterator[Finding]:
+    resources = [
+        Resource(urn=urn_of(o, ctx.stack), type=o.type_token, name=o.name, props=o.manifest)
+        for o in inventory.objects
+        if not o.synthetic and o.type_token in _INSPECTED
+    ]
+    rendered = {urn_of(o, ctx.stack): o for o in inventory.objects if o.source != MLPLAT}
+    verdict = evaluate(resources, ctx.policy_config, _KUBERNETES_CONTROLS)
+    for finding in verdict.findings:
+        obj = rendered.get(finding.urn or "")
+        if obj is None:
+            continue
+        if finding.status is Status.EXEMPT:
+            severity = Severity.INFO
+        elif finding.level is Level.MANDATORY and finding.status is Status.VIOLATION:
+            severity = Severity.ERROR
+        else:
+            severity = Severity.WARNING
+        yield Finding(
+            "policy",
+            severity,
+            obj.source,
+            obj.ident,
+            "",
+            f"[{finding.control}] {finding.message}",
+            finding.remediation,
+        )

@@ -1,0 +1,111 @@
+"""Check 7, values: every value a release sets is one its chart defines.
+
+Helm passes unknown keys through silently, so a misspelt or moved key leaves the chart's
+default in place and nothing fails. A key is known when the chart's (or its subchart's)
+default values.yaml has it, or when it sits under a map the chart leaves open: one whose
+default is empty (``annotations: {}``, ``nodeSelector: {}``) or a list.
+"""
+
+from __future__ import annotations
+
+import re
+import tarfile
+from collections.abc import Iterator, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mlplat.render.findings import Finding, Severity
+
+
+@cache
+def chart_defaults(path: Path) -> dict[str, Any]:
+    """The default values of a chart package, each bundled subchart's under its name (the
+    parent's own values for a subchart win, as in Helm)."""
+    layers: list[tuple[tuple[str, ...], dict[str, Any]]] = []
+    with tarfile.open(path) as archive:
+        for member in archive.getmembers():
+            parts = member.name.split("/")
+            # <chart>/values.yaml, <chart>/charts/<sub>/values.yaml, and deeper alike.
+            if not member.isfile() or parts[-1] != "values.yaml" or len(parts) % 2:
+                continue
+            if any(parts[i] != "charts" for i in range(1, len(parts) - 1, 2)):
+                continue
+            handle = archive.extractfile(member)
+            loaded = yaml.safe_load(handle.read()) if handle else None
+            layers.append((tuple(parts[2:-1:2]), loaded if isinstance(loaded, dict) else {}))
+    defaults: dict[str, Any] = {}
+    for chain, values in sorted(layers, key=lambda layer: len(layer[0])):
+        target = defaults
+        for name in chain:
+            target = target.setdefault(name, {})
+        _fill(target, values)
+    return defaults
+
+
+def _fill(target: dict[str, Any], defaults: Mapping[str, Any]) -> None:
+    """Add ``defaults`` under ``target`` without overriding what is there."""
+    for key, value in defaults.items():
+        if key not in target:
+            target[key] = value
+        elif isinstance(target[key], dict) and isinstance(value, Mapping):
+            _fill(target[key], value)
+
+
+@cache
+def template_text(path: Path) -> str:
+    """Every template of a chart package (and its subcharts), as one text."""
+    texts = []
+    with tarfile.open(path) as archive:
+        for member in archive.getmembers():
+            if member.isfile() and "/templates/" in member.name:
+                handle = archive.extractfile(member)
+                texts.append(handle.read().decode("utf-8", "replace") if handle else "")
+    return "\n".join(texts)
+
+
+def _used_whole(key: str, templates: str) -> bool:
+    """Whether a template hands the map ``key`` on whole (toYaml, with, range, include, a
+    pipe), so keys under it are the chart's to pass through, not to name."""
+    name = re.escape(key)
+    return bool(
+        re.search(
+            rf"(toYaml|with|range\b[^}}]*:=|include\b[^}}]*|tpl)\s*\(?[\w$.]*\.{name}\b(?![.\w])",
+            templates,
+        )
+        or re.search(rf"[\w$.]*\.{name}\s*\|", templates)
+    )
+
+
+def unknown_keys(
+    values: Mapping[str, Any], defaults: Mapping[str, Any], templates: str, path: str = ""
+) -> Iterator[str]:
+    """Dotted paths in ``values`` that neither the chart's defaults define nor sit under a
+    map the chart leaves open (empty by default, or handed on whole by a template)."""
+    for key, value in values.items():
+        where = f"{path}.{key}" if path else str(key)
+        if key not in defaults:
+            yield where
+            continue
+        default = defaults[key]
+        if not (isinstance(value, Mapping) and isinstance(default, Mapping) and default):
+            continue
+        if _used_whole(str(key), templates):
+            continue
+        yield from unknown_keys(value, default, templates, where)
+
+
+def check(release: str, chart: Path, values: Mapping[str, Any]) -> Iterator[Finding]:
+    defaults = chart_defaults(chart)
+    for path in unknown_keys(values, defaults, template_text(chart)):
+        yield Finding(
+            "values",
+            Severity.ERROR,
+            release,
+            f"values of {chart.name}",
+            path,
+            f"the chart defines no value {path!r}: Helm ignores it and the chart's default applies",
+            "use the key the chart's values.yaml defines (or drop it)",
+        )

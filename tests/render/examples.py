@@ -1,0 +1,46 @@
+"""The example stacks rendered against the pinned chart packages in ../shared/charts.
+
+Tests that need them skip, saying why, when the packages or Helm are missing; the
+rendering of each example is shared by every test that reads it.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from mlplat.render.context import render_context
+from mlplat.render.findings import RenderReport
+from mlplat.render.helm import HelmError, find_helm
+from mlplat.render.run import RenderOptions, render_plan
+from mlplat.spec import load_spec
+from tests.conftest import ROOT, planned
+
+CHARTS = ROOT.parent / "shared" / "charts"
+"""The pinned upstream charts, packaged (see its SOURCES.md)."""
+
+
+def _missing() -> str | None:
+    if not CHARTS.is_dir():
+        return f"no chart packages at {CHARTS} (the shared fixtures are not on this machine)"
+    try:
+        find_helm()
+    except HelmError as error:
+        return f"no usable Helm ({error}); run `make helm`"
+    return None
+
+
+needs_charts = pytest.mark.skipif(_missing() is not None, reason=_missing() or "")
+
+
+@cache
+def rendered(spec: Path) -> RenderReport:
+    """A shared render of an example stack, as `mlplat render SPEC --charts CHARTS` does."""
+    plan = planned(spec)
+    loaded = load_spec(spec).spec
+    assert loaded is not None and plan.policy is not None
+    ctx = render_context(loaded, plan.outputs, plan.policy.config, plan.stack)
+    resources = [vars(r) for r in plan.resources]
+    return render_plan(resources, ctx, RenderOptions(charts=CHARTS, pull=False))

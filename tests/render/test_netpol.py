@@ -1,0 +1,108 @@
+"""NetworkPolicy semantics, one rule at a time."""
+
+from __future__ import annotations
+
+from mlplat.render.netpol import CLOSED, OPEN, PARTIAL, Peer, Policies, Port
+from tests.render.helpers import inventory, namespace, network_policy
+
+WEB = Peer("web", "app", {"app": "web"})
+CLIENT = Peer("client", "other", {"app": "client"})
+HTTP = Port(8080, "http")
+DENY_ALL = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+
+
+def _connection(*policies, source=CLIENT, target=WEB, port=HTTP, pod_cidr=None) -> str:
+    objects = [namespace("app"), namespace("other", team="x"), *policies]
+    return Policies(inventory(*objects), pod_cidr).connection(source, target, port)
+
+
+def test_no_policy_admits_everything_and_default_deny_nothing() -> None:
+    assert _connection() == OPEN
+    assert _connection(network_policy("deny", DENY_ALL)) == CLOSED
+    assert _connection(network_policy("deny", DENY_ALL, namespace="other")) == CLOSED
+
+
+def test_ingress_from_a_namespace_on_a_named_port() -> None:
+    rule = {
+        "podSelector": {"matchLabels": {"app": "web"}},
+        "policyTypes": ["Ingress"],
+        "ingress": [
+            {
+                "from": [{"namespaceSelector": {"matchLabels": {"team": "x"}}}],
+                "ports": [{"port": "http"}],
+            }
+        ],
+    }
+    allow = network_policy("allow", rule)
+    assert _connection(allow) == OPEN
+    assert _connection(allow, port=Port(9090, "metrics")) == CLOSED
+    assert _connection(allow, source=Peer("same", "app", {"app": "x"})) == CLOSED
+
+
+def test_a_pod_selector_alone_means_the_policy_namespace() -> None:
+    rule = {
+        "podSelector": {},
+        "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "client"}}}]}],
+    }
+    allow = network_policy("allow", rule)
+    assert _connection(allow) == CLOSED  # the client lives in another namespace
+    assert _connection(allow, source=Peer("local", "app", {"app": "client"})) == OPEN
+
+
+def test_egress_needs_the_destination_in_a_rule() -> None:
+    egress = {
+        "podSelector": {},
+        "policyTypes": ["Egress"],
+        "egress": [{"to": [{"namespaceSelector": {}}], "ports": [{"port": 8000, "endPort": 8100}]}],
+    }
+    policy = network_policy("egress", egress, namespace="other")
+    assert _connection(policy) == OPEN
+    assert _connection(policy, port=Port(9000)) == CLOSED
+
+
+def test_ip_blocks_cover_pods_by_the_pod_network_and_addresses_partially() -> None:
+    rule = {"podSelector": {}, "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/16"}}]}]}
+    allow = network_policy("allow", rule)
+    assert _connection(allow, pod_cidr="10.0.0.0/16") == OPEN
+    assert _connection(allow, pod_cidr=None) == CLOSED
+    assert _connection(allow, source=Peer("lb", cidrs=("10.0.128.0/20",))) == OPEN
+    assert _connection(allow, source=Peer("lb", cidrs=("10.0.0.0/8",))) == PARTIAL
+    hole = {
+        "podSelector": {},
+        "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/16", "except": ["10.0.128.0/20"]}}]}],
+    }
+    assert (
+        _connection(network_policy("hole", hole), source=Peer("lb", cidrs=("10.0.128.0/24",)))
+        == PARTIAL
+    )
+
+
+def test_a_team_pod_may_carry_whatever_labels_open_the_most() -> None:
+    narrow = {
+        "podSelector": {"matchLabels": {"role": "batch"}},
+        "policyTypes": ["Egress"],
+        "egress": [],
+    }
+    policy = network_policy("narrow", narrow, namespace="other")
+    team = Peer("team", "other", {}, any_labels=True)
+    plain = Peer("plain", "other", {"role": "batch"})
+    # Nothing isolates every pod, so a team pod can pick labels no policy selects.
+    assert _connection(policy, source=team) == OPEN
+    assert _connection(policy, source=plain) == CLOSED
+    admits_labelled = {
+        "podSelector": {},
+        "ingress": [
+            {
+                "from": [
+                    {"namespaceSelector": {}, "podSelector": {"matchLabels": {"trusted": "yes"}}}
+                ]
+            }
+        ],
+    }
+    assert _connection(network_policy("admit", admits_labelled), source=team) == OPEN
+    assert _connection(network_policy("admit", admits_labelled)) == CLOSED
+
+
+def test_host_network_pods_are_outside_policies() -> None:
+    node_agent = Peer("agent", "app", {"app": "web"}, host_network=True)
+    assert _connection(network_policy("deny", DENY_ALL), target=node_agent) == OPEN
