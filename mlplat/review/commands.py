@@ -8,6 +8,7 @@ acknowledge); 2 bad input.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -17,6 +18,8 @@ EXIT_OK, EXIT_BLOCKED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def add_review_commands(verbs: Any, platform_option: Any) -> None:
+    from mlplat.render.command import add_render_options
+
     diff = verbs.add_parser(
         "diff",
         help="review a change: what BASE -> HEAD creates, updates, replaces, deletes, opens "
@@ -34,11 +37,12 @@ def add_review_commands(verbs: Any, platform_option: Any) -> None:
         "CI appends it to the job summary)",
     )
     diff.add_argument(
-        "--render-file",
-        type=Path,
-        metavar="MD",
-        help="Markdown from `mlplat render HEAD --format markdown` to include in the review",
+        "--render",
+        action="store_true",
+        help="also render the head's Helm releases and check what would run (`mlplat "
+        "render`); HEAD must be a spec or REF:PATH",
     )
+    add_render_options(diff)
     platform_option(diff)
     diff.set_defaults(run=_diff)
 
@@ -88,22 +92,28 @@ def _diff(args: argparse.Namespace) -> int:
     from mlplat.review.sides import SideError, load_side
     from mlplat.review.text import render_text
 
+    if args.render and importlib.util.find_spec("kubernetes_validate") is None:
+        return _bad("rendering needs Kubernetes' schemas: pip install 'mlplat[render]'")
     try:
         platform = _platform(args)
         base = load_side(args.base, args.stack, platform)
         head = load_side(args.head, args.stack, platform)
-        render = args.render_file.read_text(encoding="utf-8") if args.render_file else ""
     except SideError as error:
         return _bad(str(error), error.details)
     except BadInput as error:
         return _bad(str(error))
-    except OSError as error:
-        return _bad(f"{args.render_file}: {error.strerror}")
+    if args.render and head.planned is None:
+        return _bad(f"{head.label}: --render needs HEAD as a spec or REF:PATH, not a saved plan")
     if base.plan.get("stack") != head.plan.get("stack"):
         return _bad(
             f"the sides plan different stacks ({base.plan.get('stack')} and "
             f"{head.plan.get('stack')}), so no URN would match: pass --stack"
         )
+    render = None
+    if args.render:
+        from mlplat.render.command import render_of
+
+        render = render_of(args, head.spec, head.planned)
     review = build_review(base, head, render)
     if args.format == "markdown":
         text, summary = render_markdown(review)
@@ -125,6 +135,10 @@ def _diff(args: argparse.Namespace) -> int:
         )
     if review.policy_failed:
         print("error[policy] the head plan fails a mandatory policy control", file=sys.stderr)
+    if review.render_failed:
+        from mlplat.render.command import render_failed
+
+        render_failed(review.render)
     return EXIT_BLOCKED if review.blocked else EXIT_OK
 
 
@@ -136,6 +150,8 @@ def review_json(review: Any) -> dict[str, Any]:
         "base": review.base.label,
         "head": review.head.label,
         "blocked": review.blocked,
+        "policyFailed": review.policy_failed,
+        "render": None if review.render is None else {"failed": review.render_failed},
         "counts": review.diff.counts(),
         "teams": review.teams,
         "changes": [

@@ -48,6 +48,8 @@ def headline(review: Review) -> str:
         else "no policy verdict"
     )
     changes = " · ".join(f"{SYMBOLS[a]}{counts[a.value]} {a.value}" for a in Action)
+    if review.render is not None:
+        policy_text += " · render FAILED" if review.render_failed else " · render passed"
     delta_min = review.cost_head.total() - review.cost_base.total()
     delta_max = review.cost_head.total(True) - review.cost_base.total(True)
     cost = f"cost {money(delta_min, True)}/month at min, {money(delta_max, True)} at max"
@@ -205,16 +207,16 @@ def _diagram(review: Review, cap: int | None) -> list[str]:
 
 
 def _render(review: Review, cap: int | None) -> list[str]:
-    if not review.render or (cap is not None and cap < 60):
+    """`mlplat render`'s section for the head, when the review rendered it."""
+    if review.render is None:
         return []
-    return [
-        "<details><summary>The platform after this change (<code>mlplat render</code>)</summary>",
-        "",
-        review.render.rstrip(),
-        "",
-        "</details>",
-        "",
-    ]
+    from mlplat.render.report import markdown, verdict
+
+    lines = ["### 🧩 What would run (`mlplat render`)", ""]
+    if cap is not None and cap < 60:
+        state = "❌" if review.render_failed else "✅"
+        return [*lines, f"{state} {verdict(review.render)} (details in the job summary)", ""]
+    return [*lines, *markdown(review.render), ""]
 
 
 def _changes(review: Review, cap: int | None) -> list[str]:

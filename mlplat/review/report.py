@@ -55,8 +55,8 @@ class Review:
     diagram: str
     """Mermaid source of what changed ('' when nothing did)."""
     locator: Locator
-    render: str = ""
-    """`mlplat render` Markdown of the head spec, when it was asked for."""
+    render: Any = None
+    """`mlplat render`'s report of the head (a RenderReport), when it was asked for."""
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -72,9 +72,13 @@ class Review:
         return bool((self.policy.get("summary") or {}).get("mandatory"))
 
     @property
+    def render_failed(self) -> bool:
+        return bool(self.render is not None and self.render.failed)
+
+    @property
     def blocked(self) -> bool:
         """The change should not merge as is (the command exits 1)."""
-        return bool(self.unacknowledged) or self.policy_failed
+        return bool(self.unacknowledged) or self.policy_failed or self.render_failed
 
     @property
     def widened(self) -> list[SecurityRow]:
@@ -85,7 +89,7 @@ class Review:
         return str(self.head.plan.get("stack", ""))
 
 
-def build_review(base: Side, head: Side, render: str = "") -> Review:
+def build_review(base: Side, head: Side, render: Any = None) -> Review:
     diff = diff_plans(base.plan, head.plan)
     acks = head.spec.review.acknowledge if head.spec is not None else ()
     locator = Locator(_union(head.plan, base.plan), head.spec, head.source)

@@ -48,6 +48,8 @@ class Side:
     source: SourceDoc | None = None
     """Where each spec value was written, for file:line references."""
     warnings: list[str] = field(default_factory=list)
+    planned: Any = None
+    """The Plan object, when the side was planned here (`mlplat render` takes it)."""
 
 
 def load_side(arg: str, stack: str | None, platform: Mapping[str, Any] | None = None) -> Side:
@@ -80,7 +82,7 @@ def plan_side(
         platform = stub_platform(result.spec)
         warnings.append(f"{label}: no --platform-plan; planned against the stub platform")
     plan = plan_spec(spec_path, result.spec, result.files, stack or Path(spec_path).stem, platform)
-    return Side(label, plan.to_dict(), result.spec, _source(spec_path), warnings)
+    return Side(label, plan.to_dict(), result.spec, _source(spec_path), warnings, plan)
 
 
 def _saved_plan(path: Path) -> Side:

@@ -12,6 +12,11 @@ from mlplat.review.report import Review
 def render_text(review: Review) -> str:
     lines = [f"mlplat diff: stack {review.stack}: {review.base.label} -> {review.head.label}"]
     lines += [headline(review).replace("·", "|"), NOTE, ""]
+    if review.render is not None:
+        from mlplat.render.report import verdict
+
+        state = "FAILED" if review.render_failed else "passed"
+        lines += [f"Render {state}: {verdict(review.render)}", ""]
     sections: list[tuple[str, Callable[[Review], Iterator[str]]]] = [
         ("Destructive changes", _text_destructive),
         ("Security", _text_security),

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from mlplat.cli import main
-from tests.conftest import STACKS
+from tests.conftest import ROOT, STACKS
+from tests.render.examples import CHARTS, needs_charts, rendered
 
 
 def _git(cwd: Path, *args: str) -> None:
@@ -81,3 +82,23 @@ def test_an_invalid_spec_side_lists_its_errors(
     assert main(["diff", "HEAD:stacks/dev.yaml", "stacks/dev.yaml"]) == 2
     err = capsys.readouterr().err
     assert "stacks/dev.yaml: not a valid spec" in err and "error[unknown-field]" in err
+
+
+@needs_charts
+def test_render_joins_the_review_and_its_errors_block(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "review.json"
+    code = main(["diff", "stacks/local.yaml", "stacks/local.yaml", "--render", "--charts",
+                 str(CHARTS), "--no-pull", "--format", "json", "-o", str(out)])  # fmt: skip
+    review = json.loads(out.read_text())
+    report = rendered(STACKS / "local.yaml")
+    assert review["render"] == {"failed": report.failed}
+    assert code == (1 if report.failed else 0) and review["blocked"] is report.failed
+
+
+def test_render_needs_a_spec_head(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "p.json").write_text(json.dumps({"kind": "mlplat.dev/plan", "resources": []}))
+    assert main(["diff", "p.json", "p.json", "--render"]) == 2
+    assert "--render needs HEAD as a spec or REF:PATH" in capsys.readouterr().err
