@@ -68,14 +68,34 @@ def template_text(path: Path) -> str:
 
 def _used_whole(key: str, templates: str) -> bool:
     """Whether a template hands the map ``key`` on whole (toYaml, with, range, include, a
-    pipe), so keys under it are the chart's to pass through, not to name."""
+    pipe), so keys under it are the chart's to pass through, not to name.
+
+    Neither pattern can match across a ``}``, so each is tried only on the stretch between
+    two braces around each mention of ``.key``: on a chart with megabytes of templates,
+    searching the whole text costs a second per chart (the backtracking of ``[^}]*``).
+    """
+    needle = f".{key}"
+    patterns = _whole_patterns(key)
+    start = 0
+    while (found := templates.find(needle, start)) != -1:
+        low = templates.rfind("}", 0, found) + 1
+        high = templates.find("}", found)
+        high = len(templates) if high == -1 else high
+        window = templates[low:high]
+        if any(pattern.search(window) for pattern in patterns):
+            return True
+        start = high
+    return False
+
+
+@cache
+def _whole_patterns(key: str) -> tuple[re.Pattern[str], ...]:
     name = re.escape(key)
-    return bool(
-        re.search(
-            rf"(toYaml|with|range\b[^}}]*:=|include\b[^}}]*|tpl)\s*\(?[\w$.]*\.{name}\b(?![.\w])",
-            templates,
-        )
-        or re.search(rf"[\w$.]*\.{name}\s*\|", templates)
+    return (
+        re.compile(
+            rf"(toYaml|with|range\b[^}}]*:=|include\b[^}}]*|tpl)\s*\(?[\w$.]*\.{name}\b(?![.\w])"
+        ),
+        re.compile(rf"[\w$.]*\.{name}\s*\|"),
     )
 
 

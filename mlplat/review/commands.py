@@ -11,6 +11,7 @@ import argparse
 import importlib.util
 import json
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -96,24 +97,23 @@ def _diff(args: argparse.Namespace) -> int:
         return _bad("rendering needs Kubernetes' schemas: pip install 'mlplat[render]'")
     try:
         platform = _platform(args)
-        base = load_side(args.base, args.stack, platform)
         head = load_side(args.head, args.stack, platform)
+        if args.render and head.planned is None:
+            raise SideError(f"{head.label}: --render needs HEAD as a spec or REF:PATH, not a plan")
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # Helm renders the head while the base is planned: the two overlap.
+            rendering = pool.submit(_render_head, args, head) if args.render else None
+            base = load_side(args.base, args.stack, platform)
+            render = rendering.result() if rendering else None
     except SideError as error:
         return _bad(str(error), error.details)
     except BadInput as error:
         return _bad(str(error))
-    if args.render and head.planned is None:
-        return _bad(f"{head.label}: --render needs HEAD as a spec or REF:PATH, not a saved plan")
     if base.plan.get("stack") != head.plan.get("stack"):
         return _bad(
             f"the sides plan different stacks ({base.plan.get('stack')} and "
             f"{head.plan.get('stack')}), so no URN would match: pass --stack"
         )
-    render = None
-    if args.render:
-        from mlplat.render.command import render_of
-
-        render = render_of(args, head.spec, head.planned)
     review = build_review(base, head, render)
     if args.format == "markdown":
         text, summary = render_markdown(review)
@@ -140,6 +140,12 @@ def _diff(args: argparse.Namespace) -> int:
 
         render_failed(review.render)
     return EXIT_BLOCKED if review.blocked else EXIT_OK
+
+
+def _render_head(args: argparse.Namespace, head: Any) -> Any:
+    from mlplat.render.command import render_of
+
+    return render_of(args, head.spec, head.planned)
 
 
 def review_json(review: Any) -> dict[str, Any]:
