@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -37,7 +38,7 @@ def plan_spec(
         region = spec.cloud.region or "us-east-1"
         references = {}
     run = run_program(
-        main,
+        functools.partial(main, spec),
         stack=stack,
         config={f"{PROJECT}:{SPEC_CONFIG_KEY}": spec_path},
         ctx=CloudContext(region=region, partition=partition(region), stack_outputs=references),
