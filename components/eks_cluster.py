@@ -48,6 +48,9 @@ class EksClusterArgs:
     """Platform key: envelope-encrypts Kubernetes secrets and the control-plane log group."""
     protect: bool
     """Protect and retain the cluster (prod)."""
+    service_cidr: str | None = None
+    """Range of Service IPs; None lets EKS choose (NetworkPolicies then cannot name the API
+    server's Service IP)."""
 
 
 class EksCluster(pulumi.ComponentResource):
@@ -100,6 +103,9 @@ class EksCluster(pulumi.ComponentResource):
             name=args.cluster_name,
             version=spec.kubernetes_version,
             role_arn=role.arn,
+            # Pinned to the range EKS picks itself, so NetworkPolicies can name the API
+            # server's Service IP (an unchanged value on clusters created before).
+            kubernetes_network_config={"service_ipv4_cidr": args.service_cidr},
             vpc_config={
                 "subnet_ids": args.subnet_ids,
                 "endpoint_private_access": True,

@@ -85,17 +85,38 @@ def pod_identity_trust_policy(account_id: str, cluster_arn: str) -> str:
 
 
 def s3_prefix_access(
-    bucket_arn: str, prefixes: Sequence[str], key_arn: str, region: str, *, write: bool
+    bucket_arn: str,
+    prefixes: Sequence[str],
+    key_arn: str,
+    region: str,
+    *,
+    write: bool,
+    head_bucket: bool = False,
 ) -> str:
-    """Read (and optionally write) objects under ``prefixes`` of one SSE-KMS bucket."""
+    """Read (and optionally write) objects under ``prefixes`` of one SSE-KMS bucket;
+    ``head_bucket`` adds HeadBucket (``s3:ListBucket`` with no prefix, so also listing key
+    names) for clients that check the bucket first (Feast's file registry)."""
     object_actions = ["s3:GetObject", "s3:GetObjectVersion"]
     key_actions = ["kms:Decrypt"]
     if write:
         object_actions += ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
         key_actions += ["kms:GenerateDataKey"]
     clean = [p.strip("/") for p in prefixes]
+    head = (
+        [
+            {
+                "Sid": "HeadBucket",
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": bucket_arn,
+            }
+        ]
+        if head_bucket
+        else []
+    )
     return document(
         [
+            *head,
             {
                 "Sid": "ListPrefixes",
                 "Effect": "Allow",

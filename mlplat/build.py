@@ -20,6 +20,7 @@ from components.network import Network, NetworkArgs
 from components.node_pool import NodePool, NodePoolArgs
 from components.platform_key import PlatformKey, PlatformKeyArgs
 from components.registry import Registry, RegistryArgs
+from components.services.fence import NetworkPeers
 from components.storage import Storage, StorageArgs
 from components.storage_class import EbsStorageClass, EbsStorageClassArgs
 from components.workload_identity import ClusterIdentity
@@ -27,6 +28,7 @@ from mlplat.build_services import build_services
 from mlplat.build_teams import build_tenancy
 from mlplat.spec.aws_regions import partition
 from mlplat.spec.model import CloudProvider, PlatformSpec
+from mlplat.spec.subnets import kubernetes_service_cidr
 from mlplat.tags import cloud_tags
 
 
@@ -50,6 +52,8 @@ class Platform:
     """The platform's AWS provider (aws)."""
     monitoring: pulumi.Resource | None = None
     """The monitoring release, once its CRDs exist; None without monitoring."""
+    peers: NetworkPeers | None = None
+    """Where platform pods connect to and from (set with the services)."""
     outputs: dict[str, Any] = field(default_factory=dict)
     """Stack outputs, by name."""
 
@@ -121,6 +125,7 @@ def _build_aws(spec: PlatformSpec) -> Platform:
             partition=arn_partition,
             kms_key_arn=key_arn,
             protect=prod,
+            service_cidr=kubernetes_service_cidr(spec.network.cidr),
         ),
         on_aws,
     )

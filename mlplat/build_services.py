@@ -2,49 +2,54 @@
 
 Called by ``mlplat.build`` once the cluster (and on AWS the cloud stores) exist. It
 derives each enabled service's needs from the spec (``service_needs``), creates the
-namespaces, logins and workload identities those needs imply, then the services.
+namespaces, logins and workload identities those needs imply, then the services. Every
+namespace it fills is fenced: default-deny, then what its pods need (``network_peers``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pulumi
 
 from components.iam import s3_prefix_access
-from components.iam_services import secret_read
 from components.kubernetes_base import PLATFORM_NAMESPACE
 from components.node_pool import ACCELERATOR_LABEL, DEVICE_PLUGIN_LABEL
-from components.online_store import OnlineStore, OnlineStoreArgs
 from components.services import airflow as airflow_module
 from components.services import feast as feast_module
+from components.services import in_cluster
 from components.services import mlflow as mlflow_module
+from components.services import service_databases as databases_module
 from components.services.airflow import Airflow, AirflowArgs
+from components.services.airflow_values import component
 from components.services.autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
-from components.services.context import Exposure, ObjectStore, ServiceContext
-from components.services.feast import FeatureStore, FeatureStoreArgs, OnlineStoreEndpoint
+from components.services.context import Exposure, ServiceContext
+from components.services.feast import FeatureStore, FeatureStoreArgs
+from components.services.fence import NetworkPeers, Reach, fence, in_namespace, tcp
 from components.services.gpu_software import GpuSoftware, GpuSoftwareArgs
-from components.services.in_cluster import (
-    REDIS_PORT,
-    InClusterStores,
-    InClusterStoresArgs,
-)
 from components.services.kube import namespace
 from components.services.load_balancer import LoadBalancerController, LoadBalancerControllerArgs
-from components.services.mlflow import Mlflow, MlflowArgs, MlflowDatabase
+from components.services.mlflow import Mlflow, MlflowArgs, MlflowDatabase, SharedCache
 from components.services.monitoring import Monitoring, MonitoringArgs
 from components.services.service_databases import (
-    MasterFromKubernetes,
     MasterFromSecretsManager,
     ServiceDatabases,
     ServiceDatabasesArgs,
 )
-from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
+from mlplat import config_secrets
+from mlplat.build_network import network_peers
+from mlplat.build_stores import (
+    Stores,
+    aws_stores,
+    elasticache,
+    in_cluster_stores,
+    secret_ref,
+    workload,
+)
 from mlplat.spec import instances
 from mlplat.spec.model import CloudProvider, NodeOs, PlatformSpec
-from mlplat.spec.services import ServiceNeeds, service_needs
+from mlplat.spec.services import FeastRegistry, ServiceNeeds, service_needs
 
 if TYPE_CHECKING:
     from mlplat.build import Platform
@@ -56,36 +61,22 @@ _NAMESPACES = {
 }
 
 
-@dataclass
-class _Stores:
-    """Where services keep their state, on either target."""
-
-    object_store: ObjectStore
-    db_host: pulumi.Input[str]
-    db_port: pulumi.Input[int]
-    db_tls: bool
-    master: MasterFromSecretsManager | MasterFromKubernetes
-    ready: list[pulumi.Resource]
-    redis: OnlineStoreEndpoint | None
-
-
 def build_services(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
     """Declare the services the spec enables; returns the stack outputs they add."""
     services = spec.services
     needs = service_needs(services)
     provider = platform.kubernetes.provider
     base = platform.kubernetes
-    outputs: dict[str, Any] = {}
+    peers = platform.peers = network_peers(spec, platform)
     service_namespaces = {
         key: namespace(mod.NAMESPACE, mod.NAMESPACE_LEVEL, provider=provider, parent=base)
         for key, mod in _NAMESPACES.items()
         if key in needs
     }
-    stores = (
-        _aws_stores(spec, platform, needs)
-        if spec.cloud.provider is CloudProvider.AWS
-        else _in_cluster_stores(spec, platform, needs, outputs)
-    )
+    on_aws = spec.cloud.provider is CloudProvider.AWS
+    stores = aws_stores(spec, platform) if on_aws else in_cluster_stores(spec, platform, needs)
+    outputs: dict[str, Any] = dict(stores.outputs)
+    _fence_platform(spec, platform, peers, stores, needs)
     monitoring = None
     gpus = _gpu_selectors(spec)
     if services.monitoring is not None:
@@ -98,9 +89,10 @@ def build_services(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
                 gpus=gpus is not None,
                 airflow=services.airflow is not None,
                 mlflow=services.mlflow is not None,
+                peers=peers,
             ),
         )
-        outputs["grafanaAdminSecret"] = _secret_ref("monitoring", monitoring.grafana_admin_secret)
+        outputs["grafanaAdminSecret"] = secret_ref("monitoring", monitoring.grafana_admin_secret)
         platform.monitoring = monitoring.release
     if gpus is not None:
         plugin_nodes, gpu_nodes = gpus
@@ -112,6 +104,7 @@ def build_services(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
                 gpu_node_selector=gpu_nodes,
                 sharing={p.name: p.gpu_sharing for p in spec.node_pools if p.gpu_sharing},
                 monitoring=monitoring.release if monitoring else None,
+                peers=peers,
             ),
         )
     exposure, controller = _ingress(spec, platform)
@@ -122,6 +115,7 @@ def build_services(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
         tls=bool(services.ingress and services.ingress.certificate_arn),
         monitoring=monitoring.release if monitoring else None,
         ingress_controller=controller,
+        peers=peers,
     )
     databases = {db: need.namespace for need in needs.values() for db in need.databases}
     logins = None
@@ -140,6 +134,11 @@ def build_services(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
             provider,
         )
     identities = {key: _identity(spec, platform, need) for key, need in needs.items()}
+    online = None
+    if services.feature_store is not None:
+        online = stores.redis or elasticache(spec, platform)
+    task_pods = in_namespace(airflow_module.NAMESPACE, **component("worker"))
+    airflow_clients = (task_pods,) if services.airflow is not None else ()
     urls: dict[str, Any] = {}
     secrets: dict[str, Any] = {}
     if services.airflow is not None and logins is not None:
@@ -152,11 +151,16 @@ def build_services(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
                 service_account_annotations=identities["airflow"],
                 namespace=service_namespaces["airflow"],
                 depends_on=(logins.job, *stores.ready),
+                task_services=_task_services(spec),
+                git_ssh_key=_config_secret(spec, config_secrets.AIRFLOW_GIT_SSH_KEY),
             ),
         )
         urls["airflow"] = airflow.url
-        secrets["airflowAdmin"] = _secret_ref("airflow", airflow.admin_secret)
+        secrets["airflowAdmin"] = secret_ref("airflow", airflow.admin_secret)
     if services.mlflow is not None and logins is not None:
+        cache = None
+        if online is not None:
+            cache = SharedCache(online.host, online.port, online.tls, online.password, peers.redis)
         mlflow = Mlflow(
             f"{spec.metadata.name}-mlflow",
             MlflowArgs(
@@ -172,13 +176,15 @@ def build_services(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
                 service_account_annotations=identities["mlflow"],
                 namespace=service_namespaces["mlflow"],
                 depends_on=(logins.job, *stores.ready),
+                oidc_client_secret=_config_secret(spec, config_secrets.MLFLOW_OIDC_CLIENT_SECRET),
+                cache=cache,
+                clients=airflow_clients,
             ),
         )
         urls["mlflow"] = mlflow.url
         if mlflow.admin_secret is not None:
-            secrets["mlflowAdmin"] = _secret_ref("mlflow", mlflow.admin_secret)
-    if services.feature_store is not None:
-        online = stores.redis or _elasticache(spec, platform)
+            secrets["mlflowAdmin"] = secret_ref("mlflow", mlflow.admin_secret)
+    if services.feature_store is not None and online is not None:
         store = FeatureStore(
             f"{spec.metadata.name}-feast",
             FeatureStoreArgs(
@@ -194,6 +200,8 @@ def build_services(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
                 depends_on=tuple(
                     [*([logins.job] if logins else []), *stores.ready, *ctx.prerequisites]
                 ),
+                online_reach=peers.redis,
+                clients=airflow_clients,
             ),
         )
         urls["feast"] = store.url
@@ -219,99 +227,49 @@ def build_services(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
         outputs["credentialSecrets"] = secrets
     if logins is not None:
         outputs["databaseLoginSecrets"] = {
-            db: _secret_ref(databases[db], name) for db, name in logins.secret_names.items()
+            db: secret_ref(databases[db], name) for db, name in logins.secret_names.items()
         }
     return outputs
 
 
-def _secret_ref(namespace: str, name: pulumi.Input[str]) -> pulumi.Output[str]:
-    """Where a credential lives (namespace/name); never the credential itself."""
-    return pulumi.Output.concat(namespace, "/", name)
+def _config_secret(spec: PlatformSpec, key: str) -> pulumi.Output[str] | None:
+    """A secret from the stack's config, when this spec needs it."""
+    return config_secrets.read(key) if key in config_secrets.needed(spec) else None
 
 
-def _aws_stores(
-    spec: PlatformSpec, platform: Platform, needs: Mapping[str, ServiceNeeds]
-) -> _Stores:
-    assert platform.database is not None and platform.storage is not None
-    assert spec.cloud.region is not None and platform.kms_key_arn is not None
-    region, key = spec.cloud.region, platform.kms_key_arn
-    database = platform.database
-    policy = pulumi.Output.all(database.master_secret_arn, key).apply(
-        lambda v: secret_read(v[0], v[1], region)
-    )
-    bootstrap = _workload(spec, platform, PLATFORM_NAMESPACE, "db-bootstrap", policy)
-    return _Stores(
-        object_store=ObjectStore(
-            buckets={p: b.name for p, b in platform.storage.buckets.items()}, region=region
-        ),
-        db_host=database.address,
-        db_port=database.port,
-        db_tls=True,
-        master=MasterFromSecretsManager(
-            secret_arn=database.master_secret_arn,
-            role_annotations=bootstrap.service_account_annotations,
-            region=region,
-        ),
-        ready=[],
-        redis=None,
-    )
+def _task_services(spec: PlatformSpec) -> tuple[Reach, ...]:
+    """The platform services Airflow's tasks may call."""
+    found = []
+    for enabled, module, port in (
+        (spec.services.mlflow, mlflow_module, mlflow_module.PORT),
+        (spec.services.feature_store, feast_module, feast_module.POD_PORT),
+    ):
+        if enabled is not None:
+            found.append(Reach([in_namespace(module.NAMESPACE, **module.POD_LABELS)], tcp(port)))
+    return tuple(found)
 
 
-def _in_cluster_stores(
+def _fence_platform(
     spec: PlatformSpec,
     platform: Platform,
+    peers: NetworkPeers,
+    stores: Stores,
     needs: Mapping[str, ServiceNeeds],
-    outputs: dict[str, Any],
-) -> _Stores:
-    stores = InClusterStores(
-        f"{spec.metadata.name}-stores",
-        InClusterStoresArgs(
-            namespace=PLATFORM_NAMESPACE,
-            platform=spec.metadata.name,
-            client_namespaces=sorted({n.namespace for n in needs.values()}),
-            redis=spec.services.feature_store is not None,
-        ),
-        platform.kubernetes.provider,
-        pulumi.ResourceOptions(depends_on=[platform.kubernetes]),
+) -> None:
+    """The platform namespace: the database bootstrap Job, and the in-cluster stores."""
+    allowed = databases_module.allowances(
+        peers, isinstance(stores.master, MasterFromSecretsManager)
     )
-    outputs |= {
-        "objectStoreUrl": stores.object_store_url,
-        "bucketNames": stores.buckets,
-        "registryUrl": stores.registry_url,
-        "registrySecret": _secret_ref(PLATFORM_NAMESPACE, stores.registry_secret),
-        "databaseAddress": stores.postgres_host,
-    }
-    redis = None
-    if stores.redis_host is not None and stores.redis_password is not None:
-        redis = OnlineStoreEndpoint(stores.redis_host, REDIS_PORT, False, stores.redis_password)
-    return _Stores(
-        object_store=ObjectStore(buckets=stores.buckets, endpoint_url=stores.object_store_url),
-        db_host=stores.postgres_host,
-        db_port=5432,
-        db_tls=False,
-        master=MasterFromKubernetes(stores.postgres_superuser_secret, "postgres"),
-        ready=stores.ready,
-        redis=redis,
+    if spec.cloud.provider is CloudProvider.EXISTING:
+        clients = sorted({n.namespace for n in needs.values()})
+        allowed += in_cluster.allowances(clients, spec.services.feature_store is not None)
+    fence(
+        PLATFORM_NAMESPACE,
+        allowed,
+        peers,
+        provider=platform.kubernetes.provider,
+        parent=platform.kubernetes,
     )
-
-
-def _elasticache(spec: PlatformSpec, platform: Platform) -> OnlineStoreEndpoint:
-    assert platform.network is not None and platform.cluster is not None
-    assert spec.services.feature_store is not None and platform.kms_key_arn is not None
-    store = OnlineStore(
-        f"{spec.metadata.name}-online",
-        OnlineStoreArgs(
-            node_type=spec.services.feature_store.online_node_type,
-            vpc_id=platform.network.vpc_id,
-            subnet_ids=platform.network.private_subnet_ids,
-            client_security_group_id=platform.cluster.security_group_id,
-            kms_key_arn=platform.kms_key_arn,
-            replicated=spec.is_prod,
-            protect=spec.is_prod,
-        ),
-        platform.provider_opts,
-    )
-    return OnlineStoreEndpoint(store.address, store.port, True, store.auth_token)
 
 
 def _identity(
@@ -323,32 +281,17 @@ def _identity(
     assert spec.cloud.region is not None and platform.kms_key_arn is not None
     bucket = platform.storage.buckets[need.bucket]
     region = spec.cloud.region
+    feast = spec.services.feature_store
+    # Feast's file registry checks its bucket first (HeadBucket: s3:ListBucket with no
+    # prefix), then reads and writes its one object.
+    registry = feast is not None and feast.registry is FeastRegistry.S3 and need.bucket == "data"
     policy = pulumi.Output.all(bucket.arn, platform.kms_key_arn).apply(
-        lambda v: s3_prefix_access(v[0], [need.prefix or ""], v[1], region, write=True)
+        lambda v: s3_prefix_access(
+            v[0], [need.prefix or ""], v[1], region, write=True, head_bucket=registry
+        )
     )
-    workload = _workload(spec, platform, need.namespace, need.service_account, policy)
-    return workload.service_account_annotations
-
-
-def _workload(
-    spec: PlatformSpec,
-    platform: Platform,
-    namespace: str,
-    service_account: str,
-    policy: pulumi.Input[str],
-) -> WorkloadIdentity:
-    assert platform.identity is not None
-    return WorkloadIdentity(
-        f"{spec.metadata.name}-{service_account}",
-        WorkloadIdentityArgs(
-            cluster=platform.identity,
-            namespace=namespace,
-            service_account=service_account,
-            mode=spec.cluster.workload_identity,
-            policy=policy,
-        ),
-        platform.provider_opts,
-    )
+    identity = workload(spec, platform, need.namespace, need.service_account, policy)
+    return identity.service_account_annotations
 
 
 def _gpu_selectors(spec: PlatformSpec) -> tuple[dict[str, str] | None, dict[str, str]] | None:

@@ -10,7 +10,6 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 import pulumi
-import pulumi_aws as aws
 
 from components.node_pool import GPU_TAINT
 from components.services import airflow as airflow_module
@@ -23,6 +22,7 @@ from components.tenancy.access import TeamAccess, TeamAccessArgs
 from components.tenancy.admission import AdmissionFences, AdmissionFencesArgs
 from components.tenancy.kueue import Kueue, KueueArgs
 from components.tenancy.outputs import PlatformOutputs
+from mlplat.build_network import s3_cidrs
 from mlplat.spec.capacity import RESERVED_NAMESPACES, facts_of
 from mlplat.spec.model import PlatformSpec
 from mlplat.spec.subnets import plan_subnets
@@ -68,6 +68,7 @@ def build_tenancy(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
                 if pool.name in gpu_pools
             },
             monitoring=platform.monitoring,
+            peers=platform.peers,
         ),
     )
     exported = platform_outputs(spec, platform)
@@ -170,10 +171,6 @@ def platform_outputs(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
     if cluster is None or identity is None or storage is None:
         return PlatformOutputs.export(values)
     region = str(spec.cloud.region)
-    s3 = aws.ec2.get_managed_prefix_list_output(
-        name=f"com.amazonaws.{region}.s3",
-        opts=pulumi.InvokeOutputOptions(provider=platform.aws_provider),
-    )
     values |= {
         "region": region,
         "partition": identity.partition,
@@ -189,6 +186,6 @@ def platform_outputs(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
         "endpoint_cidrs": plan_subnets(spec.network.cidr, spec.network.availability_zones).endpoints
         if spec.network.interface_endpoints
         else (),
-        "s3_cidrs": s3.entries.apply(lambda entries: sorted(e.cidr for e in entries)),
+        "s3_cidrs": s3_cidrs(region, platform.aws_provider),
     }
     return PlatformOutputs.export(values)

@@ -15,21 +15,23 @@ from components.charts import IMAGES
 from components.services import gpu_software, monitoring
 from components.services.airflow import AIRFLOW_IMAGE
 from mlplat.spec import PlatformSpec, TeamStackSpec
-from mlplat_policies import CONTROLS
+from mlplat_policies import CONTROLS, pod_security
 from mlplat_policies.workloads import DEFAULT_REGISTRIES, repository_of
 
 PSA_LABELS = "k8s-namespace-psa-labels"
-BUILT_IN_EXEMPTIONS: tuple[tuple[str, dict[str, str]], ...] = (
-    (
-        PSA_LABELS,
-        {
-            "namespace": monitoring.NODE_EXPORTER_NAMESPACE,
-            "reason": monitoring.NODE_EXPORTER_REASON,
-        },
-    ),
-    (PSA_LABELS, {"namespace": gpu_software.NAMESPACE, "reason": gpu_software.NAMESPACE_REASON}),
+POD_SECURITY = tuple(c.id for c in pod_security.CONTROLS)
+"""The Pod Security controls a privileged namespace's node agents are exempt from."""
+_PRIVILEGED = (
+    (monitoring.NODE_EXPORTER_NAMESPACE, monitoring.NODE_EXPORTER_REASON),
+    (gpu_software.NAMESPACE, gpu_software.NAMESPACE_REASON),
 )
-"""Exemptions mlplat needs for what it installs itself, each with the component's reason."""
+BUILT_IN_EXEMPTIONS: tuple[tuple[str, dict[str, str]], ...] = tuple(
+    (control, {"namespace": namespace, "reason": reason})
+    for namespace, reason in _PRIVILEGED
+    for control in (PSA_LABELS, *POD_SECURITY)
+)
+"""Exemptions mlplat needs for what it installs itself, each with the component's reason:
+the node agents of its two privileged namespaces (printed with every exempted finding)."""
 
 
 def own_images() -> list[str]:

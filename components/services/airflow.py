@@ -2,23 +2,37 @@
 
 Secrets the chart would otherwise generate on every install (fernet key, API secret key,
 JWT secret) are generated once here and passed by name, so upgrades never rotate them.
-There is no default admin/admin: the chart's user job is off and an admin with a
-generated password is created by a Job after the release (its password lives only in
-the ``airflow-admin`` Secret). Every component runs under one service account whose
-workload identity reaches only the Airflow log prefix.
+There is no default admin/admin: the chart's user job is off, and an admin with a
+generated password is created by a Job after the release (its password lives only in the
+``airflow-admin`` Secret and reaches the CLI on stdin). Every component runs under one
+service account whose workload identity reaches only the Airflow log prefix. The
+namespace is fenced: the chart's policies govern what each component receives, mlplat's
+what every pod may send.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.services.context import S3_CREDENTIALS_SECRET, ServiceContext
+from components.services.airflow_values import (
+    AIRFLOW_IMAGE,
+    AIRFLOW_UID,
+    API_PORT,
+    GIT_KEY,
+    RELEASE,
+    SERVICE_ACCOUNT,
+    STATSD_SCRAPE_NAME,
+    airflow_values,
+    allowances,
+    component,
+)
+from components.services.context import ServiceContext
+from components.services.fence import Reach, fence
 from components.services.generated_secret import GeneratedSecret, GeneratedSecretArgs
 from components.services.kube import (
     MANAGED_BY,
@@ -29,35 +43,22 @@ from components.services.kube import (
     restricted_pod,
     service_account,
 )
-from mlplat.spec.services import AirflowSpec, Executor
+from mlplat.spec.services import AirflowSpec
 
 NAMESPACE = "airflow"
-API_PORT = 8080
-"""The API server's pod and service port (the chart's ports.apiServer)."""
 NAMESPACE_LEVEL = PodSecurity.RESTRICTED
 """Every Airflow pod runs as uid 50000 with the restricted contexts set below."""
-SERVICE_ACCOUNT = "airflow"
-AIRFLOW_IMAGE = ("apache/airflow", "3.2.0")
-"""The chart 1.21.0 default image, pinned so every Airflow pod runs the same Airflow."""
-AIRFLOW_UID = 50000
-_COMPONENTS_WITH_ACCOUNTS = (
-    "scheduler",
-    "apiServer",
-    "triggerer",
-    "dagProcessor",
-    "migrateDatabaseJob",
-    "createUserJob",
-    "cleanup",
-    "databaseCleanup",
-    "statsd",
-    "redis",
-)
+AIRFLOW_HOME = "/opt/airflow"
+CONFIG_MAP = f"{RELEASE}-config"
+"""The chart's ConfigMap holding airflow.cfg."""
 _ENSURE_ADMIN = """
 set -eu
+# The FAB CLI asks for the password twice; with no terminal it reads stdin.
+pw() { printf '%s\\n%s\\n' "$ADMIN_PASSWORD" "$ADMIN_PASSWORD"; }
 if airflow users list --output json | grep -q '"username": "admin"'; then
-  airflow users reset-password --username admin --password "$ADMIN_PASSWORD"
+  pw | airflow users reset-password --username admin
 else
-  airflow users create --username admin --password "$ADMIN_PASSWORD" --role Admin \\
+  pw | airflow users create --username admin --role Admin \\
     --email admin@airflow.local --firstname Platform --lastname Admin
 fi
 """
@@ -75,6 +76,11 @@ class AirflowArgs:
     """The airflow namespace (created by the caller, before the database logins)."""
     depends_on: tuple[pulumi.Resource, ...] = ()
     """What must exist first (the database bootstrap)."""
+    task_services: Sequence[Reach] = ()
+    """Platform services DAG tasks may call (MLflow, Feast)."""
+    git_ssh_key: pulumi.Input[str] | None = None
+    """The DAG repository's deploy key (a Pulumi secret), written to the spec's
+    ``dags.sshKeySecret``; None when the repository needs none."""
 
 
 class Airflow(pulumi.ComponentResource):
@@ -90,12 +96,22 @@ class Airflow(pulumi.ComponentResource):
         provider = ctx.provider
         ns = args.namespace
         in_ns = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[ns])
+        before: list[pulumi.Resource] = [ns, *args.depends_on, *ctx.prerequisites]
+        if ctx.peers is not None:
+            before += fence(
+                NAMESPACE,
+                allowances(args.spec, ctx.peers, args.task_services),
+                ctx.peers,
+                provider=provider,
+                parent=self,
+                depends_on=[ns],
+            )
         keys = {
             "fernet": ("airflow-fernet-key", "fernet-key"),
             "api": ("airflow-api-secret-key", "api-secret-key"),
             "jwt": ("airflow-jwt-secret", "jwt-secret"),
         }
-        generated = [
+        before += [
             GeneratedSecret(
                 f"{name}-{what}",
                 GeneratedSecretArgs(
@@ -121,26 +137,43 @@ class Airflow(pulumi.ComponentResource):
             provider,
             in_ns,
         )
-        account = service_account(
-            f"{name}-sa", SERVICE_ACCOUNT, NAMESPACE, args.service_account_annotations, in_ns
+        before.append(
+            service_account(
+                f"{name}-sa", SERVICE_ACCOUNT, NAMESPACE, args.service_account_annotations, in_ns
+            )
         )
-        values = airflow_values(args.spec, ctx, args.metadata_secret)
+        dags = args.spec.dags
+        if dags is not None and dags.ssh_key_secret and args.git_ssh_key is not None:
+            before.append(
+                k8s.core.v1.Secret(
+                    f"{name}-git-key",
+                    metadata={
+                        "name": dags.ssh_key_secret,
+                        "namespace": NAMESPACE,
+                        "labels": MANAGED_BY,
+                    },
+                    string_data={GIT_KEY: pulumi.Output.secret(args.git_ssh_key)},
+                    opts=in_ns,
+                )
+            )
         self.release = release(
-            "airflow",
+            RELEASE,
             "airflow",
             namespace=NAMESPACE,
-            values=values,
+            values=airflow_values(args.spec, ctx, args.metadata_secret),
             version=args.spec.chart_version,
             provider=provider,
             parent=self,
-            depends_on=[ns, account, *generated, *args.depends_on, *ctx.prerequisites],
+            depends_on=before,
         )
         self._admin_job(name, admin, args.metadata_secret, provider)
+        if ctx.monitoring is not None:
+            self._statsd_monitor(name, provider, ctx.monitoring)
         self.admin_secret = admin.name
         self.url = (
             ctx.exposure.url("airflow", ctx.tls)
             if ctx.exposure
-            else f"http://airflow-api-server.{NAMESPACE}.svc:{API_PORT}"
+            else f"http://{RELEASE}-api-server.{NAMESPACE}.svc:{API_PORT}"
         )
         self.register_outputs({"url": self.url, "adminSecret": self.admin_secret})
 
@@ -151,7 +184,14 @@ class Airflow(pulumi.ComponentResource):
         metadata_secret: pulumi.Input[str],
         provider: k8s.Provider,
     ) -> None:
-        env = [
+        """Create or reset the admin, after the release (so after the migrations).
+
+        It runs the chart's airflow.cfg (the FAB auth manager, whose CLI has the ``users``
+        commands) with a read-only root filesystem: AIRFLOW_HOME and /tmp are scratch
+        volumes, and the password reaches the CLI on stdin, never on a command line.
+        """
+        env: list[dict[str, Any]] = [
+            {"name": "AIRFLOW_HOME", "value": AIRFLOW_HOME},
             {
                 "name": "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
                 "valueFrom": {"secretKeyRef": {"name": metadata_secret, "key": "connection"}},
@@ -161,13 +201,24 @@ class Airflow(pulumi.ComponentResource):
                 "valueFrom": {"secretKeyRef": {"name": admin.name, "key": "password"}},
             },
         ]
+        labels = {**MANAGED_BY, **component("create-admin")}
+        mounts = [
+            {"name": "home", "mountPath": AIRFLOW_HOME},
+            {
+                "name": "config",
+                "mountPath": f"{AIRFLOW_HOME}/airflow.cfg",
+                "subPath": "airflow.cfg",
+                "readOnly": True,
+            },
+            {"name": "tmp", "mountPath": "/tmp"},
+        ]
         k8s.batch.v1.Job(
             f"{name}-admin",
-            metadata={"namespace": NAMESPACE, "labels": MANAGED_BY},
+            metadata={"namespace": NAMESPACE, "labels": labels},
             spec={
                 "backoffLimit": 4,
                 "template": {
-                    "metadata": {"labels": MANAGED_BY},
+                    "metadata": {"labels": labels},
                     "spec": {
                         "serviceAccountName": SERVICE_ACCOUNT,
                         # The airflow CLI talks to the database, never to the Kubernetes API.
@@ -180,9 +231,18 @@ class Airflow(pulumi.ComponentResource):
                                 "image": ":".join(AIRFLOW_IMAGE),
                                 "command": ["bash", "-c", _ENSURE_ADMIN],
                                 "env": env,
-                                "securityContext": dict(RESTRICTED_CONTAINER),
+                                "securityContext": {
+                                    **RESTRICTED_CONTAINER,
+                                    "readOnlyRootFilesystem": True,
+                                },
                                 "resources": resources("100m", "512Mi"),
+                                "volumeMounts": mounts,
                             }
+                        ],
+                        "volumes": [
+                            {"name": "home", "emptyDir": {}},
+                            {"name": "tmp", "emptyDir": {}},
+                            {"name": "config", "configMap": {"name": CONFIG_MAP}},
                         ],
                     },
                 },
@@ -190,108 +250,21 @@ class Airflow(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[self.release]),
         )
 
-
-def airflow_values(
-    spec: AirflowSpec, ctx: ServiceContext, metadata_secret: pulumi.Input[str]
-) -> dict[str, Any]:
-    """The chart values (Airflow 3 key names of chart 1.22)."""
-    celery = spec.executor is Executor.CELERY
-    container = dict(RESTRICTED_CONTAINER)
-    contexts = {"pod": restricted_pod(AIRFLOW_UID, 0, 0), "container": container}
-    account = {"create": False, "name": SERVICE_ACCOUNT}
-    store = ctx.store
-    log_folder = pulumi.Output.concat("s3://", store.buckets["logs"], "/airflow/logs")
-    aws_conn: dict[str, Any] = {"region_name": store.region}
-    if store.endpoint_url:
-        aws_conn["endpoint_url"] = store.endpoint_url
-    values: dict[str, Any] = {
-        "executor": str(spec.executor),
-        "defaultAirflowRepository": AIRFLOW_IMAGE[0],
-        "defaultAirflowTag": AIRFLOW_IMAGE[1],
-        "airflowVersion": AIRFLOW_IMAGE[1],
-        "postgresql": {"enabled": False},
-        "redis": {
-            "enabled": celery,
-            "serviceAccount": account,
-            "securityContexts": {"pod": restricted_pod(999, 999, 999), "container": container},
-        },
-        "data": {"metadataSecretName": metadata_secret},
-        "fernetKeySecretName": "airflow-fernet-key",
-        "apiSecretKeySecretName": "airflow-api-secret-key",
-        "jwtSecretName": "airflow-jwt-secret",
-        "webserver": {"defaultUser": {"enabled": False}},
-        "securityContexts": contexts,
-        "networkPolicies": {"enabled": True},
-        "triggerer": {
-            "persistence": {"enabled": False},
-            "resources": resources("100m", "512Mi", "1Gi"),
-        },
-        "workers": {
-            "persistence": {"enabled": False},
-            "kubernetes": {"serviceAccount": account, "resources": resources("250m", "512Mi")},
-            "celery": {"serviceAccount": account, "resources": resources("500m", "1Gi", "2Gi")},
-        },
-        "scheduler": {"resources": resources("250m", "512Mi", "1Gi")},
-        "apiServer": {"resources": resources("250m", "1Gi", "2Gi")},
-        "dagProcessor": {"resources": resources("250m", "512Mi", "1Gi")},
-        "statsd": {
-            "resources": resources("50m", "64Mi"),
-            "securityContexts": {"pod": restricted_pod(65534), "container": container},
-        },
-        "config": {
-            "logging": {
-                "remote_logging": "True",
-                "remote_base_log_folder": log_folder,
-                "remote_log_conn_id": "aws_default",
-                "delete_local_logs": "True",
+    def _statsd_monitor(
+        self, name: str, provider: k8s.Provider, monitoring: pulumi.Resource
+    ) -> None:
+        """Prometheus scrapes the chart's StatsD exporter (the chart ships no monitor); the
+        scheduler heartbeat alert reads it."""
+        k8s.apiextensions.CustomResource(
+            f"{name}-statsd-monitor",
+            api_version="monitoring.coreos.com/v1",
+            kind="ServiceMonitor",
+            metadata={"name": f"{RELEASE}-statsd", "namespace": NAMESPACE, "labels": MANAGED_BY},
+            spec={
+                "selector": {"matchLabels": component("statsd")},
+                "endpoints": [{"port": STATSD_SCRAPE_NAME, "interval": "30s"}],
             },
-        },
-        "env": [
-            {
-                "name": "AIRFLOW_CONN_AWS_DEFAULT",
-                "value": json.dumps({"conn_type": "aws", "extra": aws_conn}, sort_keys=True),
-            }
-        ],
-    }
-    for component in _COMPONENTS_WITH_ACCOUNTS:
-        values.setdefault(component, {})["serviceAccount"] = account
-    if store.needs_keys:
-        values["secret"] = [
-            {"envName": env, "secretName": S3_CREDENTIALS_SECRET, "secretKey": key}
-            for env, key in (
-                ("AWS_ACCESS_KEY_ID", "access-key"),
-                ("AWS_SECRET_ACCESS_KEY", "secret-key"),
-            )
-        ]
-    if spec.dags is not None:
-        dags = spec.dags
-        git_sync: dict[str, Any] = {
-            "enabled": True,
-            "repo": dags.repo,
-            "branch": dags.branch,
-            "rev": "HEAD",
-            "depth": 1,
-            "subPath": dags.sub_path,
-            "period": dags.period,
-            "resources": resources("50m", "64Mi", "256Mi"),
-            "securityContexts": {"container": container},
-        }
-        if dags.ssh_key_secret:
-            git_sync["sshKeySecret"] = dags.ssh_key_secret
-        values["dags"] = {"gitSync": git_sync}
-    if ctx.exposure is not None:
-        exposure = ctx.exposure
-        host: dict[str, Any] = {"name": exposure.host("airflow")}
-        if exposure.tls_secret:
-            host["tls"] = {"enabled": True, "secretName": exposure.tls_secret}
-        values["ingress"] = {
-            "apiServer": {
-                "enabled": True,
-                "ingressClassName": exposure.class_name,
-                "annotations": dict(exposure.annotations),
-                "hosts": [host],
-                "pathType": "Prefix",
-                "path": "/",
-            }
-        }
-    return values
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=provider, depends_on=[self.release, monitoring]
+            ),
+        )

@@ -1,9 +1,11 @@
 """Alert rules and the GPU dashboard that make monitoring useful for an ML platform.
 
-Metric names: DCGM exporter (DCGM_FI_DEV_GPU_UTIL, DCGM_FI_DEV_XID_ERRORS,
+Every rule reads a metric something scrapes on this platform (tests hold each to its
+monitor): the DCGM exporter (DCGM_FI_DEV_GPU_UTIL, DCGM_FI_DEV_XID_ERRORS,
 DCGM_FI_DEV_FB_USED/FREE), kube-state-metrics (kube_node_status_condition,
-kube_pod_container_resource_requests), Airflow's StatsD metrics through the chart's
-statsd exporter (airflow_scheduler_heartbeat), and Prometheus' own ``up``.
+kube_deployment_status_replicas_available), and Airflow's StatsD metrics through the
+chart's exporter, which mlplat's own ServiceMonitor scrapes (airflow_scheduler_heartbeat,
+a counter the exporter may expose with a ``_total`` suffix).
 """
 
 from __future__ import annotations
@@ -13,6 +15,11 @@ from typing import Any
 
 GPU_IDLE_MINUTES = 30
 """How long an allocated GPU may sit idle before someone is told."""
+HARDWARE_XIDS = (48, 63, 64, 74, 79, 92, 94, 95)
+"""XIDs that mean the GPU itself needs attention (double-bit ECC, row remap, NVLink,
+fallen off the bus, contained/uncontained ECC); the rest are usually the application's."""
+HEARTBEAT = '{__name__=~"airflow_scheduler_heartbeat(_total)?"}'
+"""The scheduler heartbeat counter, with or without the OpenMetrics ``_total`` suffix."""
 
 
 def _rule(alert: str, expr: str, for_: str, severity: str, summary: str) -> dict[str, Any]:
@@ -36,11 +43,22 @@ def platform_rules(airflow: bool, mlflow: bool) -> list[dict[str, Any]]:
             "GPU {{ $labels.gpu }} on {{ $labels.Hostname }} is held by "
             "{{ $labels.namespace }}/{{ $labels.pod }} but under 5% busy",
         ),
+        # The gauge holds the last XID seen, so alert on a change, not on its value (which
+        # would fire until the node restarts).
         _rule(
-            "GpuXidError",
-            "increase(DCGM_FI_DEV_XID_ERRORS[5m]) > 0 or DCGM_FI_DEV_XID_ERRORS > 0",
+            "GpuHardwareXid",
+            "changes(DCGM_FI_DEV_XID_ERRORS[10m]) > 0 and ("
+            + " or ".join(f"DCGM_FI_DEV_XID_ERRORS == {xid}" for xid in HARDWARE_XIDS)
+            + ")",
             "0m",
             "critical",
+            "GPU {{ $labels.gpu }} on {{ $labels.Hostname }} reported hardware XID {{ $value }}",
+        ),
+        _rule(
+            "GpuXidError",
+            "changes(DCGM_FI_DEV_XID_ERRORS[10m]) > 0",
+            "0m",
+            "warning",
             "GPU {{ $labels.gpu }} on {{ $labels.Hostname }} reported XID {{ $value }}",
         ),
         _rule(
@@ -65,7 +83,7 @@ def platform_rules(airflow: bool, mlflow: bool) -> list[dict[str, Any]]:
         services.append(
             _rule(
                 "AirflowSchedulerHeartbeatMissing",
-                "absent(airflow_scheduler_heartbeat) or rate(airflow_scheduler_heartbeat[5m]) == 0",
+                f"absent({HEARTBEAT}) or sum(rate({HEARTBEAT}[5m])) == 0",
                 "5m",
                 "critical",
                 "the Airflow scheduler has not sent a heartbeat for 5 minutes",
@@ -75,10 +93,12 @@ def platform_rules(airflow: bool, mlflow: bool) -> list[dict[str, Any]]:
         services.append(
             _rule(
                 "MlflowDown",
-                'absent(up{namespace="mlflow"} == 1)',
+                'sum(kube_deployment_status_replicas_available{namespace="mlflow",'
+                'deployment="mlflow"}) < 1 or absent(kube_deployment_status_replicas_available'
+                '{namespace="mlflow",deployment="mlflow"})',
                 "5m",
                 "critical",
-                "no MLflow tracking server target is up",
+                "no MLflow tracking server replica is available",
             )
         )
     groups = [{"name": "mlplat.gpu", "rules": gpu}, {"name": "mlplat.nodes", "rules": nodes}]

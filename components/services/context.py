@@ -9,6 +9,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.services.fence import NetworkPeers
+
+ALB_CLASS = "alb"
+"""The AWS Load Balancer Controller's ingress class."""
 S3_CREDENTIALS_SECRET = "object-store-credentials"
 """Per-namespace Secret (keys access-key, secret-key) for an S3-compatible in-cluster store."""
 
@@ -42,6 +46,17 @@ class Exposure:
     def host(self, service: str) -> str:
         return f"{service}.{self.domain}"
 
+    def annotations_for(self, health_path: str) -> dict[str, str]:
+        """The Ingress annotations of a service whose health endpoint is ``health_path``.
+
+        An ALB health-checks ``/`` unless told otherwise, which services behind a login
+        answer with 401 or a redirect: their targets would never be healthy.
+        """
+        annotations = dict(self.annotations)
+        if self.class_name == ALB_CLASS:
+            annotations["alb.ingress.kubernetes.io/healthcheck-path"] = health_path
+        return annotations
+
     def url(self, service: str, tls: bool) -> str:
         return f"{'https' if tls else 'http'}://{self.host(service)}"
 
@@ -58,6 +73,9 @@ class ServiceContext:
     """The monitoring release, once its CRDs exist; None means no ServiceMonitors."""
     ingress_controller: pulumi.Resource | None = None
     """What must run before Ingresses are created (the controller's admission webhook)."""
+    peers: NetworkPeers | None = None
+    """Where the service's pods connect to and from; each service fences its namespace
+    with them. None leaves the namespace unfenced (the caller fences it)."""
 
     @property
     def prerequisites(self) -> list[pulumi.Resource]:

@@ -20,6 +20,7 @@ import yaml
 
 from components.charts import IMAGES
 from components.services.context import S3_CREDENTIALS_SECRET, ServiceContext
+from components.services.fence import Allowance, NetworkPeers, Reach, fence, ingress_from, tcp
 from components.services.kube import (
     MANAGED_BY,
     RESTRICTED_CONTAINER,
@@ -33,8 +34,12 @@ from mlplat.spec.services import FeastRegistry, FeatureStoreSpec
 
 NAMESPACE = "feast"
 POD_PORT = 6566
-"""The feature server's HTTP port in its pod (`feast serve`'s default); network policies
-match pod ports, not the Service's port 80."""
+"""The feature server's HTTP port (`feast serve`'s default), on the pod and on the Service
+(the VPC CNI's network policies need them equal)."""
+POD_LABELS = {
+    "app.kubernetes.io/name": "feast-feature-server",
+    "app.kubernetes.io/instance": "feast",
+}
 NAMESPACE_LEVEL = PodSecurity.RESTRICTED
 """The feature server image runs as uid 1001 and needs no privileges."""
 SERVICE_ACCOUNT = "feast"
@@ -66,6 +71,10 @@ class FeatureStoreArgs:
     namespace: pulumi.Resource
     """The feast namespace (created by the caller, before the database logins)."""
     depends_on: tuple[pulumi.Resource, ...] = ()
+    online_reach: Reach | None = None
+    """How the server reaches the online store (for the namespace's fence)."""
+    clients: tuple[Any, ...] = ()
+    """Peers that call the feature server besides teams (Airflow task pods)."""
 
 
 class FeatureStore(pulumi.ComponentResource):
@@ -79,6 +88,16 @@ class FeatureStore(pulumi.ComponentResource):
         ctx = args.context
         ns = args.namespace
         in_ns = pulumi.ResourceOptions(parent=self, provider=ctx.provider, depends_on=[ns])
+        fenced: list[pulumi.Resource] = []
+        if ctx.peers is not None:
+            fenced = fence(
+                NAMESPACE,
+                allowances(args, ctx.peers),
+                ctx.peers,
+                provider=ctx.provider,
+                parent=self,
+                depends_on=[ns],
+            )
         online = k8s.core.v1.Secret(
             f"{name}-online",
             metadata={"name": ONLINE_SECRET, "namespace": NAMESPACE, "labels": MANAGED_BY},
@@ -99,9 +118,9 @@ class FeatureStore(pulumi.ComponentResource):
             version=args.spec.chart_version,
             provider=ctx.provider,
             parent=self,
-            depends_on=[ns, online, account, *args.depends_on],
+            depends_on=[ns, online, account, *fenced, *args.depends_on],
         )
-        self.url = f"http://feast-feast-feature-server.{NAMESPACE}.svc"
+        self.url = f"http://feast-feast-feature-server.{NAMESPACE}.svc:{POD_PORT}"
         self.register_outputs({"url": self.url})
 
 
@@ -162,6 +181,7 @@ def feast_values(args: FeatureStoreArgs, config: pulumi.Output[str]) -> dict[str
         "feature_store_yaml_base64": config,
         "feast_mode": "online",
         "replicaCount": args.spec.replicas,
+        "service": {"port": POD_PORT},
         "image": {"repository": repository, "tag": tag},
         "serviceAccount": {"name": SERVICE_ACCOUNT},
         "podSecurityContext": restricted_pod(FEAST_UID, FEAST_UID, FEAST_UID),
@@ -171,3 +191,18 @@ def feast_values(args: FeatureStoreArgs, config: pulumi.Output[str]) -> dict[str
         "volumes": [{"name": "tmp", "emptyDir": {}}],
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
     }
+
+
+def allowances(args: FeatureStoreArgs, peers: NetworkPeers) -> list[Allowance]:
+    """The server takes requests from teams and Airflow's tasks; it reaches the online
+    store, the registry (database or bucket), the offline store's bucket and AWS's token
+    service for its identity."""
+    callers = [*args.clients, *([peers.teams] if peers.teams else [])]
+    egress = [
+        *(r.egress() for r in (args.online_reach, peers.object_store) if r is not None),
+        *(r.egress() for r in peers.aws_apis("sts")),
+    ]
+    if args.registry_secret is not None and peers.database is not None:
+        egress.append(peers.database.egress())
+    ingress = [ingress_from(callers, tcp(POD_PORT))] if callers else []
+    return [Allowance("feast", POD_LABELS, ingress=ingress, egress=egress)]

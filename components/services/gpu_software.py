@@ -17,6 +17,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
+from components.services.fence import Allowance, NetworkPeers, fence, ingress_from, tcp
 from components.services.kube import PodSecurity, namespace, release, resources
 from mlplat.spec.instances import GPU_RESOURCE
 from mlplat.spec.model import GpuSharing, GpuSharingSpec
@@ -34,7 +35,11 @@ DEVICE_LIST_STRATEGY = "volume-mounts"
 reads, never as NVIDIA_VISIBLE_DEVICES, which any pod can set to take every GPU on its
 node. The nodes' runtime must accept the mounts and ignore the variable from
 unprivileged containers (the GPU pools' launch templates set both)."""
-GPU_TOLERATION = {"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}
+TOLERATE_ALL = {"operator": "Exists"}
+"""Node agents pinned to GPU nodes by their selector tolerate every taint: a GPU pool may
+carry taints of its own (a team's), and without the plugin its GPUs are never offered."""
+DCGM_PORT = 9400
+DCGM_POD = {"app.kubernetes.io/name": "dcgm-exporter"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,9 @@ class GpuSoftwareArgs:
     """GPU sharing by pool name (the config name the pool's nodes select)."""
     monitoring: pulumi.Resource | None = None
     """The monitoring release; None means no ServiceMonitor."""
+    peers: NetworkPeers | None = None
+    """The platform's network peers; the namespace is fenced with them (None leaves it to
+    the caller)."""
     device_plugin_version: str | None = None
     dcgm_version: str | None = None
 
@@ -59,6 +67,16 @@ class GpuSoftware(pulumi.ComponentResource):
     ) -> None:
         super().__init__("mlplat:index:GpuSoftware", name, None, opts)
         ns = namespace(NAMESPACE, NAMESPACE_LEVEL, provider=args.provider, parent=self)
+        before: list[pulumi.Resource] = [ns]
+        if args.peers is not None:
+            before += fence(
+                NAMESPACE,
+                allowances(args.peers),
+                args.peers,
+                provider=args.provider,
+                parent=self,
+                depends_on=[ns],
+            )
         if args.node_selector is not None:
             release(
                 "nvidia-device-plugin",
@@ -68,7 +86,7 @@ class GpuSoftware(pulumi.ComponentResource):
                 version=args.device_plugin_version,
                 provider=args.provider,
                 parent=self,
-                depends_on=[ns],
+                depends_on=before,
             )
         release(
             "dcgm-exporter",
@@ -78,7 +96,7 @@ class GpuSoftware(pulumi.ComponentResource):
             version=args.dcgm_version,
             provider=args.provider,
             parent=self,
-            depends_on=[ns] + ([args.monitoring] if args.monitoring else []),
+            depends_on=before + ([args.monitoring] if args.monitoring else []),
         )
         self.register_outputs({})
 
@@ -112,16 +130,47 @@ def device_plugin_values(
         "deviceListStrategy": DEVICE_LIST_STRATEGY,
         "config": {"map": configs, "default": DEFAULT_CONFIG},
         "nodeSelector": dict(node_selector),
-        # The chart's default affinity waits for NFD labels; the node selector decides.
-        "affinity": {},
+        # Replaces the chart's terms (lists replace, maps merge), which wait for NFD's
+        # labels: the nodes mlplat labels decide.
+        "affinity": {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [_selector_term(node_selector)]
+                }
+            }
+        },
+        "tolerations": [TOLERATE_ALL],
+        "nfd": {"worker": {"nodeSelector": dict(node_selector), "tolerations": [TOLERATE_ALL]}},
         "resources": resources("50m", "64Mi", "128Mi"),
+    }
+
+
+def _selector_term(labels: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "matchExpressions": [
+            {"key": key, "operator": "In", "values": [value]}
+            for key, value in sorted(labels.items())
+        ]
     }
 
 
 def dcgm_values(node_selector: Mapping[str, str], service_monitor: bool) -> dict[str, Any]:
     return {
-        "tolerations": [GPU_TOLERATION],
+        "tolerations": [TOLERATE_ALL],
         "nodeSelector": dict(node_selector),
         "serviceMonitor": {"enabled": service_monitor, "honorLabels": True, "interval": "15s"},
         "resources": resources("100m", "256Mi", "512Mi"),
     }
+
+
+def allowances(peers: NetworkPeers) -> list[Allowance]:
+    """The plugin's config sidecar, GPU feature discovery and NFD talk to the API server;
+    Prometheus scrapes the DCGM exporter."""
+    found = [Allowance("gpu-agents", egress=[peers.kubernetes_api.egress()])]
+    if peers.prometheus is not None:
+        found.append(
+            Allowance(
+                "dcgm-scrape", DCGM_POD, ingress=[ingress_from([peers.prometheus], tcp(DCGM_PORT))]
+            )
+        )
+    return found

@@ -19,6 +19,7 @@ import pulumi_random as random
 
 from components.charts import IMAGES, POSTGRES_UID, REDIS_UID
 from components.services.context import S3_CREDENTIALS_SECRET
+from components.services.fence import Allowance, in_namespace, ingress_from, same_namespace, tcp
 from components.services.generated_secret import GeneratedSecret, GeneratedSecretArgs
 from components.services.kube import MANAGED_BY, RESTRICTED_CONTAINER, resources, restricted_pod
 
@@ -34,6 +35,14 @@ _MAKE_BUCKETS = (
     'for b in $BUCKETS; do aws --endpoint-url "$ENDPOINT" s3api head-bucket --bucket "$b" '
     '2>/dev/null || aws --endpoint-url "$ENDPOINT" s3 mb "s3://$b"; done'
 )
+
+
+BUCKET_JOB = {"app.kubernetes.io/name": "make-buckets"}
+
+
+def app_labels(app: str) -> dict[str, str]:
+    """The labels that select a store's pods (postgres, minio, redis, registry)."""
+    return {"app.kubernetes.io/name": app}
 
 
 @dataclass(frozen=True)
@@ -210,7 +219,7 @@ class InClusterStores(pulumi.ComponentResource):
         secret_mount: tuple[str, pulumi.Input[str], str] | None = None,
     ) -> k8s.apps.v1.StatefulSet:
         """A one-replica StatefulSet with a volume, and its Service."""
-        labels = {**MANAGED_BY, "app.kubernetes.io/name": app}
+        labels = {**MANAGED_BY, **app_labels(app)}
         opts = pulumi.ResourceOptions(parent=self, provider=self._provider)
         mount_path, size = volume
         mounts = [{"name": "data", "mountPath": mount_path}]
@@ -283,11 +292,11 @@ class InClusterStores(pulumi.ComponentResource):
         ]
         return k8s.batch.v1.Job(
             f"{name}-buckets",
-            metadata={"namespace": self._ns, "labels": MANAGED_BY},
+            metadata={"namespace": self._ns, "labels": {**MANAGED_BY, **BUCKET_JOB}},
             spec={
                 "backoffLimit": 6,
                 "template": {
-                    "metadata": {"labels": MANAGED_BY},
+                    "metadata": {"labels": {**MANAGED_BY, **BUCKET_JOB}},
                     "spec": {
                         "restartPolicy": "OnFailure",
                         "automountServiceAccountToken": False,
@@ -316,3 +325,33 @@ class InClusterStores(pulumi.ComponentResource):
 
 def _from_secret(env: str, secret: pulumi.Input[str], key: str) -> dict[str, Any]:
     return {"name": env, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+
+
+def allowances(client_namespaces: Sequence[str], redis: bool) -> list[Allowance]:
+    """Each store takes connections from the platform namespace's own pods (the database
+    bootstrap, the bucket job) and the services' namespaces; the registry from anywhere
+    (kubelets pull from their nodes' addresses)."""
+    clients: list[Any] = [{"podSelector": {}}, *(in_namespace(ns) for ns in client_namespaces)]
+    found = [
+        Allowance(
+            "postgres", app_labels("postgres"), ingress=[ingress_from(clients, tcp(POSTGRES_PORT))]
+        ),
+        Allowance("minio", app_labels("minio"), ingress=[ingress_from(clients, tcp(MINIO_PORT))]),
+        Allowance(
+            "registry",
+            app_labels("registry"),
+            ingress=[ingress_from([{"ipBlock": {"cidr": "0.0.0.0/0"}}], tcp(REGISTRY_PORT))],
+        ),
+        Allowance(
+            "make-buckets",
+            BUCKET_JOB,
+            egress=[{"to": [same_namespace(**app_labels("minio"))], "ports": tcp(MINIO_PORT)}],
+        ),
+    ]
+    if redis:
+        found.append(
+            Allowance(
+                "redis", app_labels("redis"), ingress=[ingress_from(clients, tcp(REDIS_PORT))]
+            )
+        )
+    return found

@@ -15,15 +15,15 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.iam_services import load_balancer_controller
-from components.services.context import Exposure
-from components.services.kube import release, resources
+from components.services.context import ALB_CLASS, Exposure
+from components.services.kube import RESTRICTED_CONTAINER, release, resources, restricted_pod
 from components.workload_identity import ClusterIdentity, WorkloadIdentity, WorkloadIdentityArgs
 from mlplat.spec.model import WorkloadIdentityMode
 from mlplat.spec.services import IngressSpec
 
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "aws-load-balancer-controller"
-INGRESS_CLASS = "alb"
+INGRESS_CLASS = ALB_CLASS
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 """TLS 1.3 and 1.2 only."""
 
@@ -74,6 +74,14 @@ class LoadBalancerController(pulumi.ComponentResource):
                 "annotations": identity.service_account_annotations,
             },
             "resources": resources("100m", "256Mi", "512Mi"),
+            # The chart's defaults keep its capabilities and no seccomp profile (restricted
+            # refuses both); these replace them.
+            "podSecurityContext": {**restricted_pod(65534, 65534, 65534)},
+            "securityContext": {**RESTRICTED_CONTAINER, "readOnlyRootFilesystem": True},
+            # Its Service webhook fails closed for every Service in the cluster, so until
+            # the controller runs, other releases' Services would be refused. mlplat makes
+            # no LoadBalancer Services (team quotas allow none), so it is not needed.
+            "enableServiceMutatorWebhook": False,
         }
         self.release = release(
             "aws-load-balancer-controller",

@@ -16,6 +16,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.services.alert_rules import gpu_dashboard, platform_rules
+from components.services.fence import Allowance, NetworkPeers, fence, ingress_from, tcp
 from components.services.generated_secret import GeneratedSecret, GeneratedSecretArgs
 from components.services.kube import MANAGED_BY, PodSecurity, namespace, release, resources
 from mlplat.spec.services import MonitoringSpec
@@ -31,6 +32,15 @@ NODE_EXPORTER_REASON = (
 )
 """Why its namespace is privileged; the policy pack prints it with the exemption."""
 GRAFANA_ADMIN_SECRET = "grafana-admin"
+PROMETHEUS_POD = {"app.kubernetes.io/name": "prometheus"}
+"""The label the Prometheus operator gives every Prometheus pod."""
+OPERATOR_POD = {"app": "kube-prometheus-stack-operator", "release": "monitoring"}
+OPERATOR_PORT = 10250
+"""The operator's web and admission webhook port (the chart's --web.listen-address)."""
+KUBELET_PORT, NODE_EXPORTER_PORT = 10250, 9100
+UNSCRAPABLE = ("kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy")
+"""Components a managed control plane does not let Prometheus scrape (their monitors and
+rules are switched off with them)."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,9 @@ class MonitoringArgs:
     """Whether the cluster has GPU nodes (adds the GPU dashboard and alerts)."""
     airflow: bool
     mlflow: bool
+    peers: NetworkPeers | None = None
+    """The platform's network peers; the monitoring namespaces are fenced with them (None
+    leaves them to the caller)."""
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -70,6 +83,21 @@ class Monitoring(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self, depends_on=[ns]),
         )
         dashboards: list[pulumi.Resource] = []
+        if args.peers is not None:
+            for where, allowed in (
+                (NAMESPACE, allowances(args.peers)),
+                # node-exporter runs in the node's network namespace, where no policy
+                # applies; the fence keeps anything else out of the privileged namespace.
+                (NODE_EXPORTER_NAMESPACE, []),
+            ):
+                dashboards += fence(
+                    where,
+                    allowed,
+                    args.peers,
+                    provider=provider,
+                    parent=self,
+                    depends_on=[ns, node_ns],
+                )
         if args.gpus:
             dashboards.append(
                 k8s.core.v1.ConfigMap(
@@ -121,7 +149,10 @@ def monitoring_values(args: MonitoringArgs) -> dict[str, Any]:
                 "userKey": "admin-user",
                 "passwordKey": "admin-password",
             },
-            "sidecar": {"dashboards": {"enabled": True, "searchNamespace": "ALL"}},
+            "sidecar": {
+                "dashboards": {"enabled": True, "searchNamespace": "ALL"},
+                "resources": resources("10m", "64Mi", "128Mi"),
+            },
             "resources": resources("100m", "256Mi", "512Mi"),
         },
         "prometheus": {
@@ -133,7 +164,48 @@ def monitoring_values(args: MonitoringArgs) -> dict[str, Any]:
             }
         },
         "alertmanager": {"alertmanagerSpec": {"resources": resources("50m", "128Mi", "256Mi")}},
-        "prometheusOperator": {"resources": resources("100m", "256Mi", "512Mi")},
-        "prometheus-node-exporter": {"namespaceOverride": NODE_EXPORTER_NAMESPACE},
+        "prometheusOperator": {
+            "resources": resources("100m", "256Mi", "512Mi"),
+            "admissionWebhooks": {"patch": {"resources": resources("10m", "32Mi")}},
+            "prometheusConfigReloader": {"resources": resources("10m", "32Mi", "64Mi")},
+        },
+        "kube-state-metrics": {"resources": resources("50m", "128Mi", "256Mi")},
+        "prometheus-node-exporter": {
+            "namespaceOverride": NODE_EXPORTER_NAMESPACE,
+            "resources": resources("20m", "32Mi", "64Mi"),
+        },
+        # A managed control plane (EKS) exposes no controller manager, scheduler or etcd
+        # to scrape, and EKS's kube-proxy serves metrics on 127.0.0.1 only: their monitors
+        # would find nothing and their "down" alerts would fire from the first minute.
+        **{key: {"enabled": False} for key in UNSCRAPABLE},
         "additionalPrometheusRulesMap": {"mlplat": {"groups": groups}},
     }
+
+
+def allowances(peers: NetworkPeers) -> list[Allowance]:
+    """The stack's pods talk among themselves and to the API server (the operator, its
+    admission jobs, kube-state-metrics, Grafana's sidecars); Prometheus scrapes pods
+    anywhere and the nodes' kubelets and node-exporters; the API server calls the
+    operator's admission webhook."""
+    everyone: list[Any] = [{"podSelector": {}}]
+    nodes = pulumi.Output.from_input(peers.nodes)
+    return [
+        Allowance(
+            "monitoring",
+            ingress=[{"from": everyone}],
+            egress=[{"to": everyone}, peers.kubernetes_api.egress()],
+        ),
+        Allowance(
+            "prometheus-scrapes",
+            PROMETHEUS_POD,
+            egress=[
+                {"to": [{"namespaceSelector": {}}]},
+                {"to": nodes, "ports": tcp(KUBELET_PORT, NODE_EXPORTER_PORT)},
+            ],
+        ),
+        Allowance(
+            "operator-webhook",
+            OPERATOR_POD,
+            ingress=[ingress_from(peers.control_plane, tcp(OPERATOR_PORT))],
+        ),
+    ]

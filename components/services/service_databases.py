@@ -18,6 +18,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.charts import IMAGES, POSTGRES_UID
+from components.services.fence import Allowance, NetworkPeers
 from components.services.generated_secret import GeneratedSecret, GeneratedSecretArgs
 from components.services.kube import (
     MANAGED_BY,
@@ -28,6 +29,8 @@ from components.services.kube import (
 )
 
 LOGIN_SECRET_SUFFIX = "-db"
+BOOTSTRAP = {"app.kubernetes.io/name": "db-bootstrap"}
+"""The bootstrap Job's pod labels (its network allowance selects them)."""
 """A service's login Secret is <database>-db in its namespace."""
 
 _BOOTSTRAP = r"""
@@ -229,9 +232,21 @@ class ServiceDatabases(pulumi.ComponentResource):
         }
         return k8s.batch.v1.Job(
             f"{name}-bootstrap",
-            metadata={"namespace": args.namespace, "labels": MANAGED_BY},
-            spec={"backoffLimit": 6, "template": {"metadata": {"labels": MANAGED_BY}, "spec": pod}},
+            metadata={"namespace": args.namespace, "labels": {**MANAGED_BY, **BOOTSTRAP}},
+            spec={
+                "backoffLimit": 6,
+                "template": {"metadata": {"labels": {**MANAGED_BY, **BOOTSTRAP}}, "spec": pod},
+            },
             opts=pulumi.ResourceOptions(
                 parent=self, provider=provider, depends_on=list(args.after)
             ),
         )
+
+
+def allowances(peers: NetworkPeers, master_from_aws: bool) -> list[Allowance]:
+    """The bootstrap Job reaches the database and, on AWS, Secrets Manager and the token
+    service (it reads the master login itself, through its own identity)."""
+    egress = [peers.database.egress()] if peers.database else []
+    if master_from_aws:
+        egress += [r.egress() for r in peers.aws_apis("sts", "secretsmanager")]
+    return [Allowance("db-bootstrap", BOOTSTRAP, egress=egress)]

@@ -23,6 +23,7 @@ import pulumi_kubernetes as k8s
 import yaml
 
 from components.charts import IMAGES
+from components.services.fence import Allowance, NetworkPeers, fence, ingress_from, tcp
 from components.services.kube import PodSecurity, namespace, release
 from components.tenancy.objects import KUEUE_API, TEAM_LABEL, resource_flavor_spec
 from components.tenancy.outputs import CPU_FLAVOR
@@ -30,6 +31,8 @@ from components.tenancy.outputs import CPU_FLAVOR
 NAMESPACE = "kueue-system"
 NAMESPACE_LEVEL = PodSecurity.RESTRICTED
 RELEASE = "kueue"
+MANAGER_POD = {"app.kubernetes.io/name": "kueue", "control-plane": "controller-manager"}
+WEBHOOK_PORT, VISIBILITY_PORT, METRICS_PORT = 9443, 8082, 8443
 REPLICAS = 2
 """Controller replicas; one leads, every one serves the webhooks."""
 MANAGED_NAMESPACES = {"matchExpressions": [{"key": TEAM_LABEL, "operator": "Exists"}]}
@@ -71,6 +74,9 @@ class KueueArgs:
     """GPU pool name -> the taints its nodes carry; each becomes a ResourceFlavor."""
     monitoring: pulumi.Resource | None = None
     """The monitoring release, whose CRDs a ServiceMonitor needs; None for no metrics."""
+    peers: NetworkPeers | None = None
+    """The platform's network peers; the namespace is fenced with them (None leaves it to
+    the caller)."""
 
 
 class Kueue(pulumi.ComponentResource):
@@ -82,6 +88,16 @@ class Kueue(pulumi.ComponentResource):
     ) -> None:
         super().__init__("mlplat:index:Kueue", name, None, opts)
         ns = namespace(NAMESPACE, NAMESPACE_LEVEL, provider=args.provider, parent=self)
+        before: list[pulumi.Resource] = [*([args.monitoring] if args.monitoring else [])]
+        if args.peers is not None:
+            before += fence(
+                NAMESPACE,
+                allowances(args.peers),
+                args.peers,
+                provider=args.provider,
+                parent=self,
+                depends_on=[ns],
+            )
         self.release = release(
             RELEASE,
             "kueue",
@@ -90,7 +106,7 @@ class Kueue(pulumi.ComponentResource):
             version=None,
             provider=args.provider,
             parent=self,
-            depends_on=[args.monitoring] if args.monitoring else (),
+            depends_on=before,
         )
         after_crds = pulumi.ResourceOptions(
             parent=self, provider=args.provider, depends_on=[self.release]
@@ -189,3 +205,14 @@ def chart_values(*, prometheus: bool) -> dict[str, Any]:
             "controllerManagerConfigYaml": yaml.safe_dump(manager_config(), sort_keys=False)
         },
     }
+
+
+def allowances(peers: NetworkPeers) -> list[Allowance]:
+    """The manager calls the API server; the API server calls its webhooks and visibility
+    API; Prometheus scrapes its metrics."""
+    ingress = [ingress_from(peers.control_plane, tcp(WEBHOOK_PORT, VISIBILITY_PORT))]
+    if peers.prometheus is not None:
+        ingress.append(ingress_from([peers.prometheus], tcp(METRICS_PORT)))
+    return [
+        Allowance("kueue", MANAGER_POD, ingress=ingress, egress=[peers.kubernetes_api.egress()])
+    ]

@@ -6,9 +6,10 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
+from mlplat import config_secrets
 from mlplat.build_teams import OUTPUT
 from mlplat.plan.model import Plan, build_plan
-from mlplat.plan.placeholders import CloudContext
+from mlplat.plan.placeholders import PLACEHOLDER_SECRET_PREFIX, CloudContext
 from mlplat.plan.policy_check import check
 from mlplat.plan.runtime import PROJECT, run_program
 from mlplat.policy_config import policy_config
@@ -30,6 +31,7 @@ def plan_spec(
     A team spec reads its platform's ``teamPlatform`` output from ``platform`` (a platform
     plan's, or the stub's).
     """
+    stand_ins: dict[str, str] = {}
     if isinstance(spec, TeamStackSpec):
         assert platform is not None, "a team spec is planned against its platform's outputs"
         region = str(platform.get("region") or "us-east-1")
@@ -37,10 +39,15 @@ def plan_spec(
     else:
         region = spec.cloud.region or "us-east-1"
         references = {}
+        # The stack's secret config is not readable offline: placeholders stand in.
+        stand_ins = {
+            f"{config_secrets.NAMESPACE}:{key}": f"{PLACEHOLDER_SECRET_PREFIX}{key}"
+            for key in config_secrets.needed(spec)
+        }
     run = run_program(
         functools.partial(main, spec),
         stack=stack,
-        config={f"{PROJECT}:{SPEC_CONFIG_KEY}": spec_path},
+        config={f"{PROJECT}:{SPEC_CONFIG_KEY}": spec_path, **stand_ins},
         ctx=CloudContext(region=region, partition=partition(region), stack_outputs=references),
     )
     plan = build_plan(run, files)

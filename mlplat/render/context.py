@@ -12,7 +12,12 @@ from typing import Any
 
 from mlplat.spec import PlatformSpec, TeamStackSpec
 from mlplat.spec.model import CloudProvider
-from mlplat.spec.subnets import CidrError, plan_subnets
+from mlplat.spec.subnets import (
+    CidrError,
+    kubernetes_api_ip,
+    kubernetes_service_cidr,
+    plan_subnets,
+)
 from mlplat.spec.versions import STANDARD_SUPPORT
 
 
@@ -39,6 +44,15 @@ class RenderContext:
     None when unknown (an existing cluster)."""
     load_balancer_cidrs: tuple[str, ...] = ()
     """Where an ALB with ip targets connects to pods from (its subnets)."""
+    node_cidrs: tuple[str, ...] = ()
+    """Where the nodes (and the control plane's interfaces) have their addresses: the
+    targets of Services without a selector (kubelets, the API server). Empty when unknown."""
+    api_server_cidrs: tuple[str, ...] = ()
+    """The API server as pods reach it (its Service IP); empty when unknown."""
+    database_cidrs: tuple[str, ...] = ()
+    """Where a managed database lives; empty for an in-cluster one (its Service decides)."""
+    redis_cidrs: tuple[str, ...] = ()
+    """Where a managed Redis lives; empty for an in-cluster one."""
     ingress_class: str | None = None
     stack: str = "stack"
 
@@ -72,15 +86,20 @@ def render_context(
         )
     ingress = spec.services.ingress
     lb_cidrs: tuple[str, ...] = ()
-    if aws and ingress is not None:
+    node_cidrs: tuple[str, ...] = ()
+    subnets = None
+    if aws:
         try:
             subnets = plan_subnets(spec.network.cidr, spec.network.availability_zones)
         except CidrError:
             subnets = None
-        if subnets is not None:
-            lb_cidrs = (
-                subnets.public if str(ingress.scheme) == "internet-facing" else (subnets.private)
-            )
+    api_cidrs: tuple[str, ...] = ()
+    if subnets is not None:
+        node_cidrs = subnets.private
+        api_cidrs = (f"{kubernetes_api_ip(kubernetes_service_cidr(spec.network.cidr))}/32",)
+        if ingress is not None:
+            internet_facing = str(ingress.scheme) == "internet-facing"
+            lb_cidrs = subnets.public if internet_facing else subnets.private
     return RenderContext(
         kube_version=_full(version),
         policy_config=policy_config,
@@ -88,6 +107,10 @@ def render_context(
         outputs=outputs,
         pod_cidr=spec.network.cidr if aws else None,
         load_balancer_cidrs=lb_cidrs,
+        node_cidrs=node_cidrs,
+        api_server_cidrs=api_cidrs,
+        database_cidrs=node_cidrs,
+        redis_cidrs=node_cidrs if spec.services.feature_store else (),
         ingress_class=("alb" if aws else ingress.class_name) if ingress else None,
         stack=stack,
     )

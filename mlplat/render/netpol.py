@@ -91,50 +91,44 @@ class Policies:
         if pod.any_labels and not any(_selects_everything(p) for p in selecting):
             return OPEN  # labels that no policy selects leave the pod unisolated
         key, peers_key = ("egress", "to") if kind == "Egress" else ("ingress", "from")
-        best = CLOSED
+        blocks: list[Mapping[str, Any]] = []
         for policy in selecting:
             for rule in (policy.manifest.get("spec") or {}).get(key) or []:
                 if not _port_allowed(rule.get("ports"), port):
                     continue
                 peers = rule.get(peers_key)
-                result = (
-                    OPEN
-                    if not peers
-                    else _best(
-                        self._peer_matches(peer, other, policy.namespace or "") for peer in peers
-                    )
-                )
-                best = _best([best, result])
-                if best == OPEN:
+                if not peers:
                     return OPEN
-        return best
+                for peer in peers:
+                    if "ipBlock" in peer:
+                        blocks.append(peer["ipBlock"] or {})
+                    elif self._selector_admits(peer, other, policy.namespace or ""):
+                        return OPEN
+        ranges = other.cidrs if not other.is_pod else ((self.pod_cidr,) if self.pod_cidr else ())
+        return coverage(blocks, ranges)
 
     def _selects_pod(self, policy: K8sObject, pod: Peer) -> bool:
         selector = (policy.manifest.get("spec") or {}).get("podSelector") or {}
         return _satisfiable(selector) if pod.any_labels else selects(selector, pod.labels)
 
-    def _peer_matches(self, peer: Mapping[str, Any], other: Peer, namespace: str) -> str:
-        if "ipBlock" in peer:
-            block = peer["ipBlock"] or {}
-            cidrs = other.cidrs if not other.is_pod else ((self.pod_cidr,) if self.pod_cidr else ())
-            return _covers(str(block.get("cidr")), block.get("except") or [], cidrs)
+    def _selector_admits(self, peer: Mapping[str, Any], other: Peer, namespace: str) -> bool:
+        """Whether a namespace/pod selector peer (of a policy in ``namespace``) is ``other``."""
         if not other.is_pod:
-            return CLOSED
+            return False
         ns_selector = peer.get("namespaceSelector")
         pod_selector = peer.get("podSelector")
         if ns_selector is None and pod_selector is None:
-            return CLOSED
+            return False
         if ns_selector is None:
             if other.namespace != namespace:
-                return CLOSED
+                return False
         elif not selects(ns_selector, self.ns_labels(other.namespace or "")):
-            return CLOSED
+            return False
         if pod_selector is None:
-            return OPEN
-        matched = (
-            _satisfiable(pod_selector) if other.any_labels else selects(pod_selector, other.labels)
-        )
-        return OPEN if matched else CLOSED
+            return True
+        if other.any_labels:
+            return _satisfiable(pod_selector)
+        return selects(pod_selector, other.labels)
 
 
 def _types(policy: K8sObject) -> list[str]:
@@ -186,27 +180,53 @@ def _port_allowed(ports: Sequence[Mapping[str, Any]] | None, port: Port) -> bool
     return False
 
 
-def _covers(cidr: str, excepted: Iterable[str], ranges: Sequence[str]) -> str:
-    """Whether an ipBlock admits every address of ``ranges`` (open), some (partial), none."""
+def coverage(blocks: Sequence[Mapping[str, Any]], ranges: Sequence[str]) -> str:
+    """How much of ``ranges`` the ipBlocks (their CIDRs less their exceptions) admit
+    together: all of it (open), none (closed) or some (partial)."""
     if not ranges:
         return CLOSED
     try:
-        block = ipaddress.ip_network(cidr, strict=False)
-        holes = [ipaddress.ip_network(e, strict=False) for e in excepted]
         nets = [ipaddress.ip_network(r, strict=False) for r in ranges]
+        admitted = [
+            piece
+            for block in blocks
+            for piece in _less(
+                ipaddress.ip_network(str(block.get("cidr")), strict=False),
+                [ipaddress.ip_network(e, strict=False) for e in block.get("except") or []],
+            )
+        ]
     except ValueError:
         return CLOSED
     results = []
     for net in nets:
-        if net.version != block.version or not net.overlaps(block):
-            results.append(CLOSED)
-        elif net.subnet_of(block) and not any(h.overlaps(net) for h in holes):  # type: ignore[arg-type]
-            results.append(OPEN)
-        else:
-            results.append(PARTIAL)
+        inside = [_within(piece, net) for piece in admitted if piece.version == net.version]
+        covered = sum(n.num_addresses for n in ipaddress.collapse_addresses(p for p in inside if p))
+        results.append(
+            OPEN if covered == net.num_addresses else CLOSED if covered == 0 else PARTIAL
+        )
     if all(r == OPEN for r in results):
         return OPEN
     return CLOSED if all(r == CLOSED for r in results) else PARTIAL
+
+
+def _less(net: Any, holes: Sequence[Any]) -> list[Any]:
+    pieces = [net]
+    for hole in holes:
+        kept = []
+        for piece in pieces:
+            if hole.version != piece.version or not piece.overlaps(hole):
+                kept.append(piece)
+            elif not piece.subnet_of(hole):
+                kept.extend(piece.address_exclude(hole))
+        pieces = kept
+    return pieces
+
+
+def _within(piece: Any, net: Any) -> Any:
+    """The part of ``piece`` inside ``net`` (CIDRs are nested or disjoint), or None."""
+    if not piece.overlaps(net):
+        return None
+    return piece if piece.subnet_of(net) else net
 
 
 def _best(results: Iterable[str]) -> str:

@@ -14,15 +14,16 @@ a service the team is given.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 
 from mlplat.render.cluster import DNS_LABELS
 from mlplat.render.context import RenderContext
 from mlplat.render.findings import Finding, FlowResult, Severity
+from mlplat.render.flow import Flow, pod_peer, service_targets
 from mlplat.render.netpol import CLOSED, OPEN, Peer, Policies, Port, aggregate
 from mlplat.render.objects import MLPLAT, Inventory, K8sObject
+from mlplat.render.plumbing import platform_flows
 from mlplat.render.pods import PodTemplate, pod_templates, selects
-from mlplat.render.wiring import container_port, resolve_url, scrape_targets, service_pods
+from mlplat.render.wiring import resolve_url, scrape_targets
 
 TEAM_LABEL = "mlplat.dev/team"
 DNS = Peer("kube-system/coredns", "kube-system", DNS_LABELS)
@@ -31,14 +32,6 @@ API_CLIENTS = ("worker",)
 """Airflow 3 pods that call the API server's execution API (label ``component``): task pods
 and Celery workers. The triggerer and DAG processor run an in-process execution API
 (airflow-core jobs/triggerer_job_runner.py and the DAG processing manager)."""
-
-
-@dataclass(frozen=True)
-class Flow:
-    name: str
-    sources: Sequence[Peer]
-    targets: Sequence[tuple[Peer, Port]]
-    expected: str
 
 
 def check(inventory: Inventory, ctx: RenderContext) -> tuple[list[Finding], list[FlowResult]]:
@@ -51,6 +44,7 @@ def check(inventory: Inventory, ctx: RenderContext) -> tuple[list[Finding], list
         *_load_balancer(inventory, ctx, pods),
         *_scrapes(inventory, ctx, pods),
         *_fences(inventory, ctx, pods),
+        *platform_flows(inventory, ctx, pods),
     ]
     results = [_evaluate(policies, flow) for flow in flows]
     findings = [
@@ -100,15 +94,6 @@ def _describe(labels: Sequence[str]) -> str:
     return labels[0] if len(labels) == 1 else f"{labels[0]} (+{len(labels) - 1})"
 
 
-def pod_peer(pod: PodTemplate) -> Peer:
-    return Peer(
-        pod.owner.ident,
-        pod.namespace,
-        pod.labels,
-        host_network=bool(pod.spec.get("hostNetwork")),
-    )
-
-
 def _dns(inventory: Inventory, pods: list[PodTemplate]) -> Iterator[Flow]:
     """Every pod group, by namespace, and a plain pod of every team namespace."""
     sources: dict[str, list[Peer]] = {
@@ -119,37 +104,6 @@ def _dns(inventory: Inventory, pods: list[PodTemplate]) -> Iterator[Flow]:
             sources.setdefault(pod.namespace, []).append(pod_peer(pod))
     for namespace, peers in sorted(sources.items()):
         yield Flow(f"{namespace} → cluster DNS", peers, [(DNS, port) for port in DNS_PORTS], OPEN)
-
-
-def _service_targets(
-    service: K8sObject, pods: list[PodTemplate], port: int | None = None
-) -> list[tuple[Peer, Port]]:
-    """The pods behind a Service and the container port each of its ports lands on."""
-    targets = []
-    for entry in (service.manifest.get("spec") or {}).get("ports") or []:
-        if port is not None and entry.get("port") != port:
-            continue
-        wanted = entry.get("targetPort", entry.get("port"))
-        for pod in service_pods(service, pods):
-            landing = container_port(pod, wanted)
-            number = (
-                landing.get("containerPort")
-                if landing
-                else (wanted if isinstance(wanted, int) else None)
-            )
-            if number is None:
-                continue
-            targets.append(
-                (
-                    pod_peer(pod),
-                    Port(
-                        int(number),
-                        landing.get("name") if landing else None,
-                        str(entry.get("protocol", "TCP")),
-                    ),
-                )
-            )
-    return targets
 
 
 def team_namespaces(inventory: Inventory) -> list[str]:
@@ -176,7 +130,7 @@ def _team_to_services(
     for namespace in team_namespaces(inventory):
         source = Peer(f"{namespace} pod", namespace, {})
         for name, (service, port) in services.items():
-            targets = _service_targets(service, pods, port)
+            targets = service_targets(service, pods, port)
             if targets:
                 yield Flow(f"team {namespace} → {name}", [source], targets, OPEN)
 
@@ -192,7 +146,7 @@ def _airflow_api(inventory: Inventory, pods: list[PodTemplate]) -> Iterator[Flow
             and p.labels.get("component") in API_CLIENTS
             and not p.hook
         ]
-        targets = _service_targets(service, pods)
+        targets = service_targets(service, pods)
         if clients and targets:
             yield Flow(
                 "Airflow workers → API server", [pod_peer(p) for p in clients], targets, OPEN
@@ -216,7 +170,7 @@ def _load_balancer(
                 service = inventory.find("Service", ingress.namespace, str(backend.get("name")))
                 if service is not None:
                     number = (backend.get("port") or {}).get("number")
-                    targets += _service_targets(service, pods, number)
+                    targets += service_targets(service, pods, number)
         if targets:
             yield Flow(f"load balancer → {ingress.ident}", [balancer], targets, OPEN)
 
@@ -236,7 +190,7 @@ def _scrapes(inventory: Inventory, ctx: RenderContext, pods: list[PodTemplate]) 
     scrapers = prometheus_peers(inventory)
     if not scrapers:
         return
-    nodes = Peer("nodes", cidrs=(ctx.pod_cidr,)) if ctx.pod_cidr else None
+    nodes = Peer("nodes", cidrs=ctx.node_cidrs) if ctx.node_cidrs else None
     for monitor in inventory.of_kind("ServiceMonitor", "PodMonitor"):
         targets: list[tuple[Peer, Port]] = []
         for found in scrape_targets(monitor, inventory, pods).values():
@@ -268,7 +222,7 @@ def _fences(inventory: Inventory, ctx: RenderContext, pods: list[PodTemplate]) -
     given = {
         peer.label
         for service, port_number in _exported_services(inventory, ctx).values()
-        for peer, _ in _service_targets(service, pods, port_number)
+        for peer, _ in service_targets(service, pods, port_number)
     }
     platform_pods = [
         p

@@ -19,28 +19,41 @@ import yaml
 
 from mlplat.render.findings import Finding, Severity
 
+_CHART_FILES = frozenset({"values.yaml", "Chart.yaml"})
+
 
 @cache
 def chart_defaults(path: Path) -> dict[str, Any]:
-    """The default values of a chart package, each bundled subchart's under its name (the
-    parent's own values for a subchart win, as in Helm)."""
+    """The default values of a chart package, each bundled subchart's under its name or the
+    alias its parent gives it (the parent's own values for a subchart win, as in Helm)."""
     layers: list[tuple[tuple[str, ...], dict[str, Any]]] = []
+    aliases: dict[tuple[str, ...], dict[str, str]] = {}
     with tarfile.open(path) as archive:
         for member in archive.getmembers():
             parts = member.name.split("/")
             # <chart>/values.yaml, <chart>/charts/<sub>/values.yaml, and deeper alike.
-            if not member.isfile() or parts[-1] != "values.yaml" or len(parts) % 2:
+            if not member.isfile() or len(parts) % 2 or parts[-1] not in _CHART_FILES:
                 continue
             if any(parts[i] != "charts" for i in range(1, len(parts) - 1, 2)):
                 continue
             handle = archive.extractfile(member)
             loaded = yaml.safe_load(handle.read()) if handle else None
-            layers.append((tuple(parts[2:-1:2]), loaded if isinstance(loaded, dict) else {}))
+            chain = tuple(parts[2:-1:2])
+            if not isinstance(loaded, dict):
+                loaded = {}
+            if parts[-1] == "Chart.yaml":
+                aliases[chain] = {
+                    str(d["name"]): str(d["alias"])
+                    for d in loaded.get("dependencies") or []
+                    if isinstance(d, dict) and d.get("alias")
+                }
+            else:
+                layers.append((chain, loaded))
     defaults: dict[str, Any] = {}
     for chain, values in sorted(layers, key=lambda layer: len(layer[0])):
         target = defaults
-        for name in chain:
-            target = target.setdefault(name, {})
+        for depth, name in enumerate(chain):
+            target = target.setdefault(aliases.get(chain[:depth], {}).get(name, name), {})
         _fill(target, values)
     return defaults
 

@@ -60,7 +60,7 @@ def _mlflow_auth(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
             "missing-field",
             ("services", "mlflow", "oidc"),
             "auth oidc needs the identity provider's settings",
-            "add oidc: {discoveryUrl, clientId, clientSecretName}",
+            "add oidc: {discoveryUrl, clientId, clientSecretName, userGroups, adminGroups}",
         )
     if mlflow.auth is not MlflowAuth.OIDC and mlflow.oidc is not None:
         yield error_at(
@@ -75,14 +75,27 @@ def _mlflow_auth(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
 def _airflow_dags(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     airflow = spec.services.airflow
     dags = airflow.dags if airflow else None
-    if dags is not None and _SSH_URL.match(dags.repo) and dags.ssh_key_secret is None:
+    if dags is None or not _SSH_URL.match(dags.repo):
+        return
+    if dags.ssh_key_secret is None:
         yield error_at(
             doc,
             "missing-field",
             ("services", "airflow", "dags", "sshKeySecret"),
             f"the ssh repository '{dags.repo}' needs a deploy key",
-            "create a Secret with key gitSshKey in the airflow namespace and name it here, "
-            "or use an https URL for a public repository",
+            "name the Secret here (e.g. airflow-git-deploy-key); mlplat creates it from "
+            "`pulumi config set --secret mlplat:airflowGitSshKey < deploy_key`, or use an "
+            "https URL for a public repository",
+        )
+    if not dags.known_hosts:
+        yield error_at(
+            doc,
+            "missing-field",
+            ("services", "airflow", "dags", "knownHosts"),
+            f"the ssh repository '{dags.repo}' needs its server's host keys, or git-sync "
+            "would trust any server that answers (and run its DAGs)",
+            "add knownHosts: the output of `ssh-keyscan -t ed25519 <host>`, checked against "
+            "the keys your git provider publishes",
         )
 
 

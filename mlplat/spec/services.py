@@ -49,7 +49,10 @@ class GitDagsSpec:
     sub_path: str = ""
     """Folder of the DAGs inside the repository; empty means the root."""
     ssh_key_secret: str | None = None
-    """Kubernetes Secret (key gitSshKey) in the airflow namespace; required for ssh URLs."""
+    """Kubernetes Secret (key gitSshKey) in the airflow namespace, which mlplat creates from
+    the stack's secret config; required for ssh URLs."""
+    known_hosts: str | None = None
+    """The server's ssh host keys (known_hosts lines); required for ssh URLs."""
     period: str = "60s"
     """How often git-sync pulls."""
 
@@ -71,7 +74,12 @@ class OidcSpec:
     client_id: str
     """OIDC client id."""
     client_secret_name: str
-    """Kubernetes Secret (key client-secret) in the mlflow namespace with the client secret."""
+    """Kubernetes Secret (key client-secret) in the mlflow namespace with the client secret,
+    which mlplat creates from the stack's secret config."""
+    user_groups: tuple[str, ...]
+    """Identity-provider groups whose members may use MLflow."""
+    admin_groups: tuple[str, ...]
+    """Identity-provider groups whose members administer MLflow."""
 
 
 @dataclass(frozen=True)

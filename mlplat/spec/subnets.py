@@ -80,3 +80,18 @@ def plan_subnets(cidr: str, zones: int) -> SubnetPlan:
         ipaddress.IPv4Network((end - size * (zones - i), ENDPOINT_PREFIX)) for i in range(zones)
     ]
     return SubnetPlan(*(tuple(map(str, nets)) for nets in (private, public, endpoints)))
+
+
+def kubernetes_service_cidr(vpc_cidr: str) -> str:
+    """The Service range EKS gives a cluster that names none: 172.20.0.0/16 for a VPC in
+    10.0.0.0/8, else 10.100.0.0/16. mlplat pins it (the same choice, so existing clusters
+    see no change) because NetworkPolicies must name the API server's Service IP."""
+    vpc = ipaddress.IPv4Network(vpc_cidr, strict=False)
+    return (
+        "172.20.0.0/16" if vpc.subnet_of(ipaddress.IPv4Network("10.0.0.0/8")) else "10.100.0.0/16"
+    )
+
+
+def kubernetes_api_ip(service_cidr: str) -> str:
+    """The ``kubernetes`` Service's address: the first host of the Service range."""
+    return str(next(ipaddress.IPv4Network(service_cidr).hosts()))

@@ -36,9 +36,9 @@ OWN_DATABASE = "the bundled database has no backups; use the platform database"
 CHARTS: dict[str, tuple[Must, ...]] = {
     "airflow": (
         Must("postgresql.enabled", OWN_DATABASE, False),
-        Must("webserver.defaultUser.enabled", "the chart's default user is admin/admin", False),
+        Must("createUserJob.enabled", "the chart's user job creates admin/admin", False),
         Must("securityContexts.pod", "the chart's pods run without a pod security context"),
-        Must("securityContexts.container", "the chart's containers keep their capabilities"),
+        Must("securityContexts.containers", "the chart's containers keep their capabilities"),
     ),
     "mlflow": (
         Must("postgresql.enabled", OWN_DATABASE, False),

@@ -65,7 +65,7 @@ def test_plan_outputs_show_the_verdict():
     plan = planned(ROOT / "stacks" / "dev.yaml")
     markdown = render(plan, "markdown")
     assert "#### ✅ Policy passed: 0 mandatory" in markdown
-    assert "| advisory | `k8s-default-deny-netpol` |" in markdown
+    assert "| advisory | `eks-endpoint-private` |" in markdown
     assert "Exempt (by policy config, with reason)" in render(plan, "text")
 
 
@@ -73,7 +73,7 @@ def test_a_mandatory_failure_fails_the_plan(tmp_path, capsys):
     spec = tmp_path / "strict.yaml"
     spec.write_text(
         f"extends: {ROOT / 'stacks' / 'dev.yaml'}\n"
-        "policy:\n  enforcement:\n    k8s-default-deny-netpol: mandatory\n"
+        "policy:\n  enforcement:\n    eks-endpoint-private: mandatory\n"
     )
     assert main(["plan", str(spec), "--format", "markdown"]) == 1
     captured = capsys.readouterr()
@@ -85,14 +85,15 @@ def test_spec_exemptions_reach_the_verdict(tmp_path):
     spec = tmp_path / "exempt.yaml"
     spec.write_text(
         f"extends: {ROOT / 'stacks' / 'dev.yaml'}\n"
-        "policy:\n  exemptions:\n    - control: k8s-default-deny-netpol\n"
-        "      resource: airflow-ns\n      reason: Airflow's chart installs its own policies\n"
+        "policy:\n  exemptions:\n    - control: eks-endpoint-private\n"
+        "      resource: mlplat-dev-cluster\n"
+        "      reason: the dev cluster is reached from the office\n"
     )
     report = plan_file(spec).policy
     (exempt,) = [
-        f for f in report.verdict.findings if f.status is Status.EXEMPT and "Airflow" in f.message
+        f for f in report.verdict.findings if f.status is Status.EXEMPT and "office" in f.message
     ]
-    assert exempt.urn.endswith("::airflow-ns")
+    assert exempt.urn.endswith("::mlplat-dev-cluster")
 
 
 def test_bad_plan_files_exit_2(tmp_path, capsys):

@@ -98,6 +98,15 @@ def pod_case(mutation: str, value, shape: str = "Deployment") -> list:
 
 
 OK = [workload(GOOD_POD)]
+AIRFLOW_VALUES = {
+    "postgresql": {"enabled": False},
+    "createUserJob": {"enabled": False},
+    "securityContexts": {
+        "pod": {"runAsNonRoot": True},
+        "containers": {"allowPrivilegeEscalation": False},
+    },
+}
+
 CASES: dict[str, list[tuple[str, list, bool]]] = {
     "eks-endpoint-no-open-public-cidr": [
         ("private endpoint", [res(CLUSTER, GOOD_CLUSTER)], False),
@@ -376,6 +385,9 @@ CASES: dict[str, list[tuple[str, list, bool]]] = {
         ("grafana default admin", [release({"grafana": {"enabled": True}}, chart="kube-prometheus-stack", version="88.5.3")], True),
         ("device plugin with volume mounts", [release({"deviceListStrategy": "volume-mounts"}, chart="nvidia-device-plugin", version="0.20.0")], False),
         ("device plugin on env vars", [release({"gfd": {"enabled": True}}, chart="nvidia-device-plugin", version="0.20.0")], True),
+        ("hardened airflow", [release(AIRFLOW_VALUES, chart="airflow", version="1.21.0")], False),
+        ("airflow's user job", [release(changed(AIRFLOW_VALUES, "createUserJob.enabled", True), chart="airflow", version="1.21.0")], True),
+        ("airflow contexts under an unread key", [release(changed(AIRFLOW_VALUES, "securityContexts", {"pod": {"runAsNonRoot": True}, "container": {"allowPrivilegeEscalation": False}}), chart="airflow", version="1.21.0")], True),
     ],
 }  # fmt: skip
 

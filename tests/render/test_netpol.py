@@ -71,9 +71,25 @@ def test_ip_blocks_cover_pods_by_the_pod_network_and_addresses_partially() -> No
         "podSelector": {},
         "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/16", "except": ["10.0.128.0/20"]}}]}],
     }
+    with_hole = network_policy("hole", hole)
+    assert _connection(with_hole, source=Peer("lb", cidrs=("10.0.128.0/24",))) == CLOSED
+    assert _connection(with_hole, source=Peer("lb", cidrs=("10.0.128.0/19",))) == PARTIAL
+    assert _connection(with_hole, source=Peer("lb", cidrs=("10.0.0.0/17",))) == OPEN
+
+
+def test_ip_blocks_of_several_rules_admit_together() -> None:
+    halves = {
+        "podSelector": {},
+        "ingress": [
+            {"from": [{"ipBlock": {"cidr": "10.0.0.0/17"}}]},
+            {"from": [{"ipBlock": {"cidr": "10.0.128.0/17"}}]},
+        ],
+    }
+    subnets = Peer("lb", cidrs=("10.0.0.0/18", "10.0.192.0/18"))
+    assert _connection(network_policy("halves", halves), source=subnets) == OPEN
     assert (
-        _connection(network_policy("hole", hole), source=Peer("lb", cidrs=("10.0.128.0/24",)))
-        == PARTIAL
+        _connection(network_policy("halves", halves), source=Peer("vpc", cidrs=("10.0.0.0/16",)))
+        == OPEN
     )
 
 

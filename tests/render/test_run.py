@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from mlplat.render.context import RenderContext
+from mlplat.render.helm import chart_apis, find_helm, template
 from mlplat.render.run import RenderOptions, releases_of, render_plan
 from tests.conftest import EXAMPLE_SPECS, planned
-from tests.render.examples import needs_charts, rendered
+from tests.render.examples import CHARTS, needs_charts, rendered
 
 IDS = [p.stem for p in EXAMPLE_SPECS]
 
@@ -27,10 +28,15 @@ def test_every_release_renders_from_the_pinned_charts(spec: Path) -> None:
 
 @needs_charts
 def test_charts_render_against_the_apis_the_platform_installs() -> None:
-    # MLflow's chart renders its ServiceMonitor only when monitoring.coreos.com/v1 exists,
-    # which kube-prometheus-stack (another release) installs.
-    report = rendered(Path(EXAMPLE_SPECS[0]).parent / "dev.yaml")
-    assert "kind: ServiceMonitor" in report.manifests["mlflow"]
+    # MLflow's chart renders a ServiceMonitor only when monitoring.coreos.com/v1 exists,
+    # which kube-prometheus-stack's CRDs (read from its package before rendering) provide.
+    helm = find_helm()
+    apis = [api for api, _ in chart_apis(CHARTS / "kube-prometheus-stack-88.5.3.tgz")]
+    assert "monitoring.coreos.com/v1" in apis
+    mlflow = CHARTS / "mlflow-1.11.5.tgz"
+    values = {"serviceMonitor": {"enabled": True}}
+    assert "kind: ServiceMonitor" in template(helm, mlflow, "m", "m", values, "1.35.0", apis)
+    assert "kind: ServiceMonitor" not in template(helm, mlflow, "m", "m", values, "1.35.0", [])
 
 
 def test_a_chart_missing_from_the_cache_is_reported_never_passed(tmp_path: Path) -> None:

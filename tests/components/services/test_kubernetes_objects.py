@@ -17,9 +17,9 @@ from mlplat.plan.model import SECRET
 from mlplat.spec import PlatformSpec, TeamStackSpec, load_spec
 from tests.conftest import ALL_SPECS, PLATFORM_OF_TEAMS, planned
 
-KUEUE_GROUP = "kueue.x-k8s.io"
-"""Kueue's custom resources have no schema in kubernetes-validate; tests/components/tenancy
-checks them against the rules of Kueue's own CRDs."""
+CUSTOM_GROUPS = ("kueue.x-k8s.io", "monitoring.coreos.com")
+"""Custom resources have no schema in kubernetes-validate: `mlplat render` checks them
+against their CRDs (tests/render), and tests/components/tenancy against Kueue's rules."""
 
 DEFAULT_VERSION = "1.35"
 """The existing-cluster example's assumed version (kind's current line)."""
@@ -55,7 +55,7 @@ def _objects(spec: Path) -> list[tuple[str, dict]]:
         if r.type.startswith("kubernetes:")
         and r.custom
         and "helm.sh" not in r.type
-        and KUEUE_GROUP not in r.type
+        and not any(group in r.type for group in CUSTOM_GROUPS)
         and not r.type.startswith("pulumi:")
     ]
 

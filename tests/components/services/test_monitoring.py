@@ -33,6 +33,7 @@ def test_ml_platform_alerts_are_shipped() -> None:
     alerts = {rule["alert"] for group in groups for rule in group["rules"]}
     assert alerts == {
         "GpuAllocatedButIdle",
+        "GpuHardwareXid",
         "GpuXidError",
         "GpuMemoryPressure",
         "NodeNotReady",
@@ -52,4 +53,4 @@ def test_a_platform_without_gpus_gets_no_gpu_alerts_or_dashboard() -> None:
 
 
 def test_node_exporter_runs_in_its_own_privileged_namespace() -> None:
-    assert _values()["prometheus-node-exporter"] == {"namespaceOverride": "monitoring-node"}
+    assert _values()["prometheus-node-exporter"]["namespaceOverride"] == "monitoring-node"

@@ -1,0 +1,121 @@
+"""The composition root's network facts: where platform pods' connections go and come from.
+
+Every platform namespace is fenced (default-deny, then allowances); the allowances name
+peers, and this module derives them once from the spec and what was built: on AWS from the
+subnet plan (the nodes, the database, Redis and the control plane's interfaces live in the
+private subnets; interface endpoints in their own), the pinned Service range and S3's
+prefix list; on an existing cluster from the in-cluster stores, with the API server's
+address unknown (so it is reached on its ports anywhere).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pulumi
+import pulumi_aws as aws
+
+from components.kubernetes_base import PLATFORM_NAMESPACE
+from components.services.fence import (
+    NetworkPeers,
+    Peer,
+    Reach,
+    blocks,
+    in_namespace,
+    tcp,
+    udp,
+)
+from components.services.in_cluster import MINIO_PORT, POSTGRES_PORT, REDIS_PORT, app_labels
+from components.services.monitoring import NAMESPACE as MONITORING_NAMESPACE
+from components.services.monitoring import PROMETHEUS_POD
+from components.tenancy.objects import TEAM_LABEL
+from mlplat.spec.model import CloudProvider, PlatformSpec
+from mlplat.spec.services import LoadBalancerScheme
+from mlplat.spec.subnets import kubernetes_api_ip, kubernetes_service_cidr, plan_subnets
+
+if TYPE_CHECKING:
+    from mlplat.build import Platform
+
+DNS = Reach([in_namespace("kube-system", **{"k8s-app": "kube-dns"})], [*udp(53), *tcp(53)])
+
+
+def s3_cidrs(region: str, provider: aws.Provider | None) -> pulumi.Output[list[str]]:
+    """S3's address ranges in the region (its gateway endpoint's managed prefix list)."""
+    found = aws.ec2.get_managed_prefix_list_output(
+        name=f"com.amazonaws.{region}.s3",
+        opts=pulumi.InvokeOutputOptions(provider=provider),
+    )
+    return found.entries.apply(lambda entries: sorted(e.cidr for e in entries))
+
+
+def network_peers(spec: PlatformSpec, platform: Platform) -> NetworkPeers:
+    teams: Peer | None = None
+    if spec.teams is not None:
+        teams = {
+            "namespaceSelector": {"matchExpressions": [{"key": TEAM_LABEL, "operator": "Exists"}]}
+        }
+    prometheus = (
+        in_namespace(MONITORING_NAMESPACE, **PROMETHEUS_POD) if spec.services.monitoring else None
+    )
+    if spec.cloud.provider is CloudProvider.AWS:
+        return _aws_peers(spec, platform, teams, prometheus)
+    anywhere = [{"ipBlock": {"cidr": "0.0.0.0/0"}}]
+    stores = {
+        name: Reach([in_namespace(PLATFORM_NAMESPACE, **app_labels(name))], tcp(port))
+        for name, port in (
+            ("postgres", POSTGRES_PORT),
+            ("minio", MINIO_PORT),
+            ("redis", REDIS_PORT),
+        )
+    }
+    ingress = spec.services.ingress
+    return NetworkPeers(
+        dns=DNS,
+        # The API server's address on a cluster mlplat did not build is unknown.
+        kubernetes_api=Reach(anywhere, tcp(443, 6443)),
+        control_plane=anywhere,
+        database=stores["postgres"],
+        redis=stores["redis"] if spec.services.feature_store else None,
+        object_store=stores["minio"],
+        # The ingress controller runs where its installer put it.
+        load_balancer=[{"namespaceSelector": {}}] if ingress else None,
+        teams=teams,
+        prometheus=prometheus,
+        nodes=anywhere,
+    )
+
+
+def _aws_peers(
+    spec: PlatformSpec, platform: Platform, teams: Peer | None, prometheus: Peer | None
+) -> NetworkPeers:
+    network = spec.network
+    subnets = plan_subnets(network.cidr, network.availability_zones)
+    private = blocks(subnets.private)
+    api_ip = kubernetes_api_ip(kubernetes_service_cidr(network.cidr))
+    ingress = spec.services.ingress
+    balancer = None
+    if ingress is not None:
+        internet_facing = ingress.scheme is LoadBalancerScheme.INTERNET_FACING
+        balancer = blocks(subnets.public if internet_facing else subnets.private)
+    region = str(spec.cloud.region)
+    return NetworkPeers(
+        dns=DNS,
+        kubernetes_api=Reach(
+            pulumi.Output.from_input(private).apply(
+                lambda nets: [{"ipBlock": {"cidr": f"{api_ip}/32"}}, *nets]
+            ),
+            tcp(443),
+        ),
+        control_plane=private,
+        database=Reach(private, tcp(5432)),
+        redis=Reach(private, tcp(6379)) if spec.services.feature_store else None,
+        object_store=Reach(blocks(s3_cidrs(region, platform.aws_provider)), tcp(443)),
+        aws_endpoints=(
+            Reach(blocks(subnets.endpoints), tcp(443)) if network.interface_endpoints else None
+        ),
+        endpoint_services=frozenset(network.interface_endpoints),
+        load_balancer=balancer,
+        teams=teams,
+        prometheus=prometheus,
+        nodes=private,
+    )
