@@ -285,6 +285,7 @@ RULES: Mapping[str, Rule] = {
     "kubernetes:kueue.x-k8s.io/v1beta2:ClusterQueue": _k8s(),
     "kubernetes:kueue.x-k8s.io/v1beta2:LocalQueue": _k8s(),
     "kubernetes:kueue.x-k8s.io/v1beta2:ResourceFlavor": _k8s(),
+    "kubernetes:monitoring.coreos.com/v1:ServiceMonitor": _k8s(),
     "kubernetes:networking.k8s.io/v1:NetworkPolicy": _k8s(),
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": _k8s(),
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": _k8s("roleRef"),

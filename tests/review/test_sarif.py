@@ -11,12 +11,12 @@ from mlplat.cli import main
 from tests.conftest import ROOT
 
 
-def test_prod_findings_point_at_spec_lines(
+def test_findings_point_at_the_spec_lines_that_made_their_resources(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(ROOT)
-    plan = tmp_path / "prod.json"
-    assert main(["plan", "stacks/prod.yaml", "--format", "json", "-o", str(plan)]) == 0
+    plan = tmp_path / "dev.json"
+    assert main(["plan", "stacks/dev.yaml", "--format", "json", "-o", str(plan)]) == 0
     capsys.readouterr()
     assert main(["check", str(plan), "--format", "sarif"]) == 0
     sarif = json.loads(capsys.readouterr().out)
@@ -25,19 +25,20 @@ def test_prod_findings_point_at_spec_lines(
     rules = {r["id"] for r in run["tool"]["driver"]["rules"]}
     results = run["results"]
     assert results and {r["ruleId"] for r in results} == rules
-    spec_lines = {
-        (
-            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-            r["locations"][0]["physicalLocation"]["region"]["startLine"],
-        )
-        for r in results
-    }
-    assert all(uri in ("stacks/prod.yaml", "stacks/base/aws.yaml") for uri, _ in spec_lines)
-    airflow = next(r for r in results if "airflow-ns" in r["message"]["text"])
-    location = airflow["locations"][0]["physicalLocation"]
-    lines = (ROOT / location["artifactLocation"]["uri"]).read_text().splitlines()
-    assert lines[location["region"]["startLine"] - 1].strip() == "airflow:"
+    lines = (ROOT / "stacks" / "dev.yaml").read_text().splitlines()
+
+    def line_of(control: str, resource: str) -> str:
+        (result,) = [r for r in results if r["ruleId"] == control
+                     and r["message"]["text"].startswith(resource)]  # fmt: skip
+        where = result["locations"][0]["physicalLocation"]
+        assert where["artifactLocation"]["uri"] == "stacks/dev.yaml"
+        return lines[where["region"]["startLine"] - 1].strip()
+
+    assert line_of("eks-endpoint-private", "mlplat-dev-cluster") == "cluster:"
+    assert line_of("rds-deletion-protection", "mlplat-dev-db") == "database:"
+    assert line_of("k8s-namespace-psa-labels", "monitoring-node-ns") == "monitoring:"
     exempt = [r for r in results if r.get("suppressions")]
     assert exempt and all(s["kind"] == "external" for r in exempt for s in r["suppressions"])
+    assert {r["level"] for r in results if not r.get("suppressions")} == {"warning"}
     for rule in run["tool"]["driver"]["rules"]:
         assert float(rule["properties"]["security-severity"]) > 0 and rule["help"]["text"]
