@@ -79,14 +79,17 @@ def floor_once(plan) -> None:
 
 def program_once(stack: str) -> None:
     """The same program through the same runtime: no plan model, policy run or render."""
+    from mlplat.plan.offline import program_config
     from mlplat.plan.placeholders import CloudContext
     from mlplat.plan.runtime import run_program
     from mlplat.program import main
     from mlplat.spec import load_spec
 
     path = f"stacks/{stack}.yaml"
-    region = load_spec(path).spec.cloud.region or "us-east-1"
-    run_program(main, stack=stack, config={"mlplat:spec": path}, ctx=CloudContext(region=region))
+    spec = load_spec(path).spec
+    region = spec.cloud.region or "us-east-1"
+    config = program_config(path, spec)
+    run_program(main, stack=stack, config=config, ctx=CloudContext(region=region))
 
 
 def sdk_modules() -> list[str]:
