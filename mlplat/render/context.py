@@ -1,7 +1,8 @@
 """What the render checks need to know about the platform beyond its objects.
 
 Derived from the spec and the plan's outputs: the cluster's version, the pack's config,
-the address ranges pods and load balancers use, and the Secrets an operator provides.
+the address ranges pods and load balancers use, the Secrets an operator provides, and
+the node pools pods land on.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlplat.spec import PlatformSpec, TeamStackSpec
-from mlplat.spec.model import CloudProvider
+from mlplat.spec.model import CloudProvider, NodePoolSpec
 from mlplat.spec.subnets import (
     CidrError,
     kubernetes_api_ip,
@@ -55,6 +56,12 @@ class RenderContext:
     """Where a managed Redis lives; empty for an in-cluster one."""
     ingress_class: str | None = None
     stack: str = "stack"
+    waits_for: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """The releases each release (by name) or mlplat object (by URN) is ordered after,
+    transitively, from the plan's dependencies."""
+    node_pools: tuple[NodePoolSpec, ...] = ()
+    """The stack's EKS node pools; none on an existing cluster, whose nodes mlplat does not
+    know."""
 
 
 def render_context(
@@ -113,6 +120,7 @@ def render_context(
         redis_cidrs=node_cidrs if spec.services.feature_store else (),
         ingress_class=("alb" if aws else ingress.class_name) if ingress else None,
         stack=stack,
+        node_pools=tuple(spec.node_pools) if aws else (),
     )
 
 

@@ -6,6 +6,8 @@ import enum
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from mlplat.render.objects import Inventory
+
 
 class Severity(enum.StrEnum):
     ERROR = "error"
@@ -17,7 +19,7 @@ class Severity(enum.StrEnum):
 @dataclass(frozen=True)
 class Finding:
     check: str
-    """schema | admission | policy | wiring | network | hazard | render."""
+    """schema | admission | policy | wiring | network | hazard | values | capacity | render."""
     severity: Severity
     release: str
     """The release that renders the object, or "mlplat" for the program's own objects."""
@@ -80,6 +82,8 @@ class RenderReport:
     seconds: float = 0.0
     manifests: dict[str, str] = field(default_factory=dict, repr=False)
     """Each rendered release's `helm template` output, by release (not in to_dict)."""
+    inventory: Inventory | None = field(default=None, repr=False)
+    """What the checks read (not in to_dict)."""
 
     @property
     def errors(self) -> list[Finding]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from mlplat.render.netpol import Peer, Port
 from mlplat.render.objects import K8sObject
 from mlplat.render.pods import PodTemplate
-from mlplat.render.wiring import container_port, service_pods
+from mlplat.render.selection import container_port, service_pods
 
 
 @dataclass(frozen=True)

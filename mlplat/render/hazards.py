@@ -5,6 +5,7 @@
   without the hook: the install times out, every time.
 - A pre-install hook that uses an object of its own release: hooks run before the
   release's objects exist, so on a first install it cannot start.
+- A webhook that fails closed on objects of releases that do not wait for it.
 - A read-only root filesystem with a path to write to that no volume backs.
 - Image tags that float.
 """
@@ -17,8 +18,9 @@ from typing import Any
 
 from mlplat.render.context import RenderContext
 from mlplat.render.findings import Finding, Severity
-from mlplat.render.objects import MLPLAT, Inventory
-from mlplat.render.pods import PodTemplate, pod_templates
+from mlplat.render.objects import MLPLAT, Inventory, K8sObject
+from mlplat.render.pods import PodTemplate, namespace_labels, pod_templates, selects
+from mlplat.render.selection import pod_references
 from mlplat_policies.workloads import image_reference
 
 _WAITS = re.compile(r"^wait-for|wait_for|check-migrations", re.I)
@@ -41,6 +43,7 @@ def check(inventory: Inventory, ctx: RenderContext) -> Iterator[Finding]:
     pods = [p for p in pod_templates(inventory) if not p.owner.synthetic]
     yield from _post_install_waits(pods)
     yield from _pre_install_uses(inventory, pods)
+    yield from fail_closed_webhooks(inventory, ctx)
     for pod in pods:
         yield from _read_only_paths(pod)
         yield from _floating(pod)
@@ -90,8 +93,6 @@ def _post_install_waits(pods: list[PodTemplate]) -> Iterator[Finding]:
 
 
 def _pre_install_uses(inventory: Inventory, pods: list[PodTemplate]) -> Iterator[Finding]:
-    from mlplat.render.wiring import pod_references
-
     for pod in pods:
         if "pre-install" not in pod.owner.hooks:
             continue
@@ -186,3 +187,80 @@ def _floating(pod: PodTemplate) -> Iterator[Finding]:
                 "restart can run different code",
                 "pin the image tag (or a digest) in the chart values",
             )
+
+
+def _plural(kind: str) -> str:
+    lower = kind.lower()
+    if lower.endswith("s"):
+        return lower + "es"
+    if lower.endswith("y"):
+        return lower[:-1] + "ies"
+    return lower + "s"
+
+
+def _covers(rule: Mapping[str, Any], group: str, resource: str) -> bool:
+    groups = rule.get("apiGroups") or []
+    resources = rule.get("resources") or []
+    operations = rule.get("operations") or []
+    return (
+        ("*" in groups or group in groups)
+        and ("*" in resources or resource in resources)
+        and ("*" in operations or "CREATE" in operations)
+    )
+
+
+def fail_closed_webhooks(inventory: Inventory, ctx: RenderContext) -> Iterator[Finding]:
+    """A webhook that fails closed refuses what it covers until its own pods serve it: an
+    object of another release, in a namespace it covers, that does not wait for the
+    webhook's release cannot be created on a new cluster (and not while it restarts)."""
+    namespaces = {name: namespace_labels(inventory, name) for name in inventory.namespaces()}
+    workloads = list(pod_templates(inventory))
+    kinds = ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration")
+    for config in inventory.of_kind(*kinds):
+        for hook in config.manifest.get("webhooks") or []:
+            if hook.get("failurePolicy", "Fail") != "Fail":
+                continue
+            blocked = sorted(
+                {
+                    (obj.source, obj.namespace or "", obj.kind)
+                    for obj, labels in _created(inventory, workloads, hook)
+                    if obj.source != config.source
+                    and not obj.synthetic
+                    and config.source not in ctx.waits_for.get(_waiter(obj), frozenset())
+                    and obj.namespace in namespaces
+                    and selects(hook.get("namespaceSelector") or {}, namespaces[obj.namespace])
+                    and selects(hook.get("objectSelector") or {}, labels)
+                }
+            )
+            if blocked:
+                source, namespace, kind = blocked[0]
+                yield Finding(
+                    "hazard",
+                    Severity.ERROR,
+                    config.source,
+                    f"/{config.kind}/{config.name}",
+                    f"webhooks[{hook.get('name')}]",
+                    f"fails closed for {kind} objects of {source} in namespace {namespace}"
+                    + (f" (and {len(blocked) - 1} more)" if len(blocked) > 1 else "")
+                    + f", which do not wait for {config.source}: they are refused until its "
+                    "pods run, on a new cluster and whenever they restart",
+                    "scope the webhook's namespaceSelector to where it is needed, turn it off, "
+                    f"or make the other releases wait for {config.source}",
+                )
+
+
+def _waiter(obj: K8sObject) -> str:
+    """What the plan orders: a release by name, one of mlplat's objects by its URN."""
+    return obj.origin if obj.source == MLPLAT else obj.source
+
+
+def _created(
+    inventory: Inventory, workloads: list[PodTemplate], hook: Mapping[str, Any]
+) -> Iterator[tuple[K8sObject, Mapping[str, str]]]:
+    """The objects (and labels) a webhook's rules cover; pods are what workloads create."""
+    rules = hook.get("rules") or []
+    if any(_covers(rule, "", "pods") for rule in rules):
+        yield from ((pod.owner, pod.labels) for pod in workloads)
+    for obj in inventory.objects:
+        if obj.namespace and any(_covers(rule, obj.group, _plural(obj.kind)) for rule in rules):
+            yield obj, obj.labels

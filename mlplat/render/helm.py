@@ -133,7 +133,33 @@ def template(
     api_versions: Sequence[str],
 ) -> str:
     """`helm template` exactly as the release would install: its values, name, namespace,
-    the cluster's version and APIs, CRDs included, chart tests left out (never installed)."""
+    the cluster's version and APIs, CRDs included, chart tests left out (never installed).
+
+    The same inputs render the same manifests, so a process renders each once.
+    """
+    key = json.dumps(
+        [helm.path, str(chart), release, namespace, values, kube_version, list(api_versions)],
+        sort_keys=True,
+    )
+    if key not in _RENDERED:
+        _RENDERED[key] = _template(
+            helm, chart, release, namespace, values, kube_version, api_versions
+        )
+    return _RENDERED[key]
+
+
+_RENDERED: dict[str, str] = {}
+
+
+def _template(
+    helm: Helm,
+    chart: Path,
+    release: str,
+    namespace: str,
+    values: Mapping[str, Any],
+    kube_version: str,
+    api_versions: Sequence[str],
+) -> str:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(values, handle)
     try:

@@ -23,7 +23,8 @@ from mlplat.render.netpol import CLOSED, OPEN, Peer, Policies, Port, aggregate
 from mlplat.render.objects import MLPLAT, Inventory, K8sObject
 from mlplat.render.plumbing import platform_flows
 from mlplat.render.pods import PodTemplate, pod_templates, selects
-from mlplat.render.wiring import resolve_url, scrape_targets
+from mlplat.render.selection import scrape_targets
+from mlplat.render.wiring import resolve_url
 
 TEAM_LABEL = "mlplat.dev/team"
 DNS = Peer("kube-system/coredns", "kube-system", DNS_LABELS)

@@ -49,12 +49,12 @@ CLUSTER_SCOPED = frozenset(
 _SOURCE = re.compile(r"^# Source: (\S+)", re.MULTILINE)
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """YAML as the API server reads it: a bare ``=`` is a string (YAML 1.1's value tag is
     not), and libyaml when present (rendered charts run to megabytes)."""
 
 
-_Loader.add_constructor(
+Loader.add_constructor(
     "tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node)
 )
 
@@ -155,7 +155,7 @@ def parse_rendered(text: str, release: str, namespace: str) -> list[K8sObject]:
     objects = []
     for chunk in re.split(r"^---\s*$", text, flags=re.MULTILINE):
         source = _SOURCE.search(chunk)
-        for doc in yaml.load_all(chunk, Loader=_Loader):
+        for doc in yaml.load_all(chunk, Loader=Loader):
             if not isinstance(doc, dict) or "kind" not in doc:
                 continue
             if doc["kind"].endswith("List") and isinstance(doc.get("items"), list):

@@ -18,7 +18,7 @@ from mlplat.render.flow import Flow, pod_peer, service_targets
 from mlplat.render.netpol import OPEN, Peer, Port
 from mlplat.render.objects import Inventory, K8sObject
 from mlplat.render.pods import PodTemplate, pod_templates
-from mlplat.render.wiring import pod_references
+from mlplat.render.selection import pod_references
 
 LOGIN_SUFFIX = "-db"
 """mlplat's database login Secrets are ``<database>-db`` (components/services/

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from mlplat.render.objects import Inventory, K8sObject
+from mlplat.render.objects import Inventory, K8sObject, Loader
 
 SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease", "default"})
 """Namespaces every cluster has; with no Pod Security labels they admit everything."""
@@ -92,7 +92,7 @@ def _executor_templates(config_map: K8sObject) -> Iterator[PodTemplate]:
         if not str(key).endswith(_EXECUTOR_TEMPLATE_KEY):
             continue
         try:
-            pod = yaml.safe_load(text)
+            pod = yaml.load(text, Loader=Loader)
         except yaml.YAMLError:
             continue
         if isinstance(pod, Mapping) and isinstance(pod.get("spec"), Mapping):

@@ -9,11 +9,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from mlplat.render import admission, hazards, network, pack, schema, values, wiring
+from mlplat.render import admission, capacity, hazards, network, pack, schema, values, wiring
 from mlplat.render.cluster import cluster_objects, operator_objects
 from mlplat.render.context import RenderContext
 from mlplat.render.findings import Finding, ReleaseRender, RenderReport, Severity
@@ -45,6 +45,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("policy", pack.check),
     ("wiring", wiring.check),
     ("hazard", hazards.check),
+    ("capacity", capacity.check),
 )
 """Every check but the network one, which also returns its matrix."""
 
@@ -70,6 +71,42 @@ class _Release:
     repo: str | None
     version: str
     values: Mapping[str, Any]
+
+
+def waits_for(resources: Sequence[Mapping[str, Any]]) -> dict[str, frozenset[str]]:
+    """The releases each release (by name) and each other resource (by URN) waits for,
+    following the plan's dependsOn through releases and components' children."""
+    names = {
+        r["urn"]: str(r["inputs"].get("name") or r["name"])
+        for r in resources
+        if r["type"] == RELEASE_TYPE
+    }
+    children: dict[str, list[str]] = {}
+    for resource in resources:
+        if resource.get("parent"):
+            children.setdefault(resource["parent"], []).append(resource["urn"])
+    direct = {r["urn"]: list((r.get("options") or {}).get("dependsOn") or []) for r in resources}
+
+    def expand(urn: str, seen: set[str]) -> set[str]:
+        if urn in seen:
+            return set()
+        seen.add(urn)
+        found = {names[urn]} if urn in names else set()
+        for child in children.get(urn, ()):
+            found |= expand(child, seen)
+        for dependency in direct.get(urn, ()):
+            found |= expand(dependency, seen)
+        return found
+
+    waits = {}
+    for resource in resources:
+        found: set[str] = set()
+        seen: set[str] = {resource["urn"]}
+        for dependency in direct.get(resource["urn"], ()):
+            found |= expand(dependency, seen)
+        key = names.get(resource["urn"], resource["urn"])
+        waits[key] = frozenset(found)
+    return waits
 
 
 def releases_of(resources: Iterable[Mapping[str, Any]]) -> list[_Release]:
@@ -100,6 +137,7 @@ def render_plan(
     started = time.perf_counter()
     cache = chart_cache(options.charts)
     releases = releases_of(resources)
+    ctx = replace(ctx, waits_for=waits_for(resources))
     try:
         helm: Helm | None = find_helm()
         helm_text = f"{helm.path} ({helm.version})" if helm else ""
@@ -150,15 +188,12 @@ def render_plan(
         todo.sort(key=lambda r: -charts[r.name].stat().st_size)
         with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
             results = list(pool.map(lambda r: _render(helm, r, charts[r.name], ctx, apis), todo))
-        for release, (status, text, objects, error) in zip(todo, results, strict=True):
+        for release, (status, text, objects, found) in zip(todo, results, strict=True):
             report.releases.append(status)
             rendered.extend(objects)
             if text is not None:
                 report.manifests[release.name] = text
-                chart = charts[release.name]
-                report.findings.extend(values.check(release.name, chart, release.values))
-            if error is not None:
-                report.findings.append(error)
+            report.findings.extend(found)
     report.releases.sort(key=lambda r: r.release)
     declared = declared_objects(resources)
     everything = [*rendered, *declared]
@@ -166,6 +201,7 @@ def render_plan(
     inventory = Inventory(place(everything, scopes), scopes)
     inventory.add([*cluster_objects(), *operator_objects(inventory)])
     report.objects = len(inventory.objects)
+    report.inventory = inventory
     for _, check in CHECKS:
         report.findings.extend(check(inventory, ctx))
     flow_findings, flows = network.check(inventory, ctx)
@@ -178,7 +214,7 @@ def render_plan(
 
 def _render(
     helm: Helm, release: _Release, chart: Path, ctx: RenderContext, apis: Sequence[str]
-) -> tuple[ReleaseRender, str | None, list[K8sObject], Finding | None]:
+) -> tuple[ReleaseRender, str | None, list[K8sObject], list[Finding]]:
     started = time.perf_counter()
     try:
         text = template(
@@ -203,8 +239,10 @@ def _render(
             f"helm template fails, so the release cannot install: {error}",
             "fix the values the message names",
         )
-        return status, None, [], finding
+        return status, None, [], [finding]
     objects = parse_rendered(text, release.name, release.namespace)
+    # In the worker, beside the other releases' Helm processes.
+    unknown = list(values.check(release.name, chart, release.values))
     status = ReleaseRender(
         release.name,
         release.namespace,
@@ -215,7 +253,7 @@ def _render(
         note=f"from {chart}",
         seconds=time.perf_counter() - started,
     )
-    return status, text, objects, None
+    return status, text, objects, unknown
 
 
 __all__ = ["MLPLAT", "RenderOptions", "render_plan"]

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from mlplat.render.findings import Finding, Severity
+from mlplat.render.objects import Loader
 
 _CHART_FILES = frozenset({"values.yaml", "Chart.yaml"})
 
@@ -37,7 +38,7 @@ def chart_defaults(path: Path) -> dict[str, Any]:
             if any(parts[i] != "charts" for i in range(1, len(parts) - 1, 2)):
                 continue
             handle = archive.extractfile(member)
-            loaded = yaml.safe_load(handle.read()) if handle else None
+            loaded = yaml.load(handle.read(), Loader=Loader) if handle else None
             chain = tuple(parts[2:-1:2])
             if not isinstance(loaded, dict):
                 loaded = {}
@@ -67,53 +68,33 @@ def _fill(target: dict[str, Any], defaults: Mapping[str, Any]) -> None:
             _fill(target[key], value)
 
 
+_WHOLE = (
+    re.compile(
+        r"(?:toYaml|with|tpl|range\b[^}\n]*:=|include\b[^}\n]*?)\s*\(?[\w$.]*\.(\w+)\b(?![.\w])"
+    ),
+    re.compile(r"\.(\w+)\s*\|"),
+)
+
+
 @cache
-def template_text(path: Path) -> str:
-    """Every template of a chart package (and its subcharts), as one text."""
-    texts = []
+def used_whole(path: Path) -> frozenset[str]:
+    """Keys a template of the chart (or a subchart) hands on whole (toYaml, with, range,
+    include, tpl, a pipe): keys under them are the chart's to pass through, not to name."""
+    found: set[str] = set()
     with tarfile.open(path) as archive:
         for member in archive.getmembers():
             if member.isfile() and "/templates/" in member.name:
                 handle = archive.extractfile(member)
-                texts.append(handle.read().decode("utf-8", "replace") if handle else "")
-    return "\n".join(texts)
-
-
-def _used_whole(key: str, templates: str) -> bool:
-    """Whether a template hands the map ``key`` on whole (toYaml, with, range, include, a
-    pipe), so keys under it are the chart's to pass through, not to name.
-
-    Neither pattern can match across a ``}``, so each is tried only on the stretch between
-    two braces around each mention of ``.key``: on a chart with megabytes of templates,
-    searching the whole text costs a second per chart (the backtracking of ``[^}]*``).
-    """
-    needle = f".{key}"
-    patterns = _whole_patterns(key)
-    start = 0
-    while (found := templates.find(needle, start)) != -1:
-        low = templates.rfind("}", 0, found) + 1
-        high = templates.find("}", found)
-        high = len(templates) if high == -1 else high
-        window = templates[low:high]
-        if any(pattern.search(window) for pattern in patterns):
-            return True
-        start = high
-    return False
-
-
-@cache
-def _whole_patterns(key: str) -> tuple[re.Pattern[str], ...]:
-    name = re.escape(key)
-    return (
-        re.compile(
-            rf"(toYaml|with|range\b[^}}]*:=|include\b[^}}]*|tpl)\s*\(?[\w$.]*\.{name}\b(?![.\w])"
-        ),
-        re.compile(rf"[\w$.]*\.{name}\s*\|"),
-    )
+                text = handle.read().decode("utf-8", "replace") if handle else ""
+                if "kind: CustomResourceDefinition" in text:
+                    continue  # CRDs are data, not templates that read values
+                for pattern in _WHOLE:
+                    found.update(pattern.findall(text))
+    return frozenset(found)
 
 
 def unknown_keys(
-    values: Mapping[str, Any], defaults: Mapping[str, Any], templates: str, path: str = ""
+    values: Mapping[str, Any], defaults: Mapping[str, Any], whole: frozenset[str], path: str = ""
 ) -> Iterator[str]:
     """Dotted paths in ``values`` that neither the chart's defaults define nor sit under a
     map the chart leaves open (empty by default, or handed on whole by a template)."""
@@ -125,14 +106,14 @@ def unknown_keys(
         default = defaults[key]
         if not (isinstance(value, Mapping) and isinstance(default, Mapping) and default):
             continue
-        if _used_whole(str(key), templates):
+        if str(key) in whole:
             continue
-        yield from unknown_keys(value, default, templates, where)
+        yield from unknown_keys(value, default, whole, where)
 
 
 def check(release: str, chart: Path, values: Mapping[str, Any]) -> Iterator[Finding]:
     defaults = chart_defaults(chart)
-    for path in unknown_keys(values, defaults, template_text(chart)):
+    for path in unknown_keys(values, defaults, used_whole(chart)):
         yield Finding(
             "values",
             Severity.ERROR,

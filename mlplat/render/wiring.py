@@ -3,24 +3,28 @@
 Services select pods and name ports those pods have; ServiceMonitors and PodMonitors
 select something and name ports that exist; every URL the stack exports reaches a
 Service port; every Secret, ConfigMap, ServiceAccount and claim a pod uses exists in the
-inventory or is declared as provided by the operator.
+inventory or is declared as provided by the operator; a load balancer health-checks the
+path its targets report ready on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
 from mlplat.render.context import RenderContext
 from mlplat.render.findings import Finding, Severity
 from mlplat.render.objects import Inventory, K8sObject
-from mlplat.render.pods import PodTemplate, namespace_labels, pod_templates, selects
-
-_RUNTIME_SECRET_FLAGS = ("--secret-name=", "--secret-name")
-"""How a hook Job that generates a webhook certificate (kube-webhook-certgen) names the
-Secret it creates at install time."""
+from mlplat.render.pods import PodTemplate, pod_templates
+from mlplat.render.selection import (
+    container_port,
+    monitored_namespaces,
+    pod_references,
+    scrape_targets,
+    service_pods,
+    service_ports,
+)
 
 
 def check(inventory: Inventory, ctx: RenderContext) -> Iterator[Finding]:
@@ -29,29 +33,7 @@ def check(inventory: Inventory, ctx: RenderContext) -> Iterator[Finding]:
     yield from _monitors(inventory, pods)
     yield from _urls(inventory, ctx)
     yield from _references(inventory, pods, ctx)
-
-
-def service_pods(service: K8sObject, pods: list[PodTemplate]) -> list[PodTemplate]:
-    selector = (service.manifest.get("spec") or {}).get("selector")
-    if not selector:
-        return []
-    return [
-        p
-        for p in pods
-        if p.namespace == service.namespace
-        and not p.hook
-        and selects({"matchLabels": selector}, p.labels)
-    ]
-
-
-def container_port(pod: PodTemplate, target: Any) -> Mapping[str, Any] | None:
-    """The container port a Service targetPort (name or number) lands on in ``pod``."""
-    for port in pod.ports():
-        if (isinstance(target, str) and port.get("name") == target) or (
-            isinstance(target, int) and port.get("containerPort") == target
-        ):
-            return port
-    return None
+    yield from health_checks(inventory, pods)
 
 
 def _services(inventory: Inventory, pods: list[PodTemplate]) -> Iterator[Finding]:
@@ -89,70 +71,6 @@ def _services(inventory: Inventory, pods: list[PodTemplate]) -> Iterator[Finding
                 )
 
 
-@dataclass(frozen=True)
-class ScrapeTarget:
-    """One endpoint a monitor scrapes: a pod's container port, or a port of a Service
-    with no selector (its endpoints are nodes or the API server, not pods)."""
-
-    pod: PodTemplate | None
-    service: K8sObject | None
-    number: int
-    name: str | None
-
-
-def scrape_targets(
-    monitor: K8sObject, inventory: Inventory, pods: list[PodTemplate]
-) -> dict[int, list[ScrapeTarget]]:
-    """The targets of each endpoint of a ServiceMonitor or PodMonitor, by endpoint index.
-
-    ServiceMonitor ``port`` names a Service port; ``targetPort`` names (or numbers) a
-    container port of the pods behind the selected Services, as the operator's
-    relabelling matches them. PodMonitor ``port`` names a container port.
-    """
-    spec = monitor.manifest.get("spec") or {}
-    namespaces = _monitored_namespaces(monitor, inventory)
-    selector = spec.get("selector") or {}
-    found: dict[int, list[ScrapeTarget]] = {}
-    if monitor.kind == "PodMonitor":
-        chosen_pods = [p for p in pods if p.namespace in namespaces and selects(selector, p.labels)]
-        for i, endpoint in enumerate(spec.get("podMetricsEndpoints") or []):
-            found[i] = [
-                ScrapeTarget(p, None, int(port["containerPort"]), port.get("name"))
-                for p in chosen_pods
-                if (port := container_port(p, endpoint.get("port") or endpoint.get("portNumber")))
-            ]
-        return found
-    services = [
-        s
-        for s in inventory.of_kind("Service")
-        if s.namespace in namespaces and selects(selector, s.labels)
-    ]
-    for i, endpoint in enumerate(spec.get("endpoints") or []):
-        targets: list[ScrapeTarget] = []
-        for service in services:
-            for entry in _ports(service):
-                if endpoint.get("port") and entry.get("name") != endpoint["port"]:
-                    continue
-                if not (service.manifest.get("spec") or {}).get("selector"):
-                    targets.append(
-                        ScrapeTarget(
-                            None,
-                            service,
-                            int(entry.get("targetPort") or entry["port"]),
-                            entry.get("name"),
-                        )
-                    )
-                    continue
-                wanted = endpoint.get("targetPort", entry.get("targetPort", entry.get("port")))
-                for pod in service_pods(service, pods):
-                    if port := container_port(pod, wanted):
-                        targets.append(
-                            ScrapeTarget(pod, service, int(port["containerPort"]), port.get("name"))
-                        )
-        found[i] = targets
-    return found
-
-
 def _monitors(inventory: Inventory, pods: list[PodTemplate]) -> Iterator[Finding]:
     for monitor in inventory.of_kind("ServiceMonitor", "PodMonitor"):
         spec = monitor.manifest.get("spec") or {}
@@ -162,7 +80,7 @@ def _monitors(inventory: Inventory, pods: list[PodTemplate]) -> Iterator[Finding
                 continue
             endpoint = (spec.get(key) or [])[i]
             named = endpoint.get("port") or endpoint.get("targetPort") or endpoint.get("portNumber")
-            where = sorted(_monitored_namespaces(monitor, inventory))
+            where = sorted(monitored_namespaces(monitor, inventory))
             yield _finding(
                 monitor,
                 f"spec.{key}[{i}]",
@@ -170,18 +88,6 @@ def _monitors(inventory: Inventory, pods: list[PodTemplate]) -> Iterator[Finding
                 f"{spec.get('selector') or {}} in {where}): nothing is scraped",
                 "select the Service (or pods) serving the metrics and name a port they have",
             )
-
-
-def _monitored_namespaces(monitor: K8sObject, inventory: Inventory) -> set[str]:
-    selector = (monitor.manifest.get("spec") or {}).get("namespaceSelector") or {}
-    if selector.get("any"):
-        return {o.namespace for o in inventory.objects if o.namespace}
-    names = selector.get("matchNames")
-    return set(names) if names else {monitor.namespace or ""}
-
-
-def _ports(service: K8sObject) -> list[Mapping[str, Any]]:
-    return list((service.manifest.get("spec") or {}).get("ports") or [])
 
 
 def _urls(inventory: Inventory, ctx: RenderContext) -> Iterator[Finding]:
@@ -216,8 +122,8 @@ def resolve_url(inventory: Inventory, url: str) -> tuple[K8sObject, Any] | str:
         service = inventory.find("Service", parts[1], parts[0])
         if service is None:
             return f"names Service {parts[1]}/{parts[0]}, which does not exist"
-        if not any(p.get("port") == port for p in _ports(service)):
-            ports = ", ".join(str(p.get("port")) for p in _ports(service))
+        if not any(p.get("port") == port for p in service_ports(service)):
+            ports = ", ".join(str(p.get("port")) for p in service_ports(service))
             return f"uses port {port}; Service {parts[1]}/{parts[0]} listens on {ports}"
         return service, port
     for ingress in inventory.of_kind("Ingress"):
@@ -235,7 +141,7 @@ def resolve_url(inventory: Inventory, url: str) -> tuple[K8sObject, Any] | str:
                 wanted = backend.get("port") or {}
                 if not any(
                     p.get("port") == wanted.get("number") or p.get("name") == wanted.get("name")
-                    for p in _ports(service)
+                    for p in service_ports(service)
                 ):
                     return f"reaches Service {service.ident}, which has no port {wanted}"
                 return service, wanted
@@ -280,64 +186,6 @@ def _references(
                 )
 
 
-def pod_references(pod: PodTemplate) -> Iterator[tuple[str, str, str, bool]]:
-    spec = pod.spec
-    account = spec.get("serviceAccountName") or spec.get("serviceAccount")
-    if account:
-        yield "ServiceAccount", str(account), "serviceAccountName", False
-    for i, volume in enumerate(spec.get("volumes") or []):
-        if "secret" in volume:
-            secret = volume["secret"] or {}
-            yield (
-                "Secret",
-                str(secret.get("secretName")),
-                f"volumes[{i}]",
-                bool(secret.get("optional")),
-            )
-        if "configMap" in volume:
-            cm = volume["configMap"] or {}
-            yield "ConfigMap", str(cm.get("name")), f"volumes[{i}]", bool(cm.get("optional"))
-        if "persistentVolumeClaim" in volume:
-            claim = str((volume["persistentVolumeClaim"] or {}).get("claimName"))
-            yield "PersistentVolumeClaim", claim, f"volumes[{i}]", False
-        for source in (volume.get("projected") or {}).get("sources") or []:
-            for kind, key in (("Secret", "secret"), ("ConfigMap", "configMap")):
-                if key in source:
-                    ref = source[key] or {}
-                    yield (
-                        kind,
-                        str(ref.get("name")),
-                        f"volumes[{i}].projected",
-                        bool(ref.get("optional")),
-                    )
-    for key in ("initContainers", "containers"):
-        for c, container in enumerate(spec.get(key) or []):
-            where = f"{key}[{c}]"
-            for e, env in enumerate(container.get("env") or []):
-                source = env.get("valueFrom") or {}
-                for kind, ref_key in (("Secret", "secretKeyRef"), ("ConfigMap", "configMapKeyRef")):
-                    if ref_key in source:
-                        ref = source[ref_key] or {}
-                        yield (
-                            kind,
-                            str(ref.get("name")),
-                            f"{where}.env[{e}]",
-                            bool(ref.get("optional")),
-                        )
-            for e, env in enumerate(container.get("envFrom") or []):
-                for kind, ref_key in (("Secret", "secretRef"), ("ConfigMap", "configMapRef")):
-                    if ref_key in env:
-                        ref = env[ref_key] or {}
-                        yield (
-                            kind,
-                            str(ref.get("name")),
-                            f"{where}.envFrom[{e}]",
-                            bool(ref.get("optional")),
-                        )
-    for i, secret in enumerate(spec.get("imagePullSecrets") or []):
-        yield "Secret", str(secret.get("name")), f"imagePullSecrets[{i}]", False
-
-
 def _runtime_secrets(inventory: Inventory) -> set[tuple[str | None, str]]:
     """Secrets a hook Job of the inventory creates while the release installs."""
     found = set()
@@ -362,4 +210,37 @@ def _finding(
     return Finding("wiring", severity, obj.source, obj.ident, field, message, fix)
 
 
-__all__ = ["check", "container_port", "namespace_labels", "resolve_url", "service_pods"]
+HEALTH_ANNOTATION = "alb.ingress.kubernetes.io/healthcheck-path"
+
+
+def health_checks(inventory: Inventory, pods: list[PodTemplate]) -> Iterator[Finding]:
+    """An ALB health-checks each target on ``/`` unless told a path. For a service behind
+    a login ``/`` answers 401 or a redirect, the targets are never healthy and the load
+    balancer answers 503: the check must use the path the pods' readiness probe uses."""
+    for ingress in inventory.of_kind("Ingress"):
+        annotations = ingress.annotations
+        if annotations.get("alb.ingress.kubernetes.io/target-type") != "ip":
+            continue
+        checked = annotations.get(HEALTH_ANNOTATION, "/")
+        for rule in (ingress.manifest.get("spec") or {}).get("rules") or []:
+            for path in (rule.get("http") or {}).get("paths") or []:
+                name = str(((path.get("backend") or {}).get("service") or {}).get("name"))
+                service = inventory.find("Service", ingress.namespace, name)
+                ready = {
+                    probe_path
+                    for pod in (service_pods(service, pods) if service else [])
+                    for c in pod.spec.get("containers") or []
+                    if (
+                        probe_path := ((c.get("readinessProbe") or {}).get("httpGet") or {}).get(
+                            "path"
+                        )
+                    )
+                }
+                if ready and checked not in ready:
+                    yield _finding(
+                        ingress,
+                        f"metadata.annotations.{HEALTH_ANNOTATION}",
+                        f"the load balancer health-checks {checked}, the pods of {name} report "
+                        f"ready on {', '.join(sorted(ready))}: its targets may never be healthy",
+                        f"annotate the Ingress with {HEALTH_ANNOTATION}: {sorted(ready)[0]}",
+                    )

@@ -1,11 +1,8 @@
 from __future__ import annotations
 
 import io
-import re
 import tarfile
 from pathlib import Path
-
-import pytest
 
 from mlplat.render import values
 
@@ -71,48 +68,3 @@ def test_a_key_the_chart_does_not_define_is_an_error(tmp_path: Path) -> None:
     found = {f.field for f in values.check("r", chart, ours)}
     assert found == {"replicaCount", "securityContexts.container", "sub.imag"}
     assert "notAKey" not in values.chart_defaults(chart)  # ci/ values are not the chart's
-
-
-WHOLE_TEMPLATES = """
-{{- with .Values.podAnnotations }}
-annotations: {{- toYaml . | nindent 4 }}
-{{- end }}
-{{ range $k, $v := .Values.extraEnv }}{{ $k }}{{ end }}
-{{ include "chart.labels" .Values.commonLabels }}
-env: {{ .Values.env | toYaml }}
-image: {{ .Values.image.repository }}
-{{ tpl .Values.config.text . }}
-"""
-
-
-def _whole_text(key: str, templates: str) -> bool:
-    """The same two patterns over the whole text: the definition the window must match."""
-    name = re.escape(key)
-    return bool(
-        re.search(
-            rf"(toYaml|with|range\b[^}}]*:=|include\b[^}}]*|tpl)\s*\(?[\w$.]*\.{name}\b(?![.\w])",
-            templates,
-        )
-        or re.search(rf"[\w$.]*\.{name}\s*\|", templates)
-    )
-
-
-@pytest.mark.parametrize(
-    ("key", "whole"),
-    [
-        ("podAnnotations", True),
-        ("extraEnv", True),
-        ("commonLabels", True),
-        ("env", True),
-        ("config", False),
-        ("text", True),
-        ("image", False),
-        ("repository", False),
-        ("absent", False),
-    ],
-)
-def test_windows_between_braces_find_what_the_whole_text_search_finds(
-    key: str, whole: bool
-) -> None:
-    assert _whole_text(key, WHOLE_TEMPLATES) is whole
-    assert values._used_whole(key, WHOLE_TEMPLATES) is whole

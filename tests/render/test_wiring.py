@@ -116,3 +116,33 @@ def test_a_secret_a_hook_job_generates_counts_as_created() -> None:
     )
     assert _findings(pod) != []
     assert _findings(pod, certgen) == []
+
+
+def _alb(annotations: dict) -> object:
+    path = {
+        "path": "/",
+        "pathType": "Prefix",
+        "backend": {"service": {"name": "web", "port": {"number": 80}}},
+    }
+    return obj(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": {
+                "name": "web",
+                "annotations": {"alb.ingress.kubernetes.io/target-type": "ip", **annotations},
+            },
+            "spec": {"rules": [{"host": "web.example.com", "http": {"paths": [path]}}]},
+        }
+    )
+
+
+def test_the_load_balancer_checks_the_path_the_pods_are_ready_on() -> None:
+    probe = {"readinessProbe": {"httpGet": {"path": "/health", "port": "http"}}}
+    web = deployment("web", ports=WEB_PORT, pod={"containers": [container(**probe)]})
+    web.manifest["spec"]["template"]["spec"]["containers"][0]["ports"] = WEB_PORT
+    svc = service("web", {"app": "web"}, [{"port": 80, "targetPort": "http"}])
+    (unchecked,) = _findings(web, svc, _alb({}))
+    assert "health-checks /" in unchecked.message and "/health" in unchecked.fix
+    health = {"alb.ingress.kubernetes.io/healthcheck-path": "/health"}
+    assert _findings(web, svc, _alb(health)) == []

@@ -125,3 +125,18 @@ def test_the_rendered_device_plugin_uses_volume_mounts(tmp_path) -> None:
         "SYS_ADMIN"
         in containers["nvidia-device-plugin-ctr"]["securityContext"]["capabilities"]["add"]
     )
+
+
+def test_the_device_plugin_selects_mlplats_gpu_nodes_and_any_pool_taint() -> None:
+    values = releases(PROD)["nvidia-device-plugin"].inputs["values"]
+    (term,) = values["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][
+        "nodeSelectorTerms"
+    ]
+    # One term of mlplat's own label: the chart's NFD terms are replaced (lists replace).
+    assert term == {
+        "matchExpressions": [
+            {"key": "mlplat.dev/nvidia-device-plugin", "operator": "In", "values": ["true"]}
+        ]
+    }
+    assert values["tolerations"] == [{"operator": "Exists"}]
+    assert values["nfd"]["worker"]["tolerations"] == [{"operator": "Exists"}]

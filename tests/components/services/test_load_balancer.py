@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import yaml
+
 from tests.components.services.helpers import releases
 from tests.conftest import STACKS, planned
+from tests.render.examples import errors, needs_charts, rendered, rerendered
 
 PROD = STACKS / "prod.yaml"
 
@@ -40,3 +43,32 @@ def test_no_ingress_means_cluster_internal_urls() -> None:
     urls = planned(STACKS / "dev.yaml").outputs["serviceUrls"]
     assert urls["mlflow"] == "http://mlflow.mlflow.svc:5000"
     assert "aws-load-balancer-controller" not in releases(STACKS / "dev.yaml")
+
+
+@needs_charts
+def test_no_fail_closed_webhook_refuses_another_releases_objects_on_a_new_cluster() -> None:
+    assert (
+        releases(PROD)["aws-load-balancer-controller"].inputs["values"][
+            "enableServiceMutatorWebhook"
+        ]
+        is False
+    )
+    assert not errors(rendered(PROD), "hazard")
+
+    def service_webhook_on(values: dict) -> None:
+        values["enableServiceMutatorWebhook"] = True
+
+    found = errors(rerendered(PROD, "aws-load-balancer-controller", service_webhook_on), "hazard")
+    assert any("fails closed for Service objects" in f.message for f in found)
+
+
+@needs_charts
+def test_kueues_webhooks_only_reach_team_namespaces() -> None:
+    def chart_scope(values: dict) -> None:
+        config = values["managerConfig"]["controllerManagerConfigYaml"]
+        document = yaml.safe_load(config)
+        del document["managedJobsNamespaceSelector"]
+        values["managerConfig"]["controllerManagerConfigYaml"] = yaml.safe_dump(document)
+
+    found = errors(rerendered(PROD, "kueue", chart_scope), "hazard")
+    assert any(f.release == "kueue" and "fails closed" in f.message for f in found)

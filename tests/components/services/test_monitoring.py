@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
+from components.services.monitoring import UNSCRAPABLE
 from tests.components.services.helpers import of_type, releases
 from tests.conftest import STACKS
+from tests.render.examples import needs_charts, rendered
 
 PROD = STACKS / "prod.yaml"
 
@@ -54,3 +58,33 @@ def test_a_platform_without_gpus_gets_no_gpu_alerts_or_dashboard() -> None:
 
 def test_node_exporter_runs_in_its_own_privileged_namespace() -> None:
     assert _values()["prometheus-node-exporter"]["namespaceOverride"] == "monitoring-node"
+
+
+SCRAPED_BY = {
+    "DCGM_": "Prometheus → gpu-system/ServiceMonitor/dcgm-exporter",
+    "kube_": "Prometheus → monitoring/ServiceMonitor/monitoring-kube-state-metrics",
+    "airflow_": "Prometheus → airflow/ServiceMonitor/airflow-statsd",
+}
+"""Which monitor scrapes each family of metrics mlplat's alerts read."""
+
+
+@needs_charts
+def test_every_alert_reads_a_metric_prometheus_can_scrape() -> None:
+    report = rendered(PROD)
+    flows = {f.name: f for f in report.flows}
+    groups = _values()["additionalPrometheusRulesMap"]["mlplat"]["groups"]
+    for rule in (r for g in groups for r in g["rules"]):
+        metrics = set(re.findall(r"\b(DCGM_FI_\w+|kube_\w+|airflow_\w+)", rule["expr"]))
+        assert metrics, f"{rule['alert']} reads no metric this platform exports"
+        for metric in metrics:
+            (flow,) = [name for prefix, name in SCRAPED_BY.items() if metric.startswith(prefix)]
+            assert flows[flow].actual == "open", (rule["alert"], flow)
+
+
+@needs_charts
+def test_nothing_eks_hides_from_prometheus_is_monitored() -> None:
+    values = _values()
+    assert all(values[key] == {"enabled": False} for key in UNSCRAPABLE)
+    manifests = rendered(PROD).manifests["monitoring"]
+    for hidden in ("kube-controller-manager", "kube-scheduler", "kube-etcd", "kube-proxy"):
+        assert f"name: monitoring-kube-prometheus-{hidden}\n" not in manifests

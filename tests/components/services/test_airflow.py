@@ -1,0 +1,127 @@
+"""Airflow installs under Pulumi's await, and what it renders can run (issue #15)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mlplat.render.pods import pod_templates
+from tests.components.services.helpers import of_type, releases
+from tests.conftest import EXAMPLE_SPECS, STACKS
+from tests.render.examples import errors, needs_charts, rendered, rerendered
+
+IDS = [p.stem for p in EXAMPLE_SPECS]
+PROD = STACKS / "prod.yaml"
+
+
+def _admin_job(spec: Path) -> dict:
+    (job,) = [j for j in of_type(spec, "kubernetes:batch/v1:Job") if j.name.endswith("-admin")]
+    return job.inputs["spec"]["template"]["spec"]
+
+
+@pytest.mark.parametrize("spec", EXAMPLE_SPECS, ids=IDS)
+def test_the_admin_job_runs_the_charts_config_read_only_and_keeps_the_password_off_argv(
+    spec: Path,
+) -> None:
+    pod = _admin_job(spec)
+    (container,) = pod["containers"]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    config = mounts["/opt/airflow/airflow.cfg"]
+    assert config["subPath"] == "airflow.cfg"
+    assert volumes[config["name"]] == {"name": "config", "configMap": {"name": "airflow-config"}}
+    for scratch in ("/opt/airflow", "/tmp"):
+        assert "emptyDir" in volumes[mounts[scratch]["name"]]
+    script = " ".join(container["command"])
+    assert "--password" not in script and "-p " not in script
+    assert "| airflow users create" in script and "| airflow users reset-password" in script
+    (password,) = [e for e in container["env"] if e["name"] == "ADMIN_PASSWORD"]
+    assert password["valueFrom"]["secretKeyRef"]["key"] == "password"
+
+
+def test_the_deploy_key_secret_comes_from_the_stacks_secret_config() -> None:
+    (secret,) = [
+        s
+        for s in of_type(PROD, "kubernetes:core/v1:Secret")
+        if s.inputs["metadata"].get("name") == "airflow-git-deploy-key"
+    ]
+    assert secret.inputs["stringData"] == "[secret]"
+    sync = releases(PROD)["airflow"].inputs["values"]["dags"]["gitSync"]
+    assert sync["sshKeySecret"] == "airflow-git-deploy-key"
+    assert sync["knownHosts"].startswith("github.com ssh-ed25519 ")
+
+
+@needs_charts
+@pytest.mark.parametrize("spec", EXAMPLE_SPECS, ids=IDS)
+def test_no_migration_hook_for_pods_to_wait_on(spec: Path) -> None:
+    report = rendered(spec)
+    jobs = [
+        o for o in yaml.safe_load_all(report.manifests["airflow"]) if o and o.get("kind") == "Job"
+    ]
+    (migrate,) = [j for j in jobs if j["metadata"]["name"] == "airflow-run-airflow-migrations"]
+    assert "helm.sh/hook" not in (migrate["metadata"].get("annotations") or {})
+    assert not [f for f in errors(report, "hazard") if f.release == "airflow"]
+
+
+@needs_charts
+def test_the_hazard_check_catches_the_migration_hook_deadlock() -> None:
+    def hooks_on(values: dict) -> None:
+        values["migrateDatabaseJob"]["useHelmHooks"] = True
+
+    found = errors(rerendered(STACKS / "dev.yaml", "airflow", hooks_on), "hazard")
+    assert any("wait-for-airflow-migrations" in f.message for f in found)
+
+
+@needs_charts
+@pytest.mark.parametrize("spec", EXAMPLE_SPECS, ids=IDS)
+def test_task_pods_run_as_the_account_with_the_workload_identity(spec: Path) -> None:
+    from mlplat.render.objects import Inventory, parse_rendered
+
+    inventory = Inventory(parse_rendered(rendered(spec).manifests["airflow"], "airflow", "airflow"))
+    (template,) = [p for p in pod_templates(inventory) if p.owner.kind == "ConfigMap"]
+    assert template.spec["serviceAccountName"] == "airflow"
+
+
+@needs_charts
+def test_the_api_server_admits_exactly_its_callers() -> None:
+    report = rendered(PROD)
+    flows = {f.name: f for f in report.flows}
+    assert flows["Airflow workers → API server"].actual == "open"
+    assert flows["load balancer → airflow/Ingress/airflow-ingress"].actual == "open"
+    assert flows["team nlp → airflow"].actual == "open"
+    assert flows["team nlp ↛ platform pods"].actual == "closed"
+    policy = next(
+        o
+        for o in yaml.safe_load_all(report.manifests["airflow"])
+        if o
+        and o["kind"] == "NetworkPolicy"
+        and o["metadata"]["name"] == "airflow-api-server-policy"
+    )
+    (rule,) = policy["spec"]["ingress"]
+    assert rule["ports"] == [{"protocol": "TCP", "port": 8080}]
+    assert {"podSelector": {"matchLabels": {"tier": "airflow", "release": "airflow",
+                                            "component": "worker"}}} in rule["from"]  # fmt: skip
+
+
+@needs_charts
+def test_the_reachability_check_catches_the_api_server_cut_off() -> None:
+    def closed(values: dict) -> None:
+        values["apiServer"]["networkPolicy"]["ingress"]["from"] = []
+
+    report = rerendered(PROD, "airflow", closed)
+    failed = {f.name for f in report.flows if not f.ok}
+    assert {"Airflow workers → API server", "team nlp → airflow"} <= failed
+
+
+@needs_charts
+def test_statsd_is_scraped_so_the_heartbeat_alert_has_its_metric() -> None:
+    report = rendered(PROD)
+    flows = {f.name: f for f in report.flows}
+    assert flows["Prometheus → airflow/ServiceMonitor/airflow-statsd"].actual == "open"
+    assert (
+        flows["Prometheus → airflow/ServiceMonitor/airflow-statsd"].port
+        == "9102/TCP (statsd-scrape)"
+    )
