@@ -54,14 +54,18 @@ def test_an_unlisted_price_is_unknown_with_a_reason_never_a_guess() -> None:
 
 
 def test_dev_costs_what_its_parts_cost() -> None:
-    cost = estimate(example_side("dev").plan)
+    dev = example_side("dev")
+    cost = estimate(dev.plan)
     by_what = {i.what: i for i in cost.items}
     assert cost.region == "eu-west-1"
     assert by_what["EKS control plane 1.35 (standard support)"].monthly_min == pytest.approx(73.0)
     assert by_what["NAT gateway"].monthly_min == pytest.approx(0.048 * HOURS)
-    system = by_what["node pool system: 2-3 x t3.large"]
+    spec_pool = dev.spec.node_pools[0]
+    assert spec_pool.instance_types == ("t3.large",)
+    low, high = spec_pool.min_size, spec_pool.max_size
+    system = by_what[f"node pool system: {low}-{high} x t3.large"]
     assert (system.monthly_min, system.monthly_max) == pytest.approx(
-        (2 * 0.0912 * HOURS, 3 * 0.0912 * HOURS)
+        (low * 0.0912 * HOURS, high * 0.0912 * HOURS)
     )
     database = next(i for i in cost.items if i.what.startswith("RDS PostgreSQL"))
     assert not database.price.known and database in cost.unknown
@@ -72,7 +76,9 @@ def test_dev_costs_what_its_parts_cost() -> None:
 
 def test_resizing_a_pool_shows_the_cost_change(tmp_path: Path) -> None:
     path = write_variant(
-        tmp_path, lambda d: pool(d, "system").update(maxSize=5), STACKS / "dev.yaml"
+        tmp_path,
+        lambda d: pool(d, "system").update(maxSize=pool(d, "system")["maxSize"] + 2),
+        STACKS / "dev.yaml",
     )
     review = build_review(example_side("dev"), load_side(str(path), "dev"))
     added = review.cost_head.total(True) - review.cost_base.total(True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -31,14 +32,21 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_ref_path_plans_the_committed_spec(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     dev = repo / "stacks" / "dev.yaml"
-    dev.write_text(dev.read_text().replace("maxSize: 3", "maxSize: 4"))
+    text = dev.read_text()
+    high = int(re.search(r"maxSize: (\d+)", text).group(1))
+    dev.write_text(text.replace(f"maxSize: {high}", f"maxSize: {high + 1}", 1))
     assert main(["diff", "HEAD:stacks/dev.yaml", "stacks/dev.yaml", "--format", "json"]) == 0
     review = json.loads(capsys.readouterr().out)
     assert review["base"] == "HEAD:stacks/dev.yaml"
     assert review["counts"] == {"create": 0, "update": 1, "replace": 0, "delete": 0}
     (change,) = review["changes"]
     assert change["paths"] == [
-        {"path": "scalingConfig.maxSize", "old": 3.0, "new": 4.0, "replaces": False}
+        {
+            "path": "scalingConfig.maxSize",
+            "old": float(high),
+            "new": float(high + 1),
+            "replaces": False,
+        }
     ]
 
 
@@ -78,7 +86,7 @@ def test_an_invalid_spec_side_lists_its_errors(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bad = repo / "stacks" / "dev.yaml"
-    bad.write_text(bad.read_text().replace("maxSize: 3", "maxsize: 3"))
+    bad.write_text(bad.read_text().replace("maxSize:", "maxsize:", 1))
     assert main(["diff", "HEAD:stacks/dev.yaml", "stacks/dev.yaml"]) == 2
     err = capsys.readouterr().err
     assert "stacks/dev.yaml: not a valid spec" in err and "error[unknown-field]" in err
