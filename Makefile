@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 HELM   := $(BIN)/helm
 
-.PHONY: plan test lint bench helm render clean
+.PHONY: plan test lint bench fuzz helm render clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,13 @@ lint: $(STAMP)
 test: lint helm
 	$(BIN)/pytest
 
+# Many more mutated specs than `make test` runs, with a fresh seed each time; a failure
+# prints the spec and a `@reproduce_failure` blob, and is saved in .hypothesis/ to replay.
+fuzz: $(STAMP)
+	$(BIN)/pytest tests/test_cli_properties.py --hypothesis-profile=fuzz --hypothesis-show-statistics
+
 bench: $(STAMP)
 	$(BIN)/python bench/plan_bench.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

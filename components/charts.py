@@ -48,6 +48,11 @@ CHARTS: dict[str, Chart] = {
     "load-balancer-controller": Chart(
         "https://aws.github.io/eks-charts", "aws-load-balancer-controller", "3.0.0", False
     ),
+    # The EFA device plugin for EFA pools (aws/eks-charts, last chart change 2026-07-21;
+    # app v0.5.20).
+    "efa-device-plugin": Chart(
+        "https://aws.github.io/eks-charts", "aws-efa-k8s-device-plugin", "v0.5.30", False
+    ),
     # OCI chart (kubernetes-sigs/kueue tag v0.19.2); its v1beta2 API (cohortName) needs
     # >= 0.15.
     "kueue": Chart("oci://registry.k8s.io/kueue/charts", "kueue", "0.19.2", False),

@@ -5,7 +5,9 @@ admits PostgreSQL from the cluster security group alone. Storage and the master 
 are encrypted with the platform key; RDS generates and rotates the master password in
 Secrets Manager, so it never passes through the program, the state or a plan. TLS is
 forced by the parameter group. Stateful: in prod it is protected, retained, has deletion
-protection on and leaves a final snapshot.
+protection on and leaves a final snapshot. With Enhanced Monitoring, RDS publishes the
+host's OS metrics through a role only the RDS monitoring service of this account may
+assume, holding only the AWS-managed AmazonRDSEnhancedMonitoringRole policy.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.iam import assume_role_policy, managed_policy_arn
 from components.options import stateful
 from components.security_groups import cluster_only
 from mlplat.spec.model import DatabaseSpec
@@ -22,6 +25,8 @@ from mlplat.spec.model import DatabaseSpec
 PORT = 5432
 MASTER_USERNAME = "mlplat_admin"
 LOG_EXPORTS = ("postgresql", "upgrade")
+MONITORING_SERVICE = "monitoring.rds.amazonaws.com"
+MONITORING_POLICY = "service-role/AmazonRDSEnhancedMonitoringRole"
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,12 @@ class DatabaseArgs:
     """Keep a synchronous standby in another zone."""
     protect: bool = False
     """Protect, retain, deletion protection and a final snapshot (prod)."""
+    monitoring_interval: int = 0
+    """Seconds between Enhanced Monitoring samples; 0 turns it off."""
+    account_id: pulumi.Input[str] | None = None
+    """The account whose RDS may assume the monitoring role (needed with monitoring)."""
+    partition: str = "aws"
+    """ARN partition (aws, aws-us-gov), for the managed monitoring policy."""
 
 
 class Database(pulumi.ComponentResource):
@@ -84,6 +95,7 @@ class Database(pulumi.ComponentResource):
             ],
             opts=child,
         )
+        monitoring_role, waits = self._monitoring_role(name, args)
         instance = aws.rds.Instance(
             f"{name}-db",
             identifier=args.identifier,
@@ -110,10 +122,12 @@ class Database(pulumi.ComponentResource):
             auto_minor_version_upgrade=True,
             allow_major_version_upgrade=False,
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
+            monitoring_interval=args.monitoring_interval,
+            monitoring_role_arn=monitoring_role,
             deletion_protection=args.protect,
             skip_final_snapshot=not args.protect,
             final_snapshot_identifier=f"{args.identifier}-final" if args.protect else None,
-            opts=stateful(self, args.protect),
+            opts=stateful(self, args.protect, depends_on=waits),
         )
         self.address = instance.address
         self.port = instance.port
@@ -121,3 +135,27 @@ class Database(pulumi.ComponentResource):
         self.register_outputs(
             {"address": self.address, "port": self.port, "masterSecretArn": self.master_secret_arn}
         )
+
+    def _monitoring_role(
+        self, name: str, args: DatabaseArgs
+    ) -> tuple[pulumi.Output[str] | None, list[pulumi.Resource]]:
+        """The Enhanced Monitoring role and what the instance waits for; none when off."""
+        if args.monitoring_interval == 0:
+            return None, []
+        assert args.account_id is not None, "monitoring needs the account id for its trust"
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{name}-db-monitoring",
+            description=f"RDS Enhanced Monitoring of {args.identifier}",
+            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(
+                lambda account: assume_role_policy(MONITORING_SERVICE, source_account=account)
+            ),
+            opts=child,
+        )
+        attachment = aws.iam.RolePolicyAttachment(
+            f"{name}-db-monitoring",
+            role=role.name,
+            policy_arn=managed_policy_arn(args.partition, MONITORING_POLICY),
+            opts=child,
+        )
+        return role.arn, [attachment]

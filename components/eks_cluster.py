@@ -5,8 +5,10 @@ protected and retained in prod. Secure defaults: private API endpoint; Kubernete
 secrets envelope-encrypted with the platform key; all five control-plane log types, into
 a log group created here with retention and encryption (EKS would otherwise create one
 that keeps logs forever, unencrypted); authentication through access entries only (no
-aws-auth ConfigMap) and no implicit admin for whoever created it. Add-ons live in
-``EksAddons``.
+aws-auth ConfigMap) and no implicit admin for whoever created it. A private endpoint is
+reached through the cluster security group, which admits the cluster's own nodes and pods
+and the CIDRs the spec lists (a runner inside the VPC), or through a proxy the kubeconfig
+names (a tunnel). Add-ons live in ``EksAddons``.
 """
 
 from __future__ import annotations
@@ -146,6 +148,18 @@ class EksCluster(pulumi.ComponentResource):
                 )
             )
 
+        for cidr in spec.private_access_cidrs:
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-api-from-{cidr.replace('.', '-').replace('/', '-')}",
+                security_group_id=cluster.vpc_config.cluster_security_group_id,
+                cidr_ipv4=cidr,
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                description=f"Kubernetes API from {cidr} (cluster.privateAccessCidrs)",
+                opts=child,
+            )
+
         self.name = cluster.name
         self.arn = cluster.arn
         self.endpoint = cluster.endpoint
@@ -160,7 +174,9 @@ class EksCluster(pulumi.ComponentResource):
             *[g.id for g in grants],
         )
         self.kubeconfig = pulumi.Output.secret(
-            ready.apply(lambda v: kubeconfig(v[0], v[1], v[2], args.region))
+            ready.apply(
+                lambda v: kubeconfig(v[0], v[1], v[2], args.region, spec.kubeconfig_proxy_url)
+            )
         )
         self.register_outputs(
             {
@@ -175,18 +191,19 @@ class EksCluster(pulumi.ComponentResource):
         )
 
 
-def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> str:
-    """A kubeconfig that authenticates with `aws eks get-token` (no long-lived token)."""
+def kubeconfig(
+    cluster_name: str, endpoint: str, ca_data: str, region: str, proxy_url: str | None = None
+) -> str:
+    """A kubeconfig that authenticates with `aws eks get-token` (no long-lived token); with
+    ``proxy_url``, through that proxy (a tunnel to a private endpoint)."""
+    server = {"server": endpoint, "certificate-authority-data": ca_data}
+    if proxy_url:
+        server["proxy-url"] = proxy_url
     return json.dumps(
         {
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [
-                {
-                    "name": cluster_name,
-                    "cluster": {"server": endpoint, "certificate-authority-data": ca_data},
-                }
-            ],
+            "clusters": [{"name": cluster_name, "cluster": server}],
             "contexts": [
                 {"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}
             ],

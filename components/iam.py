@@ -14,6 +14,8 @@ from typing import Any
 Statement = dict[str, Any]
 
 IRSA_AUDIENCE = "sts.amazonaws.com"
+AUTOSCALING_SERVICE = "autoscaling.amazonaws.com"
+"""The EC2 Auto Scaling service, whose service-linked role launches node volumes."""
 
 
 def document(statements: Sequence[Statement]) -> str:
@@ -21,11 +23,21 @@ def document(statements: Sequence[Statement]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, sort_keys=True)
 
 
-def assume_role_policy(service: str, actions: tuple[str, ...] = ("sts:AssumeRole",)) -> str:
-    """A trust policy that lets one AWS service principal assume the role."""
-    return document(
-        [{"Effect": "Allow", "Principal": {"Service": service}, "Action": list(actions)}]
-    )
+def assume_role_policy(
+    service: str,
+    actions: tuple[str, ...] = ("sts:AssumeRole",),
+    source_account: str | None = None,
+) -> str:
+    """A trust policy that lets one AWS service principal assume the role; with
+    ``source_account``, only on behalf of that account (no confused deputy)."""
+    statement: Statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": list(actions),
+    }
+    if source_account is not None:
+        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": source_account}}
+    return document([statement])
 
 
 def irsa_trust_policy(
@@ -141,30 +153,18 @@ def s3_prefix_access(
     )
 
 
-def ecr_access(repository_arns: Sequence[str], *, push: bool) -> str:
-    """Pull (and optionally push) to named repositories; the auth token is account-wide."""
-    actions = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
-    if push:
-        actions += [
-            "ecr:PutImage",
-            "ecr:InitiateLayerUpload",
-            "ecr:UploadLayerPart",
-            "ecr:CompleteLayerUpload",
-        ]
+def ecr_pull_through_cache(repository_arns: Sequence[str]) -> str:
+    """What a first pull through a cache rule needs beyond pulling: create the cache's
+    repository and import the upstream image into it, only under the rules' prefixes
+    (``repository_arns`` end in ``repository/<prefix>/*``)."""
     return document(
         [
             {
-                "Sid": "Token",
+                "Sid": "PullThroughCache",
                 "Effect": "Allow",
-                "Action": "ecr:GetAuthorizationToken",
-                "Resource": "*",
-            },
-            {
-                "Sid": "Repositories",
-                "Effect": "Allow",
-                "Action": actions,
+                "Action": ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"],
                 "Resource": list(repository_arns),
-            },
+            }
         ]
     )
 
@@ -226,7 +226,7 @@ def kms_key_policy(partition: str, account_id: str, region: str) -> str:
     account_root = f"arn:{partition}:iam::{account_id}:root"
     autoscaling = (
         f"arn:{partition}:iam::{account_id}:role/aws-service-role/"
-        "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+        f"{AUTOSCALING_SERVICE}/AWSServiceRoleForAutoScaling"
     )
     crypto = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"]
     return document(
@@ -333,7 +333,8 @@ def team_workload(
 ) -> str:
     """A team's pods: read and write ``prefix`` (``teams/<team>/<uid>/``) in each bucket,
     push and pull the team's repositories (``repositories_arn`` ends in
-    ``repository/<team>/*``) that carry the team's identity tag, nothing else.
+    ``repository/<prefix>/*``, the team's repository namespace) that carry the team's
+    identity tag, nothing else.
 
     ``identity`` is (tag key, team uid): a later team of the same name, with another uid,
     reaches neither the prefix nor the repositories of the team before it.

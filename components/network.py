@@ -37,7 +37,7 @@ ECR_LAYERS = "prod-{region}-starport-layer-bucket"
 @dataclass(frozen=True)
 class NetworkArgs:
     spec: NetworkSpec
-    """The spec's network section (CIDR, zone count, NAT layout)."""
+    """The spec's network section (CIDR, zones or their count, NAT layout)."""
     cluster_name: str
     """EKS cluster name, for the kubernetes.io/cluster/<name> subnet tag."""
     region: str
@@ -61,13 +61,17 @@ class Network(pulumi.ComponentResource):
     ) -> None:
         super().__init__("mlplat:index:Network", name, None, opts)
         spec = args.spec
-        layout = plan_subnets(spec.cidr, spec.availability_zones)
+        layout = plan_subnets(spec.cidr, spec.zone_count)
         child = pulumi.ResourceOptions(parent=self)
-        zones = aws.get_availability_zones_output(
-            state="available",
-            filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
-            opts=pulumi.InvokeOutputOptions(parent=self),
-        ).names
+        zones: pulumi.Input[list[str]] = (
+            list(spec.zones)
+            if spec.zones
+            else aws.get_availability_zones_output(
+                state="available",
+                filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
+                opts=pulumi.InvokeOutputOptions(parent=self),
+            ).names
+        )
         cluster_tag = {f"kubernetes.io/cluster/{args.cluster_name}": "shared"}
 
         vpc = aws.ec2.Vpc(
@@ -99,7 +103,7 @@ class Network(pulumi.ComponentResource):
         )
         self._vpc_id, self._zones, self._cluster_tag = vpc.id, zones, cluster_tag
         public, private, nats, private_rts = [], [], [], []
-        for i in range(spec.availability_zones):
+        for i in range(spec.zone_count):
             suffix = i + 1
             public_subnet = self._subnet(
                 f"{name}-public-{suffix}", layout.public[i], i, "kubernetes.io/role/elb", public_rt

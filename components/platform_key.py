@@ -4,6 +4,12 @@ One key per platform (EKS secrets, EBS volumes, S3, ECR, RDS and its master secr
 groups), with yearly rotation and a key policy that names its principals (no ``*``).
 Stateful: losing it makes every encrypted byte unreadable, so it is protected and
 retained in prod.
+
+KMS refuses a key policy that names a role which does not exist, and the EC2 Auto Scaling
+service-linked role the policy names only appears in an account with its first Auto
+Scaling group. So the key waits for that role, created here unless the account already
+has one. The role is account-wide and other Auto Scaling groups may rely on it, so it is
+never deleted with the stack.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import kms_key_policy
+from components.iam import AUTOSCALING_SERVICE, kms_key_policy
 from components.options import stateful
 
 
@@ -31,6 +37,8 @@ class PlatformKeyArgs:
     """Days a scheduled deletion waits (7 to 30)."""
     protect: bool = False
     """Protect and retain the key (prod)."""
+    create_autoscaling_role: bool = True
+    """Create the EC2 Auto Scaling service-linked role; False where the account has it."""
 
 
 class PlatformKey(pulumi.ComponentResource):
@@ -40,6 +48,15 @@ class PlatformKey(pulumi.ComponentResource):
         self, name: str, args: PlatformKeyArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("mlplat:index:PlatformKey", name, None, opts)
+        named_roles: list[pulumi.Resource] = []
+        if args.create_autoscaling_role:
+            named_roles.append(
+                aws.iam.ServiceLinkedRole(
+                    f"{name}-autoscaling-role",
+                    aws_service_name=AUTOSCALING_SERVICE,
+                    opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+                )
+            )
         key = aws.kms.Key(
             f"{name}-key",
             description=f"mlplat platform key for {args.alias}",
@@ -48,7 +65,7 @@ class PlatformKey(pulumi.ComponentResource):
             policy=pulumi.Output.from_input(args.account_id).apply(
                 lambda account: kms_key_policy(args.partition, account, args.region)
             ),
-            opts=stateful(self, args.protect),
+            opts=stateful(self, args.protect, depends_on=named_roles),
         )
         aws.kms.Alias(
             f"{name}-alias",

@@ -5,6 +5,10 @@ never silently change, and an OCI model artifact keeps the digest it was evaluat
 with); every repository is encrypted with the platform key and scanned; lifecycle rules
 expire untagged leftovers. Repositories hold artifacts, so in prod they are protected,
 retained and never force-deleted.
+
+The scanning configuration and pull-through cache rules are the registry's, one per
+account and region: only the stack whose spec manages the account's settings declares
+them, so two platforms in one account do not overwrite each other.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from mlplat.spec.model import RegistrySpec, RepositorySpec, Scanning
 class RegistryArgs:
     spec: RegistrySpec
     """The spec's registry section."""
-    prefix: str
-    """Repository namespace, the platform name: repositories are <prefix>/<name>."""
+    prefix: pulumi.Input[str]
+    """Repository namespace: repositories are <prefix>/<name> (the platform's name, or a
+    team's <platform>/teams/<team>)."""
     kms_key_arn: pulumi.Input[str]
     """Key that encrypts every repository."""
     protect: bool = False
@@ -34,7 +39,8 @@ class RegistryArgs:
     tags: dict[str, pulumi.Input[str]] | None = None
     """Tags on each repository beyond the provider's defaults (a team's cost tags)."""
     team_prefixes: tuple[str, ...] = ()
-    """Repository namespaces of the platform's own teams, scanned continuously like its own."""
+    """Repository namespaces of the platform's own teams outside ``prefix`` (unscoped team
+    repositories), scanned continuously like its own."""
 
 
 class Registry(pulumi.ComponentResource):
@@ -47,12 +53,14 @@ class Registry(pulumi.ComponentResource):
         super().__init__("mlplat:index:Registry", name, None, opts)
         spec = args.spec
         child = pulumi.ResourceOptions(parent=self)
-        enhanced = spec.scanning is Scanning.ENHANCED
+        enhanced = spec.scanning is Scanning.ENHANCED and spec.manage_account_settings
         if enhanced:
             aws.ecr.RegistryScanningConfiguration(
                 f"{name}-scanning",
                 scan_type="ENHANCED",
-                rules=enhanced_scanning_rules((args.prefix, *args.team_prefixes)),
+                rules=pulumi.Output.from_input(args.prefix).apply(
+                    lambda prefix: enhanced_scanning_rules((prefix, *args.team_prefixes))
+                ),
                 opts=child,
             )
         urls, arns = {}, {}
@@ -60,7 +68,7 @@ class Registry(pulumi.ComponentResource):
             key = f"{name}-{repo.name.replace('/', '-')}"
             repository = aws.ecr.Repository(
                 key,
-                name=f"{args.prefix}/{repo.name}",
+                name=pulumi.Output.concat(args.prefix, "/", repo.name),
                 image_tag_mutability="IMMUTABLE",
                 image_scanning_configuration={"scan_on_push": not enhanced},
                 encryption_configurations=[{"encryption_type": "KMS", "kms_key": args.kms_key_arn}],
@@ -73,7 +81,7 @@ class Registry(pulumi.ComponentResource):
             )
             urls[repo.name] = repository.repository_url
             arns[repo.name] = repository.arn
-        for rule in spec.pull_through_cache:
+        for rule in spec.pull_through_cache if spec.manage_account_settings else ():
             aws.ecr.PullThroughCacheRule(
                 f"{name}-cache-{rule.prefix}",
                 ecr_repository_prefix=rule.prefix,

@@ -219,7 +219,8 @@ class Team(pulumi.ComponentResource):
                 [f"arn:{p.partition}:s3:::{p.buckets[k]}" for k in ("artifacts", "data")],
                 str(p.kms_key_arn),
                 str(p.region),
-                f"arn:{p.partition}:ecr:{p.region}:{p.account_id}:repository/{team.name}/*",
+                f"arn:{p.partition}:ecr:{p.region}:{p.account_id}:repository/"
+                f"{p.team_repository_prefix(team.name)}/*",
                 (objects.TEAM_UID_LABEL, uid),
             )
 
@@ -249,7 +250,7 @@ class Team(pulumi.ComponentResource):
             f"{name}-registry",
             RegistryArgs(
                 spec=RegistrySpec(repositories=tuple(RepositorySpec(r) for r in team.repositories)),
-                prefix=team.name,
+                prefix=args.platform.apply(lambda p: p.team_repository_prefix(team.name)),
                 kms_key_arn=args.platform.apply(lambda p: str(p.kms_key_arn)),
                 protect=args.protect,
                 tags=tags,

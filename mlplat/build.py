@@ -27,9 +27,12 @@ from components.workload_identity import ClusterIdentity
 from mlplat.build_services import build_services
 from mlplat.build_teams import build_tenancy
 from mlplat.spec.aws_regions import partition
-from mlplat.spec.model import CloudProvider, PlatformSpec
+from mlplat.spec.model import CloudProvider, PlatformSpec, ServiceRole
 from mlplat.spec.subnets import kubernetes_service_cidr
-from mlplat.tags import cloud_tags
+from mlplat.spec.tags import cloud_tags
+
+PROD_MONITORING_INTERVAL = 60
+"""Seconds between RDS Enhanced Monitoring samples when a prod spec sets none."""
 
 
 @dataclass
@@ -100,6 +103,7 @@ def _build_aws(spec: PlatformSpec) -> Platform:
                 partition=arn_partition,
                 deletion_window_days=spec.encryption.deletion_window_days,
                 protect=prod,
+                create_autoscaling_role=(spec.encryption.auto_scaling_role is ServiceRole.CREATE),
             ),
             on_aws,
         ).arn
@@ -137,6 +141,17 @@ def _build_aws(spec: PlatformSpec) -> Platform:
         account_id=account_id,
         partition=arn_partition,
     )
+    cache_repositories = [
+        pulumi.Output.concat(
+            f"arn:{arn_partition}:ecr:{region}:", account_id, f":repository/{rule.prefix}/*"
+        )
+        for rule in spec.registry.pull_through_cache
+    ]
+    addons = EksAddons(
+        name,
+        EksAddonsArgs(cluster=identity, kms_key_arn=key_arn, moved_from=cluster),
+        on_aws,
+    )
     pools = {
         pool.name: NodePool(
             f"{name}-{pool.name}",
@@ -152,21 +167,14 @@ def _build_aws(spec: PlatformSpec) -> Platform:
                 partition=arn_partition,
                 kms_key_arn=key_arn,
                 cluster_security_group_id=cluster.security_group_id,
+                pull_through_cache=cache_repositories,
+                after=addons.node_prerequisites,
             ),
             on_aws,
         )
         for pool in spec.node_pools
     }
-    EksAddons(
-        name,
-        EksAddonsArgs(
-            cluster=identity,
-            kms_key_arn=key_arn,
-            nodes=[pool.node_group for pool in pools.values()],
-            moved_from=cluster,
-        ),
-        on_aws,
-    )
+    addons.install_after_nodes([pool.node_group for pool in pools.values()])
     registry = Registry(
         name,
         RegistryArgs(
@@ -174,7 +182,11 @@ def _build_aws(spec: PlatformSpec) -> Platform:
             prefix=name,
             kms_key_arn=key_arn,
             protect=prod,
-            team_prefixes=tuple(team.name for team in spec.teams or ()),
+            team_prefixes=(
+                ()
+                if spec.registry.scope_team_repositories
+                else tuple(team.name for team in spec.teams or ())
+            ),
         ),
         on_aws,
     )
@@ -202,6 +214,13 @@ def _build_aws(spec: PlatformSpec) -> Platform:
             kms_key_arn=key_arn,
             multi_az=prod if spec.database.multi_az is None else spec.database.multi_az,
             protect=prod,
+            monitoring_interval=(
+                (PROD_MONITORING_INTERVAL if prod else 0)
+                if spec.database.monitoring_interval_seconds is None
+                else spec.database.monitoring_interval_seconds
+            ),
+            account_id=account_id,
+            partition=arn_partition,
         ),
         on_aws,
     )

@@ -15,7 +15,7 @@ import pulumi
 
 from components.iam import s3_prefix_access
 from components.kubernetes_base import PLATFORM_NAMESPACE
-from components.node_pool import ACCELERATOR_LABEL, DEVICE_PLUGIN_LABEL
+from components.node_pool import ACCELERATOR_LABEL, DEVICE_PLUGIN_LABEL, EFA_LABEL
 from components.services import airflow as airflow_module
 from components.services import feast as feast_module
 from components.services import in_cluster
@@ -104,6 +104,9 @@ def build_services(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
                 gpu_node_selector=gpu_nodes,
                 sharing={p.name: p.gpu_sharing for p in spec.node_pools if p.gpu_sharing},
                 monitoring=monitoring.release if monitoring else None,
+                efa_node_selector=(
+                    {EFA_LABEL: "true"} if any(p.efa for p in spec.node_pools) else None
+                ),
                 peers=peers,
             ),
         )
@@ -220,6 +223,7 @@ def build_services(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
                 nodegroup_arns=[pool.node_group.arn for pool in platform.node_pools.values()],
                 identity_mode=spec.cluster.workload_identity,
             ),
+            platform.provider_opts,
         )
     if urls:
         outputs["serviceUrls"] = urls
@@ -331,8 +335,10 @@ def _ingress(
             cluster_name=spec.metadata.name,
             region=spec.cloud.region,
             vpc_id=platform.network.vpc_id,
+            cluster_security_group_id=platform.cluster.security_group_id,
             platform=spec.metadata.name,
             identity_mode=spec.cluster.workload_identity,
         ),
+        platform.provider_opts,
     )
     return controller.exposure, controller.release

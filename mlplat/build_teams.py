@@ -23,25 +23,17 @@ from components.tenancy.admission import AdmissionFences, AdmissionFencesArgs
 from components.tenancy.kueue import Kueue, KueueArgs
 from components.tenancy.outputs import PlatformOutputs
 from mlplat.build_network import s3_cidrs
-from mlplat.spec.capacity import RESERVED_NAMESPACES, facts_of
+from mlplat.spec.capacity import facts_of, stack_facts
 from mlplat.spec.model import PlatformSpec
 from mlplat.spec.subnets import plan_subnets
+from mlplat.spec.tags import cloud_tags, team_tags
 from mlplat.spec.teams import TeamSpec
-from mlplat.tags import cloud_tags
 
 if TYPE_CHECKING:
     from mlplat.build import Platform
 
 OUTPUT = "teamPlatform"
 """The stack output team stacks read through their StackReference."""
-
-
-def team_tags(team: TeamSpec) -> dict[str, str]:
-    """Cost-allocation tags on everything a team owns."""
-    tags = {"mlplat.dev/team": team.name}
-    if team.cost_center:
-        tags["mlplat.dev/cost-center"] = team.cost_center
-    return tags
 
 
 def build_tenancy(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
@@ -138,7 +130,7 @@ def member_groups(
 
 def platform_outputs(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
     """What teams may use, in the exported shape, from what the platform declared."""
-    facts = facts_of(spec)
+    facts = stack_facts(spec)
     services = {
         "airflow": (spec.services.airflow, airflow_module.NAMESPACE, airflow_module.API_PORT),
         "mlflow": (spec.services.mlflow, mlflow_module.NAMESPACE, mlflow_module.PORT),
@@ -154,6 +146,7 @@ def platform_outputs(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
             pool: {"gpus": c.gpus, "basis": c.basis} for pool, c in facts.gpu_pools.items()
         },
         "other_pools": dict(facts.other_pools),
+        "gpu_quotas": {team: dict(pools) for team, pools in facts.gpu_quotas.items()},
         "services": {
             key: {"namespace": ns, "port": port}
             for key, (enabled, ns, port) in services.items()
@@ -161,10 +154,8 @@ def platform_outputs(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
         },
         "monitoring_namespace": monitoring_module.NAMESPACE if spec.services.monitoring else None,
         "teams": tuple(t.name for t in teams),
-        "principals": tuple(sorted({*spec.cluster.admins, *member_groups(teams)[0]})),
-        "namespaces": tuple(
-            sorted(RESERVED_NAMESPACES | {ns for t in teams for ns in t.namespace_names})
-        ),
+        "principals": tuple(sorted(facts.principals)),
+        "namespaces": tuple(sorted(facts.namespaces)),
         "tags": cloud_tags(spec),
     }
     cluster, identity, storage = platform.cluster, platform.identity, platform.storage
@@ -187,5 +178,8 @@ def platform_outputs(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
         if spec.network.interface_endpoints
         else (),
         "s3_cidrs": s3_cidrs(region, platform.aws_provider),
+        "repository_namespace": (
+            spec.metadata.name if spec.registry.scope_team_repositories else None
+        ),
     }
     return PlatformOutputs.export(values)

@@ -1,9 +1,16 @@
 """The `mlplat` command: validate, plan, render, check, policy-config, schema; and the review
 verbs diff, cost and prices (mlplat/review/commands.py).
 
-Exit codes: 0 ok; 1 the plan found a problem (duplicate URNs, or a mandatory policy
-control failed); 2 bad input (an invalid spec or plan file, a bad command line).
-Pulumi is imported only by `plan`, `check` and `policy-config`, so `validate` stays fast
+Exit codes, the same for every command, so CI can tell the outcomes apart:
+
+- 0: ok (a spec is valid; a plan, render or check passed its checks).
+- 1: a check failed: a mandatory policy control (`plan`, `check`), or an error-level
+  finding in what would run (`render`, `plan --render`).
+- 2: bad input: an invalid spec, plan or config file, a bad command line.
+- 3: an internal error, i.e. a bug in mlplat: one line asks for a bug report; the
+  traceback is printed only with `--debug`. A crash never exits 1 or 2.
+
+Pulumi is imported only by `plan`, `render`, `check` and `policy-config`, so `validate` stays fast
 enough for editors and pre-commit hooks.
 """
 
@@ -15,6 +22,7 @@ import importlib.util
 import json
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +31,7 @@ from mlplat.render.command import add_render_options, render_failed, render_of, 
 from mlplat.review.commands import add_review_commands
 from mlplat.spec import LoadResult, TeamStackSpec, load_spec
 
-EXIT_OK, EXIT_PLAN_PROBLEM, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def run() -> None:
@@ -49,6 +57,21 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as error:  # a bug in mlplat, whatever the input: exit 3, not 1
+        return _internal_error(error, args.debug)
+
+
+def _internal_error(error: Exception, debug: bool) -> int:
+    if debug:
+        traceback.print_exception(error, file=sys.stderr)
+    summary = " ".join(f"{type(error).__name__}: {error}".split())[:300]
+    print(
+        f"mlplat: internal error ({summary}). This is a bug in mlplat, not in your input: "
+        "please report it with the input"
+        + (" and this output" if debug else " and the output of the same command with --debug"),
+        file=sys.stderr,
+    )
+    return EXIT_INTERNAL
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="mlplat", description="An MLOps platform from one YAML spec."
     )
     parser.add_argument("--version", action="version", version=f"mlplat {__version__}")
+    parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     verbs = parser.add_subparsers(required=True, metavar="COMMAND")
 
     validate = verbs.add_parser("validate", help="check specs without running the program")
@@ -122,7 +146,14 @@ def _parser() -> argparse.ArgumentParser:
     schema = verbs.add_parser("schema", help="print the spec's JSON Schema")
     schema.set_defaults(run=_schema)
     add_review_commands(verbs, _platform_plan_option)
+    for verb in verbs.choices.values():  # also accepted after the command
+        verb.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP
+        )
     return parser
+
+
+_DEBUG_HELP = "on an internal error (exit 3), also print the traceback"
 
 
 def _platform_plan_option(parser: argparse.ArgumentParser) -> None:
@@ -192,6 +223,11 @@ def _validate(args: argparse.Namespace) -> int:
         if result.ok:
             extra = f" (extends {', '.join(result.files[1:])})" if len(result.files) > 1 else ""
             print(f"ok: {path}{extra}")
+            if result.unchecked:
+                print(
+                    "  not checked without the platform's outputs (--platform-plan PLAN): "
+                    + "; ".join(result.unchecked)
+                )
         else:
             _report(result)
             status = EXIT_BAD_INPUT
@@ -252,19 +288,23 @@ def _report_plan(args: argparse.Namespace, plan: Any, rendered: Any) -> int:
     plan.rendered = rendered
     text = render(plan, args.format)
     if args.output:
-        args.output.write_text(text, encoding="utf-8")
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as error:
+            print(f"error[bad-input] cannot write {args.output}: {error.strerror}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     else:
         sys.stdout.write(text)
+    if plan.duplicate_urns:  # the real engine would refuse: mlplat's bug, not the spec's
+        urns = ", ".join(plan.duplicate_urns)
+        raise AssertionError(f"the program declared these URNs more than once: {urns}")
     status = EXIT_OK
-    for urn in plan.duplicate_urns:
-        print(f"error[duplicate-urn] declared more than once: {urn}", file=sys.stderr)
-        status = EXIT_PLAN_PROBLEM
     if plan.policy and plan.policy.failed:
         _policy_failed(len(plan.policy.verdict.mandatory_failures))
-        status = EXIT_PLAN_PROBLEM
+        status = EXIT_CHECK_FAILED
     if rendered is not None and rendered.failed:
         render_failed(rendered)
-        status = EXIT_PLAN_PROBLEM
+        status = EXIT_CHECK_FAILED
     return status
 
 
@@ -293,7 +333,7 @@ class BadInput(Exception):
 
 
 def _check(args: argparse.Namespace) -> int:
-    from mlplat.plan.policy_check import check
+    from mlplat.plan.policy_check import check, config_problems
     from mlplat.plan.render_policy import render_policy_markdown, render_policy_text
 
     try:
@@ -309,8 +349,11 @@ def _check(args: argparse.Namespace) -> int:
             if args.policy_config
             else (plan.get("policy") or {}).get("config", {})
         )
+        source = args.policy_config or f"{args.plan_file} (its policy.config)"
         if not isinstance(config, dict):
-            raise BadInput(f"{args.policy_config}: expected a JSON object of control configs")
+            raise BadInput(f"{source}: expected a JSON object of control configs")
+        if problems := config_problems(config):
+            raise BadInput(f"{source}: not a config of the policy pack: " + "; ".join(problems))
         report = check(resources, config)
     except BadInput as error:
         print(f"error[bad-input] {error}", file=sys.stderr)
@@ -331,7 +374,7 @@ def _check(args: argparse.Namespace) -> int:
     sys.stdout.write(text)
     if report.failed:
         _policy_failed(len(report.verdict.mandatory_failures))
-        return EXIT_PLAN_PROBLEM
+        return EXIT_CHECK_FAILED
     return EXIT_OK
 
 

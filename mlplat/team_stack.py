@@ -20,10 +20,12 @@ from components.team import Team, TeamArgs, TeamCloud
 from components.tenancy.access import TeamAccess, TeamAccessArgs
 from components.tenancy.outputs import PlatformOutputs
 from components.workload_identity import ClusterIdentity
-from mlplat.build_teams import OUTPUT, member_groups, team_tags
+from mlplat.build_teams import OUTPUT, member_groups
 from mlplat.spec import load_spec
 from mlplat.spec.capacity import PlatformFacts, PoolCapacity
 from mlplat.spec.model import CloudProvider, Environment
+from mlplat.spec.tags import team_tags
+from mlplat.spec.team_checks import stack_reference_problem
 from mlplat.spec.teams import TeamStackSpec
 
 KUBECONFIG_OUTPUT = "kubeconfig"
@@ -40,6 +42,10 @@ def facts_of_outputs(outputs: PlatformOutputs) -> PlatformFacts:
             for pool, v in outputs.gpu_pools.items()
         },
         other_pools=dict(outputs.other_pools),
+        gpu_quotas={
+            team: {pool: int(gpus) for pool, gpus in pools.items()}
+            for team, pools in outputs.gpu_quotas.items()
+        },
         teams=frozenset(outputs.teams),
         principals=frozenset(outputs.principals),
         namespaces=frozenset(outputs.namespaces),
@@ -65,6 +71,11 @@ def checked(spec_path: str, data: Any) -> PlatformOutputs:
 def build_team_stack(spec_path: str, spec: TeamStackSpec) -> dict[str, Any]:
     """Declare the team; returns the stack outputs."""
     team = spec.team
+    # The engine names the stack's organization; the offline plan's mock runtime names none.
+    organization = pulumi.get_organization() or None
+    problem = stack_reference_problem(spec.platform.stack, organization) if organization else None
+    if problem is not None:
+        raise pulumi.RunError(f"{spec_path}: {problem}")
     reference = pulumi.StackReference(spec.platform.stack)
     platform = reference.require_output(OUTPUT).apply(lambda d: checked(spec_path, d))
     provider = k8s.Provider(

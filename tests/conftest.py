@@ -7,6 +7,15 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property-based tests (tests/test_cli_properties.py): `ci` is derandomized, so `make test`
+# runs the same cases every time; `make fuzz` selects `fuzz` (--hypothesis-profile=fuzz).
+settings.register_profile(
+    "ci", max_examples=300, derandomize=True, database=None, deadline=None, print_blob=True
+)
+settings.register_profile("fuzz", max_examples=5000, deadline=None, print_blob=True)
+settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ROOT / "stacks"

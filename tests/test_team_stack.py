@@ -18,6 +18,7 @@ from mlplat.cli import main
 from mlplat.plan.render import render
 from mlplat.plan.team_stub import stub_platform
 from mlplat.spec import load_spec
+from mlplat.spec.team_checks import stack_reference_problem
 from tests.conftest import STACKS, planned
 
 PROD, FRAUD = STACKS / "prod.yaml", STACKS / "team-fraud.yaml"
@@ -117,6 +118,48 @@ def test_without_a_platform_plan_the_stub_is_used_and_said(capsys):
     assert "note: no --platform-plan; planning against the stub platform" in captured.err
     plan = json.loads(captured.out)
     assert plan["policy"]["summary"]["mandatory"] == 0
+
+
+def test_the_platform_exports_every_teams_gpu_quota_its_team_stacks_included():
+    assert _exported()["gpuQuotas"] == {
+        "recsys": {"gpu-training": 24, "gpu-inference": 4},
+        "nlp": {"gpu-training": 8, "gpu-notebooks": 8},
+        "fraud": {"gpu-inference": 2, "gpu-notebooks": 4},  # stacks/team-fraud.yaml
+    }
+    with pytest.raises(ContractError, match="deployed by an older mlplat"):
+        PlatformOutputs.from_dict({k: v for k, v in _exported().items() if k != "gpuQuotas"})
+
+
+@pytest.mark.parametrize(
+    ("stack", "organization", "says"),
+    [
+        ("organization/mlplat/prod", None, None),
+        ("organization/mlplat/prod", "organization", None),
+        ("acme/mlplat/prod", "acme", None),
+        ("acme/mlplat/prod", None, "on a self-managed backend (pulumi login --local"),
+        ("acme/mlplat/prod", "organization", "write organization/mlplat/prod"),
+        ("organization/mlplat/prod", "acme", "Pulumi Cloud organization 'acme'"),
+    ],
+)
+def test_a_stack_reference_follows_its_backends_rule(stack, organization, says):
+    problem = stack_reference_problem(stack, organization)
+    assert (problem is None) is (says is None)
+    if says:
+        assert says in problem
+
+
+def test_validate_says_the_backend_rule_for_a_cloud_organization(tmp_path):
+    path = tmp_path / "team.yaml"
+    path.write_text(FRAUD.read_text().replace("organization/mlplat/prod", "acme/mlplat/prod"))
+    result = load_spec(path)
+    assert result.ok
+    (warning,) = result.warnings
+    assert warning.code == "stack-reference-backend" and warning.path == ("platform", "stack")
+    assert "must read organization/mlplat/prod, with the literal word organization" in (
+        warning.message
+    )
+    # The offline plan cannot know the backend either: it plans, and says the same.
+    assert main(["plan", str(path), "--format", "json"]) == 0
 
 
 def test_a_team_stack_on_a_pool_the_platform_removed_is_refused_at_plan(tmp_path, capsys):

@@ -1,6 +1,7 @@
 """GpuSoftware: the NVIDIA device plugin with GPU feature discovery, and the DCGM exporter.
 
-Installed only when the platform has GPU nodes. The device plugin runs where mlplat
+Installed only when the platform has GPU nodes. EFA pools also get the EFA device plugin,
+which advertises their interfaces as vpc.amazonaws.com/efa. The device plugin runs where mlplat
 labels it (AL2023 GPU pools; Bottlerocket ships its own plugin), tolerates the GPU taint,
 and gives each pool with GPU sharing its own config (time-slicing replicas or a MIG
 strategy), selected by the ``nvidia.com/device-plugin.config`` node label. The DCGM
@@ -26,7 +27,8 @@ NAMESPACE = "gpu-system"
 NAMESPACE_LEVEL = PodSecurity.PRIVILEGED
 NAMESPACE_REASON = (
     "the NVIDIA device plugin mounts the kubelet's device-plugins hostPath, GPU feature "
-    "discovery runs privileged, and the DCGM exporter needs SYS_ADMIN to read GPU counters"
+    "discovery runs privileged, the DCGM exporter needs SYS_ADMIN to read GPU counters, "
+    "and the EFA device plugin runs privileged on the host network to expose /dev/infiniband"
 )
 """Why the namespace is privileged; the policy pack prints it with the exemption."""
 DEFAULT_CONFIG = "whole-gpus"
@@ -54,6 +56,8 @@ class GpuSoftwareArgs:
     """GPU sharing by pool name (the config name the pool's nodes select)."""
     monitoring: pulumi.Resource | None = None
     """The monitoring release; None means no ServiceMonitor."""
+    efa_node_selector: Mapping[str, str] | None = None
+    """Labels of the EFA pools' nodes, where the EFA device plugin runs; None for none."""
     peers: NetworkPeers | None = None
     """The platform's network peers; the namespace is fenced with them (None leaves it to
     the caller)."""
@@ -84,6 +88,17 @@ class GpuSoftware(pulumi.ComponentResource):
                 namespace=NAMESPACE,
                 values=device_plugin_values(args.node_selector, args.sharing),
                 version=args.device_plugin_version,
+                provider=args.provider,
+                parent=self,
+                depends_on=before,
+            )
+        if args.efa_node_selector is not None:
+            release(
+                "aws-efa-k8s-device-plugin",
+                "efa-device-plugin",
+                namespace=NAMESPACE,
+                values=efa_plugin_values(args.efa_node_selector),
+                version=None,
                 provider=args.provider,
                 parent=self,
                 depends_on=before,
@@ -160,6 +175,16 @@ def dcgm_values(node_selector: Mapping[str, str], service_monitor: bool) -> dict
         "nodeSelector": dict(node_selector),
         "serviceMonitor": {"enabled": service_monitor, "honorLabels": True, "interval": "15s"},
         "resources": resources("100m", "256Mi", "512Mi"),
+    }
+
+
+def efa_plugin_values(node_selector: Mapping[str, str]) -> dict[str, Any]:
+    """The EFA device plugin on EFA pools only (it advertises vpc.amazonaws.com/efa); it
+    tolerates every taint, as the pools carry the GPU taint and their own."""
+    return {
+        "nodeSelector": dict(node_selector),
+        "tolerations": [TOLERATE_ALL],
+        "resources": resources("10m", "20Mi", "64Mi"),
     }
 
 

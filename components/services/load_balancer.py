@@ -1,7 +1,8 @@
 """LoadBalancerController: the AWS Load Balancer Controller, serving ingress class alb.
 
-It runs with its own workload identity whose mutations are limited to load balancers,
-target groups and security groups tagged as its own. Ingresses mlplat creates default to
+It runs with its own workload identity whose mutations are limited to what it tagged as
+this cluster's, security groups in the platform's VPC, and ingress rules on the EKS
+cluster security group (components.iam_load_balancer). Ingresses mlplat creates default to
 internal ALBs in the private subnets; TLS ends at the ALB with the spec's ACM certificate.
 ingress-nginx is not used: it was retired in March 2026.
 """
@@ -14,7 +15,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.iam_services import load_balancer_controller
+from components.iam_load_balancer import load_balancer_controller
 from components.services.context import ALB_CLASS, Exposure
 from components.services.kube import RESTRICTED_CONTAINER, release, resources, restricted_pod
 from components.workload_identity import ClusterIdentity, WorkloadIdentity, WorkloadIdentityArgs
@@ -36,6 +37,9 @@ class LoadBalancerControllerArgs:
     cluster_name: str
     region: str
     vpc_id: pulumi.Input[str]
+    cluster_security_group_id: pulumi.Input[str]
+    """The EKS cluster security group: every pod ENI's group, which the controller opens to
+    its load balancers."""
     platform: str
     """Platform name; groups every service behind one shared ALB."""
     identity_mode: WorkloadIdentityMode = WorkloadIdentityMode.IRSA
@@ -52,6 +56,14 @@ class LoadBalancerController(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("mlplat:index:LoadBalancerController", name, None, opts)
+        cluster = args.cluster
+        policy = pulumi.Output.all(
+            cluster.account_id, args.vpc_id, args.cluster_security_group_id
+        ).apply(
+            lambda v: load_balancer_controller(
+                cluster.partition, args.region, v[0], args.cluster_name, v[1], v[2]
+            )
+        )
         identity = WorkloadIdentity(
             f"{name}-identity",
             WorkloadIdentityArgs(
@@ -59,7 +71,7 @@ class LoadBalancerController(pulumi.ComponentResource):
                 namespace=NAMESPACE,
                 service_account=SERVICE_ACCOUNT,
                 mode=args.identity_mode,
-                policy=load_balancer_controller(args.cluster.partition),
+                policy=policy,
             ),
             pulumi.ResourceOptions(parent=self),
         )

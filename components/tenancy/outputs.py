@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
+from mlplat.spec.teams import TEAM_REPOSITORIES
+
 CONTRACT_VERSION = 1
 """Bumped when a key changes meaning; a team stack refuses a platform of another version."""
 CPU_FLAVOR = "default"
@@ -31,6 +33,10 @@ class PlatformOutputs:
     """aws or existing."""
     cohort: str
     """Kueue cohort every team's ClusterQueue joins (borrowing and lending happen in it)."""
+    gpu_quotas: Mapping[str, Mapping[str, int]]
+    """Every team's nominal GPU quota per pool, team -> pool -> GPUs: the platform's own
+    teams and the team stacks its spec lists (teamStacks). A team stack is refused a quota
+    above what the other teams leave of a pool."""
     gpu_pools: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """GPU pool (= its ResourceFlavor's name) -> {gpus: capacity, basis: how}."""
     other_pools: Mapping[str, str] = field(default_factory=dict)
@@ -66,6 +72,15 @@ class PlatformOutputs:
     """S3's prefix list: traffic to it takes the VPC's gateway endpoint (aws)."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """The platform's cost tags, which team resources carry too."""
+    repository_namespace: str | None = None
+    """Where team repositories go: <namespace>/teams/<team>/<name>. None (platforms that
+    predate it, or registry.scopeTeamRepositories false) keeps <team>/<name> (aws)."""
+
+    def team_repository_prefix(self, team: str) -> str:
+        """The namespace of a team's repositories; its workload role reaches <prefix>/*."""
+        if self.repository_namespace:
+            return f"{self.repository_namespace}/{TEAM_REPOSITORIES}/{team}"
+        return team
 
     @classmethod
     def export(cls, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -97,7 +112,10 @@ class PlatformOutputs:
             key = _camel(f.name)
             if key not in data:
                 if f.default is MISSING and f.default_factory is MISSING:
-                    raise ContractError(f"the platform's teamPlatform output has no '{key}'")
+                    raise ContractError(
+                        f"the platform's teamPlatform output has no '{key}': it was deployed "
+                        "by an older mlplat; run pulumi up on the platform stack with this one"
+                    )
                 continue
             value = data[key]
             kwargs[f.name] = tuple(value) if isinstance(value, list) else value

@@ -8,8 +8,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mlplat_policies import PACK_NAME
-from mlplat_policies.control import SEVERITY_ORDER
+from jsonschema import Draft202012Validator
+
+from mlplat_policies import BY_ID, PACK_NAME
+from mlplat_policies.control import SEVERITY_ORDER, Level
 from mlplat_policies.runner import Finding, Resource, Status, Verdict, evaluate
 
 STATUS_ORDER = (Status.VIOLATION, Status.UNKNOWN, Status.EXEMPT)
@@ -88,3 +90,27 @@ def resources_of(entries: Iterable[Mapping[str, Any]]) -> list[Resource]:
 
 def check(entries: Iterable[Mapping[str, Any]], config: Mapping[str, Any]) -> PolicyReport:
     return PolicyReport(evaluate(resources_of(entries), config), dict(config))
+
+
+def config_problems(config: Mapping[str, Any]) -> list[str]:
+    """Why the pack would refuse ``config`` (a policy-config file or a plan's), if it would:
+    controls it does not have, enforcement levels it does not know, settings its schemas
+    refuse. The engine refuses such a config too; the offline check says which entry."""
+    levels = [level.value for level in Level]
+    problems: list[str] = []
+    for key, entry in config.items():
+        control = BY_ID.get(key)
+        if control is None and key != "all":
+            problems.append(f"{key}: not a control of {PACK_NAME}")
+            continue
+        level = entry.get("enforcementLevel") if isinstance(entry, Mapping) else entry
+        if level is not None and level not in levels:
+            problems.append(f"{key}: expected an enforcement level ({', '.join(levels)}), "
+                            f"found {level!r}"[:200])  # fmt: skip
+        if control is not None and isinstance(entry, Mapping):
+            schema = {"type": "object", "properties": control.config_schema().properties}
+            settings = {k: v for k, v in entry.items() if k != "enforcementLevel"}
+            for error in Draft202012Validator(schema).iter_errors(settings):
+                where = ".".join(map(str, (key, *error.absolute_path)))
+                problems.append(f"{where}: {error.message}"[:200])
+    return problems

@@ -41,6 +41,7 @@ def stub_platform(spec: TeamStackSpec) -> dict[str, Any]:
         },
         "monitoring_namespace": monitoring.NAMESPACE,
         "other_pools": {},
+        "gpu_quotas": {},
         "teams": (),
         "principals": (),
         "namespaces": tuple(sorted(RESERVED_NAMESPACES)),
@@ -61,5 +62,6 @@ def stub_platform(spec: TeamStackSpec) -> dict[str, Any]:
             "interface_endpoints": ("ecr", "sts"),
             "endpoint_cidrs": ("10.0.255.224/28", "10.0.255.240/28"),
             "s3_cidrs": ("198.51.100.0/24", "203.0.113.0/24"),
+            "repository_namespace": NAME,
         }
     return PlatformOutputs.export(values)

@@ -45,21 +45,25 @@ def render_of(args: argparse.Namespace, spec: Any, plan: Any) -> Any:
 
 
 def report_render(args: argparse.Namespace, plan: Any, rendered: Any) -> int:
-    from mlplat.cli import EXIT_OK, EXIT_PLAN_PROBLEM
+    from mlplat.cli import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK
     from mlplat.render.report import render_report
 
     text = render_report(rendered, args.format)
     if args.output:
-        args.output.mkdir(parents=True, exist_ok=True)
         suffix = {"text": "txt", "json": "json", "markdown": "md"}[args.format]
-        (args.output / f"report.{suffix}").write_text(text, encoding="utf-8")
-        for release, manifest in sorted(rendered.manifests.items()):
-            (args.output / f"{release}.yaml").write_text(manifest, encoding="utf-8")
+        try:
+            args.output.mkdir(parents=True, exist_ok=True)
+            (args.output / f"report.{suffix}").write_text(text, encoding="utf-8")
+            for release, manifest in sorted(rendered.manifests.items()):
+                (args.output / f"{release}.yaml").write_text(manifest, encoding="utf-8")
+        except OSError as error:
+            print(f"error[bad-input] cannot write {args.output}: {error.strerror}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     else:
         sys.stdout.write(text)
     if rendered.failed:
         render_failed(rendered)
-        return EXIT_PLAN_PROBLEM
+        return EXIT_CHECK_FAILED
     return EXIT_OK
 
 

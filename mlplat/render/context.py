@@ -97,7 +97,7 @@ def render_context(
     subnets = None
     if aws:
         try:
-            subnets = plan_subnets(spec.network.cidr, spec.network.availability_zones)
+            subnets = plan_subnets(spec.network.cidr, spec.network.zone_count)
         except CidrError:
             subnets = None
     api_cidrs: tuple[str, ...] = ()

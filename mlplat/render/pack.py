@@ -8,7 +8,8 @@ findings on rendered objects are reported: the plan's own verdict covers the res
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from mlplat.render.context import RenderContext
 from mlplat.render.findings import Finding, Severity
@@ -29,9 +30,18 @@ def urn_of(obj: K8sObject, stack: str) -> str:
     return f"urn:pulumi:{stack}::mlplat::{obj.source}${obj.type_token}::{obj.ident}"
 
 
+def placed_manifest(obj: K8sObject) -> Mapping[str, Any]:
+    """The manifest as the cluster stores it: in its namespace even where the chart's
+    template leaves metadata.namespace to Helm, so namespace and workload exemptions match."""
+    metadata = obj.manifest.get("metadata") or {}
+    if obj.namespace is None or metadata.get("namespace"):
+        return obj.manifest
+    return {**obj.manifest, "metadata": {**metadata, "namespace": obj.namespace}}
+
+
 def check(inventory: Inventory, ctx: RenderContext) -> Iterator[Finding]:
     resources = [
-        Resource(urn=urn_of(o, ctx.stack), type=o.type_token, name=o.name, props=o.manifest)
+        Resource(urn=urn_of(o, ctx.stack), type=o.type_token, name=o.name, props=placed_manifest(o))
         for o in inventory.objects
         if not o.synthetic and o.type_token in _INSPECTED
     ]

@@ -8,7 +8,7 @@ quotas with the same messages.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from mlplat.spec import instances
 from mlplat.spec.model import GpuSharing, NodePoolSpec, PlatformSpec
@@ -58,10 +58,32 @@ class PlatformFacts:
     """Whether the cluster is EKS (access entries and workload roles exist)."""
     reference: Mapping[str, str] = field(default_factory=dict)
     """What a team stack's ``platform:`` must say: environment, provider, workloadIdentity."""
+    gpu_quotas: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    """Every team's nominal GPU quota per pool (team -> pool -> GPUs): the platform's own
+    teams and the team stacks it lists, so each team is judged on what the others leave."""
+    unknown_pools: frozenset[str] = frozenset()
+    """Pools whose instance types are unknown (reported on their own): quotas on them are
+    not judged."""
 
 
-def pool_capacity(pool: NodePoolSpec) -> PoolCapacity | str:
-    """The pool's GPU capacity, or why a GPU quota cannot name it."""
+def advertised_gpus(pool: NodePoolSpec) -> int:
+    """nvidia.com/gpu one node of the pool advertises: its GPUs, times the replicas under
+    time-slicing (the device plugin shares without renaming); 0 for a CPU pool. A MIG
+    pool's count depends on the profile applied to the node, so its GPUs are given."""
+    gpu = instances.gpu(pool.instance_types[0])
+    if gpu is None:
+        return 0
+    sharing = pool.gpu_sharing
+    if sharing is not None and sharing.strategy is GpuSharing.TIME_SLICING:
+        return gpu.count * sharing.replicas
+    return gpu.count
+
+
+def pool_capacity(pool: NodePoolSpec) -> PoolCapacity | str | None:
+    """The pool's GPU capacity, why a GPU quota cannot name it, or None if its instance
+    types are unknown (so what its nodes hold cannot be said)."""
+    if not all(instances.known(t) for t in pool.instance_types):
+        return None
     gpu = instances.gpu(pool.instance_types[0])
     if gpu is None:
         return "it has no NVIDIA GPUs"
@@ -71,22 +93,23 @@ def pool_capacity(pool: NodePoolSpec) -> PoolCapacity | str:
             "it partitions GPUs with MIG, so how many devices a node offers depends on the "
             "MIG profile applied to it"
         )
-    per_node = gpu.count
     basis = f"{gpu.count} {gpu.model} per {pool.instance_types[0]} node"
     if sharing is not None:
-        per_node *= sharing.replicas
         basis += f" x {sharing.replicas} time-slicing replicas"
-    return PoolCapacity(per_node * pool.max_size, f"{basis} x maxSize {pool.max_size}")
+    return PoolCapacity(advertised_gpus(pool) * pool.max_size, f"{basis} x maxSize {pool.max_size}")
 
 
 def facts_of(spec: PlatformSpec) -> PlatformFacts:
     """What a platform spec establishes before its own teams (which are checked against it)."""
     gpu_pools: dict[str, PoolCapacity] = {}
     other: dict[str, str] = {}
+    unknown: set[str] = set()
     for pool in spec.node_pools:
         capacity = pool_capacity(pool)
         if isinstance(capacity, PoolCapacity):
             gpu_pools[pool.name] = capacity
+        elif capacity is None:
+            unknown.add(pool.name)
         else:
             other[pool.name] = capacity
     return PlatformFacts(
@@ -94,4 +117,32 @@ def facts_of(spec: PlatformSpec) -> PlatformFacts:
         other_pools=other,
         principals=frozenset(spec.cluster.admins),
         aws=spec.cloud.provider.value == "aws",
+        gpu_quotas=gpu_quotas(spec),
+        unknown_pools=frozenset(unknown),
     )
+
+
+def stack_facts(spec: PlatformSpec) -> PlatformFacts:
+    """What a team stack on this platform meets: the facts its ``teamPlatform`` output
+    publishes (the platform's own teams, their members and namespaces are taken)."""
+    teams = spec.teams or ()
+    aws = spec.cloud.provider.value == "aws"
+    members = {arn for t in teams for arn in (*t.members.admins, *t.members.viewers)}
+    return replace(
+        facts_of(spec),
+        teams=frozenset(t.name for t in teams),
+        principals=frozenset({*spec.cluster.admins, *members}),
+        namespaces=RESERVED_NAMESPACES | {ns for t in teams for ns in t.namespace_names},
+        reference={
+            "environment": str(spec.metadata.environment),
+            "provider": str(spec.cloud.provider),
+            "workloadIdentity": str(spec.cluster.workload_identity) if aws else "",
+        },
+    )
+
+
+def gpu_quotas(spec: PlatformSpec) -> dict[str, dict[str, int]]:
+    """Nominal GPUs per pool of every team the platform knows: its own, then its team
+    stacks' (team -> pool -> GPUs)."""
+    teams = [*(spec.teams or ()), *spec.team_stack_teams]
+    return {team.name: {q.pool: q.gpus for q in team.quota.gpus} for team in teams}

@@ -5,17 +5,21 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
-from mlplat.spec import aws_regions, versions
-from mlplat.spec.errors import SpecError
-from mlplat.spec.findings import Check, dns_label, duplicates
+from mlplat.spec import aws_regions, versions, zones
+from mlplat.spec.errors import Path, SpecError
+from mlplat.spec.findings import Check, dns_label, duplicates, reads, reads_of
 from mlplat.spec.findings import error_at as _error
 from mlplat.spec.model import CloudProvider, EndpointAccess, PlatformSpec
+from mlplat.spec.name_checks import name_checks
+from mlplat.spec.partial import trusted
 from mlplat.spec.policy import SELECTORS
 from mlplat.spec.pool_checks import POOL_CHECKS
 from mlplat.spec.schema import suggest
 from mlplat.spec.service_checks import SERVICE_CHECKS
-from mlplat.spec.subnets import CidrError, plan_subnets
-from mlplat.spec.team_checks import platform_team_checks
+from mlplat.spec.subnets import ALLOWED_RANGES, CidrError, plan_subnets
+from mlplat.spec.tag_checks import TAG_CHECKS
+from mlplat.spec.team_checks import TEAM_CHECKS
+from mlplat.spec.teams import TEAM_REPOSITORIES
 from mlplat.spec.yaml_source import SourceDoc
 
 PLATFORM_NAME_MAX = 24
@@ -23,8 +27,11 @@ PLATFORM_NAME_MAX = 24
 _AWS_ONLY = ("encryption", "network", "cluster", "nodePools", "registry", "storage", "database")
 
 
-def run_checks(spec: PlatformSpec, doc: SourceDoc) -> list[SpecError]:
-    """All semantic errors and warnings; the spec must already be schema-valid."""
+def run_checks(
+    spec: PlatformSpec, doc: SourceDoc, tainted: frozenset[Path] = frozenset()
+) -> list[SpecError]:
+    """All semantic errors and warnings of a model built from a schema-valid document;
+    ``tainted`` are the paths the schema refused (see ``partial``), whose findings go."""
     checks: tuple[Check, ...] = (
         _platform_name,
         *POOL_CHECKS,
@@ -39,9 +46,16 @@ def run_checks(spec: PlatformSpec, doc: SourceDoc) -> list[SpecError]:
         _existing_target,
         *SERVICE_CHECKS,
         _policy_exemptions,
-        platform_team_checks,
+        *TEAM_CHECKS,
+        *TAG_CHECKS,
+        name_checks,
     )
-    return [error for check in checks for error in check(spec, doc)]
+    return [
+        finding
+        for check in checks
+        for finding in check(spec, doc)
+        if trusted(finding.path, reads_of(check), tainted)
+    ]
 
 
 def _platform_name(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
@@ -52,6 +66,7 @@ def _is_aws(spec: PlatformSpec) -> bool:
     return spec.cloud.provider is CloudProvider.AWS
 
 
+@reads("cloud", "network")
 def _aws_region(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     region = spec.cloud.region
     if not _is_aws(spec) or region is None:
@@ -69,26 +84,47 @@ def _aws_region(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
             f"unknown AWS region '{region}'",
             f"did you mean '{close}'?" if close else "e.g. eu-west-1, us-east-1",
         )
-    elif spec.network.availability_zones > aws_regions.ZONES[region]:
+    elif spec.network.zone_count > aws_regions.ZONES[region]:
         yield _error(
             doc,
             "too-many-zones",
-            ("network", "availabilityZones"),
+            ("network", "zones" if spec.network.zones else "availabilityZones"),
             f"{region} offers {aws_regions.ZONES[region]} availability zones, "
-            f"found {spec.network.availability_zones}",
-            f"set availabilityZones to {aws_regions.ZONES[region]} or fewer",
+            f"found {spec.network.zone_count}",
+            f"use {aws_regions.ZONES[region]} zones or fewer",
+        )
+    for i, zone in enumerate(spec.network.zones):
+        if not zones.in_region(zone, region):
+            yield _error(
+                doc,
+                "zone-invalid",
+                ("network", "zones", i),
+                f"'{zone}' is not a zone of region {region}",
+                f"e.g. {region}a",
+            )
+    count_path = ("network", "availabilityZones")
+    named = len(spec.network.zones)
+    if named and count_path in doc.values and spec.network.availability_zones != named:
+        yield _error(
+            doc,
+            "zone-invalid",
+            count_path,
+            f"availabilityZones is {spec.network.availability_zones} but zones names {named}",
+            "remove availabilityZones: the zones listed decide",
         )
 
 
+@reads("cloud", "network")
 def _aws_network(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     if not _is_aws(spec):
         return
     try:
-        plan_subnets(spec.network.cidr, spec.network.availability_zones)
+        plan_subnets(spec.network.cidr, spec.network.zone_count)
     except CidrError as exc:
         yield _error(doc, "cidr-invalid", ("network", "cidr"), str(exc), exc.hint)
 
 
+@reads("cloud")
 def _aws_cluster_version(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     version = spec.cluster.kubernetes_version
     if _is_aws(spec) and version not in versions.SUPPORTED:
@@ -102,10 +138,28 @@ def _aws_cluster_version(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecErr
         )
 
 
+@reads("cloud", "cluster", "metadata")
 def _aws_endpoint(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     cluster = spec.cluster
     if not _is_aws(spec):
         return
+    for j, cidr in enumerate(cluster.private_access_cidrs):
+        path = ("cluster", "privateAccessCidrs", j)
+        try:
+            network = ipaddress.IPv4Network(cidr)
+        except ValueError as exc:
+            yield _error(doc, "cidr-invalid", path, f"'{cidr}' is not an IPv4 CIDR: {exc}")
+            continue
+        if not any(network.subnet_of(allowed) for allowed in ALLOWED_RANGES):
+            yield _error(
+                doc,
+                "cidr-invalid",
+                path,
+                f"'{cidr}' is not a private range; the private endpoint is only reachable "
+                "from inside the VPC or networks routed into it",
+                "list private ranges (10/8, 172.16/12, 192.168/16, 100.64/10); public "
+                "networks use endpointAccess both with publicAccessCidrs",
+            )
     cidrs_path = ("cluster", "publicAccessCidrs")
     if cluster.endpoint_access is EndpointAccess.PRIVATE:
         if cluster.public_access_cidrs:
@@ -144,6 +198,7 @@ def _aws_endpoint(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
             )
 
 
+@reads("cloud")
 def _aws_required(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     if not _is_aws(spec):
         return
@@ -163,6 +218,7 @@ def _aws_required(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
             "provider aws needs at least one node pool",
             "e.g. nodePools: [{name: system, instanceTypes: [m7i.large], minSize: 2, maxSize: 4}]",
         )
+    yield from duplicates(doc, ("cluster", "admins"), spec.cluster.admins, "", "cluster admin")
     if not spec.cluster.admins:
         yield _error(
             doc,
@@ -173,9 +229,22 @@ def _aws_required(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
         )
 
 
+@reads("cloud")
 def _aws_kms_key(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     arn = spec.encryption.kms_key_arn
-    if not _is_aws(spec) or arn is None or spec.cloud.region is None:
+    if not _is_aws(spec) or arn is None:
+        return
+    role_path = ("encryption", "autoScalingRole")
+    if role_path in doc.values:
+        yield _error(
+            doc,
+            "not-applicable",
+            role_path,
+            "autoScalingRole only concerns the key mlplat creates; with kmsKeyArn your own "
+            "key's policy must allow the Auto Scaling service-linked role",
+            "remove autoScalingRole, or unset kmsKeyArn",
+        )
+    if spec.cloud.region is None:
         return
     key_region = arn.split(":")[3]
     if key_region != spec.cloud.region:
@@ -194,6 +263,24 @@ def _aws_registry(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     registry = spec.registry
     repos = [repo.name for repo in registry.repositories]
     yield from duplicates(doc, ("registry", "repositories"), repos, "name", "repository name")
+    if not registry.manage_account_settings and ("registry", "scanning") in doc.values:
+        yield _error(
+            doc,
+            "not-applicable",
+            ("registry", "scanning"),
+            "scanning configures the whole registry of the account and region, which the "
+            "stack with manageAccountSettings: true manages",
+            "remove scanning here and set it on the managing stack",
+        )
+    for i, repo in enumerate(registry.repositories):
+        if registry.scope_team_repositories and repo.name.split("/")[0] == TEAM_REPOSITORIES:
+            yield _error(
+                doc,
+                "invalid-name",
+                ("registry", "repositories", i, "name"),
+                f"'{repo.name}': <platform>/{TEAM_REPOSITORIES}/ holds the teams' repositories",
+                f"choose a name that does not start with {TEAM_REPOSITORIES}/",
+            )
     prefixes = [rule.prefix for rule in registry.pull_through_cache]
     yield from duplicates(doc, ("registry", "pullThroughCache"), prefixes, "prefix", "prefix")
     for i, rule in enumerate(registry.pull_through_cache):
@@ -208,6 +295,7 @@ def _aws_registry(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
             )
 
 
+@reads("database")
 def _aws_database(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     db = spec.database
     if db.engine_version not in versions.POSTGRES_MAJORS:
@@ -230,6 +318,7 @@ def _aws_database(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
         )
 
 
+@reads("cloud")
 def _existing_target(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     if spec.cloud.provider is not CloudProvider.EXISTING:
         return

@@ -3,8 +3,8 @@
 Decided from tables, not from name patterns: a name rule ("starts with g means NVIDIA",
 "ends in g means ARM") misfiles g4ad (AMD GPU) and g5g (ARM host). Types not listed are
 rejected with a suggestion, so a typo never reaches AWS. Checked 2026-11-22 against the
-EC2 accelerated-computing instance docs; a family whose sizes could not be confirmed is
-refused with a reason instead of guessed.
+EC2 accelerated-computing instance docs (EFA interface counts 2026-11-25); a family whose
+sizes could not be confirmed is refused with a reason instead of guessed.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ X86_64 = "x86_64"
 ARM64 = "arm64"
 GPU_RESOURCE = "nvidia.com/gpu"
 """The NVIDIA device plugin's resource name; also the GPU pools' taint key."""
+EFA_RESOURCE = "vpc.amazonaws.com/efa"
+"""The EFA device plugin's resource name: one per EFA interface."""
 
 
 def _words(text: str) -> list[str]:
@@ -53,20 +55,21 @@ class GpuFamily:
     """GPU model, lowercase; becomes the mlplat.dev/gpu-model node label."""
     gpus: dict[str, int]
     """GPUs per instance, by size."""
-    efa_sizes: frozenset[str]
-    """Sizes with an Elastic Fabric Adapter."""
+    efa: dict[str, int]
+    """EFA interfaces by size, one per network card; sizes without EFA are absent."""
 
 
 _SMALL = ("xlarge", "2xlarge", "4xlarge", "8xlarge", "16xlarge")
-_EFA_FROM_8X = frozenset(_words("8xlarge 12xlarge 16xlarge 24xlarge 48xlarge"))
+_ONE_EFA_FROM_8X = dict.fromkeys(_words("8xlarge 12xlarge 16xlarge 24xlarge 48xlarge"), 1)
 
 
-def _g_family(model: str) -> GpuFamily:
-    """The g5/g6/g6e layout: one GPU up to 16xlarge, four at 12x/24x, eight at 48x."""
+def _g_family(model: str, efa: dict[str, int] | None = None) -> GpuFamily:
+    """The g5/g6/g6e layout: one GPU up to 16xlarge, four at 12x/24x, eight at 48x; one
+    network card (and EFA) from 8xlarge unless ``efa`` says more."""
     return GpuFamily(
         model,
         {**dict.fromkeys(_SMALL, 1), "12xlarge": 4, "24xlarge": 4, "48xlarge": 8},
-        _EFA_FROM_8X,
+        {**_ONE_EFA_FROM_8X, **(efa or {})},
     )
 
 
@@ -74,21 +77,45 @@ GPU_FAMILIES: dict[str, GpuFamily] = {
     "g4dn": GpuFamily(
         "t4",
         {**dict.fromkeys(_SMALL, 1), "12xlarge": 4, "metal": 8},
-        frozenset(_words("8xlarge 12xlarge 16xlarge metal")),
+        dict.fromkeys(_words("8xlarge 12xlarge 16xlarge metal"), 1),
     ),
     "g5": _g_family("a10g"),
     "g6": _g_family("l4"),
-    "g6e": _g_family("l40s"),
-    "gr6": GpuFamily("l4", {"4xlarge": 1, "8xlarge": 1}, frozenset({"8xlarge"})),
-    "p3": GpuFamily("v100", {"2xlarge": 1, "8xlarge": 4, "16xlarge": 8}, frozenset()),
-    "p3dn": GpuFamily("v100-32gb", {"24xlarge": 8}, frozenset({"24xlarge"})),
-    "p4d": GpuFamily("a100-40gb", {"24xlarge": 8}, frozenset({"24xlarge"})),
-    "p4de": GpuFamily("a100-80gb", {"24xlarge": 8}, frozenset({"24xlarge"})),
-    "p5": GpuFamily("h100", {"48xlarge": 8}, frozenset({"48xlarge"})),
-    "p5e": GpuFamily("h200", {"48xlarge": 8}, frozenset({"48xlarge"})),
-    "p5en": GpuFamily("h200", {"48xlarge": 8}, frozenset({"48xlarge"})),
-    "p6-b200": GpuFamily("b200", {"48xlarge": 8}, frozenset({"48xlarge"})),
+    "g6e": _g_family("l40s", {"24xlarge": 2, "48xlarge": 4}),
+    "gr6": GpuFamily("l4", {"4xlarge": 1, "8xlarge": 1}, {"8xlarge": 1}),
+    "p3": GpuFamily("v100", {"2xlarge": 1, "8xlarge": 4, "16xlarge": 8}, {}),
+    "p3dn": GpuFamily("v100-32gb", {"24xlarge": 8}, {"24xlarge": 1}),
+    "p4d": GpuFamily("a100-40gb", {"24xlarge": 8}, {"24xlarge": 4}),
+    "p4de": GpuFamily("a100-80gb", {"24xlarge": 8}, {"24xlarge": 4}),
+    "p5": GpuFamily("h100", {"48xlarge": 8}, {"48xlarge": 32}),
+    "p5e": GpuFamily("h200", {"48xlarge": 8}, {"48xlarge": 32}),
+    "p5en": GpuFamily("h200", {"48xlarge": 8}, {"48xlarge": 16}),
+    "p6-b200": GpuFamily("b200", {"48xlarge": 8}, {"48xlarge": 8}),
 }
+"""EFA counts are the sizes' network cards (checked 2026-11-25 against the EC2 guide's EFA
+pages: P5/P5e up to 32 network cards, G6e up to 4, p4d 4; p5en 16 and p6-b200 8 from the
+instance announcements and public EFA device tables, not confirmed in the EC2 network
+specification table offline)."""
+
+AUTOSCALER_GPU_TYPES: dict[str, str] = {
+    "t4": "nvidia-tesla-t4",
+    "a10g": "nvidia-a10g",
+    "l4": "nvidia-l4",
+    "l40s": "nvidia-l40s",
+    "v100": "nvidia-tesla-v100",
+    "v100-32gb": "nvidia-tesla-v100",
+    "a100-40gb": "nvidia-tesla-a100",
+    "a100-80gb": "nvidia-tesla-a100",
+    "h100": "nvidia-h100",
+    "h200": "nvidia-h200",
+    "b200": "nvidia-b200",
+}
+"""GPU model -> the value of cluster-autoscaler's AWS GPU label (k8s.amazonaws.com/accelerator).
+
+The autoscaler only needs the label to exist: a node carrying it without allocatable GPUs
+counts as not ready yet (drivers still loading), so it does not add more nodes meanwhile.
+The values follow the autoscaler's AWS provider's list of GPU types (cloudprovider/aws,
+checked at cluster-autoscaler-1.35.0) where it names the model, and nvidia-<model> beyond."""
 
 MIG_MODELS = frozenset({"a100-40gb", "a100-80gb", "h100", "h200", "b200"})
 """GPU models in the table that support Multi-Instance GPU partitions."""
@@ -118,7 +145,12 @@ class Gpu:
 
     model: str
     count: int
-    efa: bool
+    efa_interfaces: int
+    """EFA interfaces the size takes, one per network card; 0 without EFA."""
+
+    @property
+    def efa(self) -> bool:
+        return self.efa_interfaces > 0
 
 
 def family(instance_type: str) -> str:
@@ -136,7 +168,7 @@ def gpu(instance_type: str) -> Gpu | None:
     fam = GPU_FAMILIES.get(family(instance_type))
     if fam is None or size(instance_type) not in fam.gpus:
         return None
-    return Gpu(fam.model, fam.gpus[size(instance_type)], size(instance_type) in fam.efa_sizes)
+    return Gpu(fam.model, fam.gpus[size(instance_type)], fam.efa.get(size(instance_type), 0))
 
 
 def architecture(instance_type: str) -> str | None:
@@ -144,3 +176,12 @@ def architecture(instance_type: str) -> str | None:
     if gpu(instance_type) is not None:
         return X86_64
     return CPU_FAMILIES.get(family(instance_type))
+
+
+def known(instance_type: str) -> bool:
+    """Whether the table knows the type (a CPU family, or a tabled NVIDIA GPU size).
+
+    Checks that depend on what a pool's nodes are skip pools with unknown types: those get
+    their own unknown-instance error, and guessing (say, "no GPUs") would add false ones.
+    """
+    return architecture(instance_type) is not None

@@ -11,11 +11,14 @@ from __future__ import annotations
 from pathlib import Path as FsPath
 from typing import Any
 
-from mlplat.spec.errors import Location, Path, SpecError
+from mlplat.spec.errors import Location, Path, SpecError, yaml_type_name
 from mlplat.spec.yaml_source import SourceDoc, read_yaml
 
 MAX_CHAIN = 8
 """Longest allowed chain of extends; deeper chains are almost certainly a mistake."""
+MAX_BYTES = 1_000_000
+"""Largest spec file read. prod.yaml with 100 teams is about 40 kB; past this the file is
+refused before it is parsed (parsing tens of MB takes seconds and gigabytes)."""
 
 
 def display_name(path: FsPath) -> str:
@@ -31,7 +34,31 @@ def read_file(
 ) -> tuple[SourceDoc | None, list[SpecError]]:
     display = display_name(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.exists() and not path.is_file() and not path.is_dir():
+            return None, [
+                _io_error(
+                    "file-unreadable",
+                    f"{display} is not a regular file",
+                    referenced_at,
+                    display,
+                )
+            ]
+        with path.open("rb") as stream:
+            data = stream.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            size = path.stat().st_size
+            return None, [
+                _io_error(
+                    "file-too-large",
+                    f"{display} is {size / 1e6:.1f} MB; a spec may be at most "
+                    f"{MAX_BYTES / 1e6:.0f} MB, so it is not read",
+                    referenced_at,
+                    display,
+                    hint="a spec never needs this much (prod.yaml with 100 teams is about 40 kB): "
+                    "is this the right file?",
+                )
+            ]
+        text = data.decode("utf-8")
     except FileNotFoundError:
         return None, [
             _io_error("file-not-found", f"no such file: {display}", referenced_at, display)
@@ -53,8 +80,10 @@ def read_file(
     return read_yaml(display, text)
 
 
-def _io_error(code: str, message: str, at: Location | None, display: str) -> SpecError:
-    return SpecError(code, ("extends",) if at else (), message, at or Location(display, 1, 1))
+def _io_error(
+    code: str, message: str, at: Location | None, display: str, hint: str | None = None
+) -> SpecError:
+    return SpecError(code, ("extends",) if at else (), message, at or Location(display, 1, 1), hint)
 
 
 def resolve(path: FsPath) -> tuple[SourceDoc | None, list[str], list[SpecError]]:
@@ -87,6 +116,18 @@ def resolve(path: FsPath) -> tuple[SourceDoc | None, list[str], list[SpecError]]
         doc, file_errors = read_file(current, referenced_at)
         errors.extend(file_errors)
         if doc is None:
+            return None, [], errors
+        if referenced_at is not None and not isinstance(doc.data, dict):
+            errors.append(
+                SpecError(
+                    "extends-invalid",
+                    ("extends",),
+                    f"{display_name(current)} is not a spec: expected a YAML mapping, found "
+                    f"a {yaml_type_name(doc.data)}",
+                    referenced_at,
+                    hint="extends names a base spec, e.g. extends: base/aws.yaml",
+                )
+            )
             return None, [], errors
         docs.append(doc)
         target = doc.data.get("extends") if isinstance(doc.data, dict) else None

@@ -35,9 +35,21 @@ class EndpointAccess(enum.StrEnum):
     BOTH = "both"
 
 
+class ServiceRole(enum.StrEnum):
+    CREATE = "create"
+    EXISTING = "existing"
+
+
 class CapacityType(enum.StrEnum):
     ON_DEMAND = "onDemand"
     SPOT = "spot"
+    CAPACITY_RESERVATION = "capacityReservation"
+    CAPACITY_BLOCK = "capacityBlock"
+
+    @property
+    def reserved(self) -> bool:
+        """Whether the pool's nodes come from a reservation named by its id."""
+        return self in (CapacityType.CAPACITY_RESERVATION, CapacityType.CAPACITY_BLOCK)
 
 
 class NodeOs(enum.StrEnum):
@@ -111,13 +123,20 @@ class NetworkSpec:
     cidr: str = "10.0.0.0/16"
     """VPC IPv4 CIDR."""
     availability_zones: int = 3
-    """Number of availability zones to spread subnets over."""
+    """Number of availability zones to spread subnets over (when zones is empty)."""
+    zones: tuple[str, ...] = ()
+    """The zones to use, in order; empty takes the first availability_zones AWS lists."""
     nat_gateways: NatGateways = NatGateways.PER_ZONE
     """One NAT gateway per zone, or a single shared one."""
     interface_endpoints: tuple[str, ...] = ()
     """Services reached through private interface endpoints (ecr, sts, logs, ec2, eks-auth)."""
     flow_log_retention_days: int = 365
     """Days VPC flow logs are kept."""
+
+    @property
+    def zone_count(self) -> int:
+        """How many zones the network spans: the zones named, else availability_zones."""
+        return len(self.zones) or self.availability_zones
 
 
 @dataclass(frozen=True)
@@ -126,6 +145,9 @@ class EncryptionSpec:
     """An existing key to use; None creates the platform key."""
     deletion_window_days: int = 30
     """Days a deleted platform key waits before destruction."""
+    auto_scaling_role: ServiceRole = ServiceRole.CREATE
+    """Create the EC2 Auto Scaling service-linked role the key policy names, or rely on the
+    account's existing one."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +158,10 @@ class ClusterSpec:
     """Who can reach the API server endpoint."""
     public_access_cidrs: tuple[str, ...] = ()
     """CIDRs allowed to reach a public endpoint."""
+    private_access_cidrs: tuple[str, ...] = ()
+    """Private CIDRs (runners in the VPC, a VPN) admitted to the private endpoint on 443."""
+    kubeconfig_proxy_url: str | None = None
+    """A proxy (e.g. a SOCKS tunnel into the VPC) the kubeconfig reaches the API through."""
     admins: tuple[str, ...] = ()
     """IAM principal ARNs granted cluster admin via access entries."""
     log_retention_days: int = 365
@@ -179,7 +205,9 @@ class NodePoolSpec:
     disk_size_gib: int = field(default=50, metadata={"key": "diskSizeGiB"})
     """Root volume size in GiB."""
     capacity_type: CapacityType = CapacityType.ON_DEMAND
-    """On-demand or spot capacity."""
+    """On-demand, spot, an On-Demand Capacity Reservation or a Capacity Block for ML."""
+    capacity_reservation_id: str | None = None
+    """The reservation (cr-...) the pool launches into, with a reserved capacity type."""
     labels: Mapping[str, str] = field(default_factory=dict)
     """Extra Kubernetes node labels."""
     os: NodeOs = NodeOs.AL2023
@@ -227,6 +255,10 @@ class RegistrySpec:
     """Repositories to create."""
     pull_through_cache: tuple[PullThroughCacheSpec, ...] = ()
     """Pull-through cache rules."""
+    manage_account_settings: bool = True
+    """Manage the registry's account-wide settings (scanning configuration, cache rules)."""
+    scope_team_repositories: bool = True
+    """Name team repositories <platform>/teams/<team>/<name>; False keeps <team>/<name>."""
 
 
 @dataclass(frozen=True)
@@ -251,6 +283,8 @@ class DatabaseSpec:
     """Synchronous standby; None means on in prod only."""
     backup_retention_days: int = 7
     """Days automated backups are kept."""
+    monitoring_interval_seconds: int | None = None
+    """Enhanced Monitoring (OS metrics) interval; 0 turns it off; None means 60 in prod only."""
 
 
 @dataclass(frozen=True)
@@ -283,8 +317,13 @@ class PlatformSpec:
     """Policy-pack enforcement overrides and exemptions for this stack."""
     teams: tuple[TeamSpec, ...] | None = None
     """Tenants the platform stack manages; [] hosts only team stacks; None means no tenancy."""
+    team_stacks: tuple[str, ...] = ()
+    """Spec files of the team stacks on this platform, relative to the file naming them;
+    their GPU quotas count against the pools with the platform's own teams'."""
     review: ReviewSpec = field(default_factory=ReviewSpec)
     """Destructive changes this spec acknowledges (mlplat diff)."""
+    team_stack_teams: tuple[TeamSpec, ...] = field(default=(), metadata={"derived": True})
+    """The teams of the ``team_stacks`` files, read by the loader; not written in the spec."""
 
     @property
     def is_prod(self) -> bool:
@@ -308,7 +347,7 @@ def from_document(cls: type[T], data: Mapping[str, Any]) -> T:
     kwargs = {}
     for f in dataclasses.fields(cls):
         key = spec_key(f)
-        if key in data:
+        if key in data and not f.metadata.get("derived"):
             kwargs[f.name] = _convert(hints[f.name], data[key])
     return cls(**kwargs)
 

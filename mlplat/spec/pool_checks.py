@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
-from mlplat.spec import aws_regions, instances
+from mlplat.spec import instances
 from mlplat.spec.errors import SpecError
-from mlplat.spec.findings import Check, dns_label, duplicates, error_at
+from mlplat.spec.findings import Check, dns_label, duplicates, error_at, reads
 from mlplat.spec.model import NodePoolSpec, PlatformSpec
 from mlplat.spec.schema import suggest
 from mlplat.spec.yaml_source import SourceDoc
+from mlplat.spec.zones import in_region, network_zones
 
 POOL_NAME_MAX = 32
 
@@ -104,21 +104,28 @@ def _kind(instance_type: str) -> str:
     return f"{instances.architecture(instance_type)} CPU"
 
 
+@reads("cloud", "network")
 def _efa_and_zones(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     region = spec.cloud.region or ""
-    zone_pattern = re.compile(rf"^{re.escape(region)}[a-z]$")
+    used = network_zones(spec)
     for i, pool in enumerate(spec.node_pools):
         zone = pool.availability_zone
-        zone_count = aws_regions.ZONES.get(region, 26)
-        if zone is not None and (
-            not zone_pattern.match(zone) or ord(zone[-1]) - ord("a") >= zone_count
-        ):
+        if zone is not None and not in_region(zone, region):
             yield error_at(
                 doc,
                 "zone-invalid",
                 ("nodePools", i, "availabilityZone"),
                 f"'{zone}' is not a zone of region {region}",
                 f"e.g. {region}a; the pool must sit in one of the network's zones",
+            )
+        elif zone is not None and zone not in used:
+            yield error_at(
+                doc,
+                "zone-not-in-network",
+                ("nodePools", i, "availabilityZone"),
+                f"'{zone}' is not one of the network's {len(used)} zones ({', '.join(used)}), "
+                "so the pool would have no subnet",
+                f"pin the pool to one of {', '.join(used)}, or add {zone} to network.zones",
             )
         if not pool.efa:
             continue
@@ -130,6 +137,21 @@ def _efa_and_zones(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
                 "an EFA pool must be pinned to one availability zone",
                 f"set availabilityZone, e.g. {region}a: EFA traffic does not cross zones "
                 "and the cluster placement group lives in one zone",
+            )
+        counts = {
+            t: found.efa_interfaces
+            for t in pool.instance_types
+            if (found := instances.gpu(t)) is not None and found.efa
+        }
+        if len(set(counts.values())) > 1:
+            yield error_at(
+                doc,
+                "mixed-accelerators",
+                ("nodePools", i, "instanceTypes"),
+                "an EFA pool's instance types must take the same number of EFA interfaces "
+                "(one per network card); found "
+                + ", ".join(f"{t} ({n})" for t, n in counts.items()),
+                "one launch template serves the pool: split it by network cards",
             )
         for j, instance_type in enumerate(pool.instance_types):
             found = instances.gpu(instance_type)
@@ -151,11 +173,56 @@ def _efa_and_zones(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
                 )
 
 
+def _reservations(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
+    """What EC2 requires of a launch into a reservation: its id, and the instance type and
+    zone it reserved (a reservation holds one type in one zone)."""
+    for i, pool in enumerate(spec.node_pools):
+        at = ("nodePools", i)
+        kind = pool.capacity_type
+        if not kind.reserved:
+            if pool.capacity_reservation_id is not None:
+                yield error_at(
+                    doc,
+                    "not-applicable",
+                    (*at, "capacityReservationId"),
+                    f"capacityReservationId is only used with capacityType capacityReservation "
+                    f"or capacityBlock, found {kind}",
+                    "set capacityType, or remove capacityReservationId",
+                )
+            continue
+        if pool.capacity_reservation_id is None:
+            yield error_at(
+                doc,
+                "missing-field",
+                (*at, "capacityReservationId"),
+                f"capacityType {kind} launches into a reservation named by its id",
+                "set capacityReservationId: cr-... (aws ec2 describe-capacity-reservations)",
+            )
+        if len(pool.instance_types) != 1:
+            yield error_at(
+                doc,
+                "capacity-reservation",
+                (*at, "instanceTypes"),
+                f"a reservation holds one instance type; found {len(pool.instance_types)}: "
+                + ", ".join(pool.instance_types),
+                "list only the reserved instance type",
+            )
+        if pool.availability_zone is None:
+            yield error_at(
+                doc,
+                "capacity-reservation",
+                (*at, "capacityType"),
+                f"capacityType {kind} needs availabilityZone: a reservation lives in one zone "
+                "and launches elsewhere fail",
+                "set availabilityZone to the reservation's zone",
+            )
+
+
 def _taints(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     for i, pool in enumerate(spec.node_pools):
         keys = [f"{t.key}:{t.effect}" for t in pool.taints]
         for j, taint in enumerate(pool.taints):
-            if taint.key == instances.GPU_RESOURCE and _is_gpu_pool(pool):
+            if taint.key == instances.GPU_RESOURCE and _known(pool) and _is_gpu_pool(pool):
                 yield error_at(
                     doc,
                     "taint-reserved",
@@ -166,9 +233,20 @@ def _taints(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
         yield from duplicates(doc, ("nodePools", i, "taints"), keys, "key", "taint key:effect")
 
 
+def _known(pool: NodePoolSpec) -> bool:
+    return all(instances.known(t) for t in pool.instance_types)
+
+
 def _is_gpu_pool(pool: NodePoolSpec) -> bool:
     """Whether a pool runs NVIDIA GPU instances (decided by the first, checked-uniform type)."""
     return instances.gpu(pool.instance_types[0]) is not None
 
 
-POOL_CHECKS: tuple[Check, ...] = (_names, _sizes, _instance_types, _efa_and_zones, _taints)
+POOL_CHECKS: tuple[Check, ...] = (
+    _names,
+    _sizes,
+    _instance_types,
+    _efa_and_zones,
+    _reservations,
+    _taints,
+)

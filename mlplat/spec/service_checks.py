@@ -7,11 +7,14 @@ from collections.abc import Iterator
 
 from mlplat.spec import instances
 from mlplat.spec.errors import SpecError
-from mlplat.spec.findings import Check, error_at
+from mlplat.spec.findings import Check, error_at, reads
 from mlplat.spec.model import CloudProvider, GpuSharing, NodeOs, PlatformSpec
+from mlplat.spec.policy import PolicyLevel
 from mlplat.spec.services import LoadBalancerScheme, MlflowAuth
 from mlplat.spec.yaml_source import SourceDoc
 
+INTERNAL_LB_CONTROL = "lb-not-internet-facing"
+"""The policy control that fails an internet-facing load balancer (mandatory in prod)."""
 _SSH_URL = re.compile(r"^(ssh://|[\w.-]+@[\w.-]+:)")
 
 
@@ -21,6 +24,8 @@ def _gpu_sharing(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
         if sharing is None:
             continue
         where = ("nodePools", i, "gpuSharing")
+        if not all(instances.known(t) for t in pool.instance_types):
+            continue  # the unknown type has its own error; its GPUs cannot be judged
         gpu = instances.gpu(pool.instance_types[0])
         if gpu is None:
             yield error_at(
@@ -99,6 +104,7 @@ def _airflow_dags(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
         )
 
 
+@reads("cloud", "metadata", "policy")
 def _ingress(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     ingress = spec.services.ingress
     if ingress is None:
@@ -135,6 +141,25 @@ def _ingress(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
                     f"{key} configures the AWS load balancer and is only used with provider aws",
                     f"remove {key}",
                 )
+    acknowledged = spec.policy.enforcement.get(INTERNAL_LB_CONTROL) in (
+        PolicyLevel.ADVISORY,
+        PolicyLevel.DISABLED,
+    ) or any(e.control == INTERNAL_LB_CONTROL for e in spec.policy.exemptions)
+    public = ingress.scheme is LoadBalancerScheme.INTERNET_FACING
+    if on_aws and spec.is_prod and public and not acknowledged:
+        yield error_at(
+            doc,
+            "ingress-internet-facing",
+            (*where, "scheme"),
+            "the services' load balancer is internet-facing in prod: every service published "
+            f"under {ingress.domain} is reachable from the internet, and the policy pack's "
+            f"{INTERNAL_LB_CONTROL} control fails the plan",
+            "use scheme: internal and reach it through a VPN or private link; if it must be "
+            f"public, exempt the services' releases from {INTERNAL_LB_CONTROL} with the reason "
+            "(policy.exemptions, e.g. resource: mlflow) and put single sign-on and a WAF in "
+            "front",
+            warning=True,
+        )
     arn = ingress.certificate_arn
     if on_aws and arn is not None and arn.split(":")[3] != spec.cloud.region:
         yield error_at(
@@ -147,6 +172,7 @@ def _ingress(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
         )
 
 
+@reads("cloud")
 def _aws_only_services(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     on_aws = spec.cloud.provider is CloudProvider.AWS
     if not on_aws and spec.services.autoscaling is not None:

@@ -8,15 +8,15 @@ facts), so a quota is refused with the same message wherever the team is declare
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import replace
 
-from mlplat.spec.capacity import PlatformFacts, PoolCapacity, facts_of
+from mlplat.spec.capacity import PlatformFacts, facts_of
 from mlplat.spec.errors import Path, SpecError
-from mlplat.spec.findings import dns_label, duplicates, error_at
+from mlplat.spec.findings import Check, dns_label, duplicates, error_at, reads
 from mlplat.spec.model import CloudProvider, PlatformSpec, WorkloadIdentityMode
 from mlplat.spec.schema import suggest
+from mlplat.spec.tags import value_problem
 from mlplat.spec.teams import TeamSpec, TeamStackSpec
 from mlplat.spec.yaml_source import SourceDoc
 
@@ -28,25 +28,47 @@ _PRINCIPAL = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)/[\w+=,.
 _GROUP = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:group/")
 
 
-def platform_team_checks(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
-    """Every team of a platform spec, then what only the whole list can show."""
+@reads("cloud", "cluster")
+def team_entries(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
+    """Each team of a platform spec on its own: name, namespaces, members, repositories."""
+    facts = facts_of(spec)
+    for i, team in enumerate(spec.teams or ()):
+        yield from team_errors(team, ("teams", i), facts, doc)
+
+
+@reads("teams")
+def teams_together(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
+    """What only the whole list shows: repeated names, namespaces two teams claim."""
     if spec.teams is None:
         return
-    facts = facts_of(spec)
-    for i, team in enumerate(spec.teams):
-        yield from team_errors(team, ("teams", i), facts, doc)
     yield from duplicates(doc, ("teams",), [t.name for t in spec.teams], "name", "team name")
     yield from _shared_namespaces(spec, doc)
-    yield from _endpoints(spec, doc)
-    yield from _oversubscription(spec, facts, doc)
+
+
+@reads("nodePools", "teams", "teamStacks")
+def team_quotas(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
+    """Each team's GPU quotas against the pools and what every other team holds."""
+    facts = facts_of(spec)
+    for i, team in enumerate(spec.teams or ()):
+        yield from _gpu_quotas(team, ("teams", i), facts, doc)
 
 
 def team_stack_checks(
     spec: TeamStackSpec, doc: SourceDoc, facts: PlatformFacts | None
 ) -> Iterator[SpecError]:
     """A `kind: Team` spec; without its platform's facts, pools and principals go unchecked."""
+    problem = stack_reference_problem(spec.platform.stack, None)
+    if problem is not None:
+        yield error_at(
+            doc,
+            "stack-reference-backend",
+            ("platform", "stack"),
+            problem,
+            "on Pulumi Cloud this is right; pulumi up checks it against the stack's backend",
+            warning=True,
+        )
     if facts is None:
-        yield from team_errors(spec.team, ("team",), PlatformFacts(), doc, known=False)
+        yield from team_errors(spec.team, ("team",), PlatformFacts(), doc)
         return
     said = {
         "environment": str(spec.platform.environment),
@@ -65,12 +87,51 @@ def team_stack_checks(
             )
     facts = replace(facts, aws=said["provider"] == "aws")
     yield from team_errors(spec.team, ("team",), facts, doc)
+    yield from _gpu_quotas(spec.team, ("team",), facts, doc)
+
+
+SELF_MANAGED_ORGANIZATION = "organization"
+"""What a self-managed backend (``pulumi login --local``, ``s3://``…) calls every stack's
+organization; only Pulumi Cloud has organizations of other names."""
+
+
+def stack_reference_problem(stack: str, organization: str | None) -> str | None:
+    """What is wrong with ``platform.stack`` on a backend whose organization is
+    ``organization`` (None: not known, as in ``mlplat validate``), if anything."""
+    org, project, name = stack.split("/", 2)
+    diy = SELF_MANAGED_ORGANIZATION
+    if organization is None and org != diy:
+        return (
+            f"'{org}' is a Pulumi Cloud organization: on a self-managed backend (pulumi login "
+            f"--local or s3://..., as the README deploys) this reference must read "
+            f"{diy}/{project}/{name}, with the literal word {diy}"
+        )
+    if organization is not None and org != organization:
+        backend = (
+            f"this stack's backend is self-managed, where every stack's organization is the "
+            f"literal word {diy}"
+            if organization == diy
+            else f"this stack is in the Pulumi Cloud organization '{organization}'"
+        )
+        return (
+            f"platform.stack reads {stack}, but {backend}, and a stack reference only reaches "
+            f"stacks of its own backend: write {organization}/{project}/{name}"
+        )
+    return None
+
+
+UNCHECKED_WITHOUT_PLATFORM = (
+    "GPU quotas against the pools' capacity and what other teams hold",
+    "the team's name, namespaces and members against the platform's teams and access entries",
+    "platform.environment, provider and workloadIdentity against the platform",
+)
+"""What a `kind: Team` spec cannot be checked for without its platform's outputs."""
 
 
 def team_errors(
-    team: TeamSpec, at: Path, facts: PlatformFacts, doc: SourceDoc, *, known: bool = True
+    team: TeamSpec, at: Path, facts: PlatformFacts, doc: SourceDoc
 ) -> Iterator[SpecError]:
-    """One team's own problems, judged against what its platform holds (when ``known``)."""
+    """One team's own problems, judged against what its platform holds (quotas apart)."""
     yield from dns_label(doc, (*at, "name"), team.name, TEAM_NAME_MAX)
     if team.name in facts.teams:
         yield error_at(
@@ -82,9 +143,12 @@ def team_errors(
         )
     yield from _namespaces(team, at, facts, doc)
     yield from _members(team, at, facts, doc)
-    if known:
-        yield from _gpu_quotas(team, at, facts, doc)
+    yield from duplicates(
+        doc, (*at, "quota", "gpus"), [q.pool for q in team.quota.gpus], "pool", "GPU pool"
+    )
     yield from duplicates(doc, (*at, "repositories"), list(team.repositories), "", "repository")
+    if team.cost_center is not None and (problem := value_problem(team.cost_center)):
+        yield error_at(doc, "tag-invalid", (*at, "costCenter"), f"costCenter is tagged: {problem}")
 
 
 def _namespaces(
@@ -163,7 +227,14 @@ def _gpu_quotas(
 ) -> Iterator[SpecError]:
     for j, quota in enumerate(team.quota.gpus):
         path = (*at, "quota", "gpus", j)
+        if quota.pool in facts.unknown_pools:
+            continue  # the pool's unknown instance type is its own error
         capacity = facts.gpu_pools.get(quota.pool)
+        held = {
+            other: pools[quota.pool]
+            for other, pools in sorted(facts.gpu_quotas.items())
+            if other != team.name and pools.get(quota.pool)
+        }
         if capacity is None:
             reason = facts.other_pools.get(quota.pool)
             close = suggest(quota.pool, sorted(facts.gpu_pools))
@@ -190,6 +261,18 @@ def _gpu_quotas(
                 f"holds at most {capacity.gpus} ({capacity.basis})",
                 f"lower gpus to at most {capacity.gpus}, or raise the pool's maxSize",
             )
+        elif quota.gpus > (left := capacity.gpus - sum(held.values())):
+            holders = ", ".join(f"{name} {gpus}" for name, gpus in held.items())
+            yield error_at(
+                doc,
+                "quota-exceeds-capacity",
+                (*path, "gpus"),
+                f"team '{team.name}' asks for {quota.gpus} GPUs of pool '{quota.pool}', but "
+                f"other teams already hold {sum(held.values())} of its {capacity.gpus} "
+                f"({holders}), which leaves {max(left, 0)}",
+                f"lower gpus to at most {max(left, 0)} (borrowingLimit lets a team use idle "
+                "GPUs beyond its quota), lower another team's, or raise the pool's maxSize",
+            )
         elif quota.gpus + quota.borrowing_limit > capacity.gpus:
             yield error_at(
                 doc,
@@ -199,9 +282,6 @@ def _gpu_quotas(
                 f"'{quota.pool}''s capacity of {capacity.gpus} ({capacity.basis})",
                 f"lower borrowingLimit to at most {capacity.gpus - quota.gpus}",
             )
-    yield from duplicates(
-        doc, (*at, "quota", "gpus"), [q.pool for q in team.quota.gpus], "pool", "GPU pool"
-    )
 
 
 def _shared_namespaces(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
@@ -220,8 +300,11 @@ def _shared_namespaces(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError
             owner.setdefault(name, team.name)
 
 
-def _endpoints(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
+@reads("cloud", "cluster", "network")
+def team_endpoints(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     """Under default-deny egress, IRSA pods reach STS only through its interface endpoint."""
+    if spec.teams is None:
+        return
     irsa = spec.cluster.workload_identity is WorkloadIdentityMode.IRSA
     on_aws = spec.cloud.provider is CloudProvider.AWS
     if on_aws and irsa and "sts" not in spec.network.interface_endpoints:
@@ -235,25 +318,4 @@ def _endpoints(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
         )
 
 
-def _oversubscription(
-    spec: PlatformSpec, facts: PlatformFacts, doc: SourceDoc
-) -> Iterator[SpecError]:
-    """Nominal quotas that together exceed a pool: a warning, since borrowing may intend it."""
-    asked: dict[str, int] = defaultdict(int)
-    for team in spec.teams:
-        for quota in team.quota.gpus:
-            asked[quota.pool] += quota.gpus
-    for pool, total in sorted(asked.items()):
-        capacity = facts.gpu_pools.get(pool)
-        if isinstance(capacity, PoolCapacity) and total > capacity.gpus:
-            index = next(i for i, p in enumerate(spec.node_pools) if p.name == pool)
-            yield error_at(
-                doc,
-                "quota-oversubscribed",
-                ("nodePools", index, "maxSize"),
-                f"teams' nominal GPU quotas on pool '{pool}' add up to {total}, more than its "
-                f"{capacity.gpus} ({capacity.basis}); jobs will queue when all teams use "
-                "their quota at once",
-                "intended if teams take turns; otherwise raise maxSize or lower quotas",
-                warning=True,
-            )
+TEAM_CHECKS: tuple[Check, ...] = (team_entries, teams_together, team_quotas, team_endpoints)

@@ -14,6 +14,10 @@ from mlplat.spec.enums import CloudProvider, Environment, WorkloadIdentityMode
 from mlplat.spec.policy import PolicySpec
 from mlplat.spec.review import ReviewSpec
 
+TEAM_REPOSITORIES = "teams"
+"""The segment of the platform's repository namespace that holds team repositories
+(<platform>/teams/<team>/<name>), as teams/<team>/ holds their objects in the buckets."""
+
 
 @dataclass(frozen=True)
 class GpuQuotaSpec:
@@ -84,7 +88,8 @@ class TeamSpec:
     container_defaults: ContainerDefaultsSpec = field(default_factory=ContainerDefaultsSpec)
     """LimitRange defaults for containers that set no resources."""
     repositories: tuple[str, ...] = ()
-    """ECR repositories to create as <team>/<name> (aws)."""
+    """ECR repositories to create as <platform>/teams/<team>/<name> (aws; <team>/<name> on a
+    platform that does not scope team repositories)."""
     cost_center: str | None = None
     """Cost-allocation tag value; None tags the team name only."""
 

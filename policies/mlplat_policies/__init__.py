@@ -14,6 +14,7 @@ from mlplat_policies import (
     ec2,
     ecr,
     eks,
+    elb,
     fences,
     helm,
     iam,
@@ -32,6 +33,7 @@ PACK_NAME = "mlplat-security"
 CONTROLS: tuple[Control, ...] = (
     *eks.CONTROLS,
     *ec2.CONTROLS,
+    *elb.CONTROLS,
     *ecr.CONTROLS,
     *s3.CONTROLS,
     *rds.CONTROLS,

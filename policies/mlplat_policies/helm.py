@@ -72,6 +72,7 @@ CHARTS: dict[str, tuple[Must, ...]] = {
     # These charts ship hardened defaults (or need host access by design).
     "dcgm-exporter": (),
     "aws-load-balancer-controller": (),
+    "aws-efa-k8s-device-plugin": (),
 }  # fmt: skip
 """What each chart mlplat installs needs in its values to be secure."""
 

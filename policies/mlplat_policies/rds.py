@@ -48,6 +48,17 @@ def _deletion_protection(args: Any, report: Report, settings: Mapping[str, Any])
         report("deletion protection is off")
 
 
+def _enhanced_monitoring(args: Any, report: Report, settings: Mapping[str, Any]) -> None:
+    interval = float(args.props.get("monitoringInterval") or 0)
+    most = float(settings["maxIntervalSeconds"])
+    if interval == 0:
+        report("Enhanced Monitoring is off: no OS-level metrics of the database host")
+    elif interval > most:
+        report(f"Enhanced Monitoring samples every {interval:g} s, above {most:g} s")
+    elif not args.props.get("monitoringRoleArn"):
+        report("Enhanced Monitoring has no monitoringRoleArn to publish through")
+
+
 CONTROLS = [
     Control(
         "rds-storage-encrypted",
@@ -100,6 +111,19 @@ CONTROLS = [
         Level.ADVISORY,
         "mlplat's Database turns this on when `metadata.environment` is prod.",
         _deletion_protection,
+        prod_level=Level.MANDATORY,
+    ),
+    Control(
+        "rds-enhanced-monitoring",
+        "Databases publish OS metrics through Enhanced Monitoring.",
+        frozenset({INSTANCE, CLUSTER_INSTANCE}),
+        ("CKV_AWS_118",),
+        Severity.MEDIUM,
+        Level.ADVISORY,
+        "mlplat's Database turns this on (every 60 s) when `metadata.environment` is prod; "
+        "set `database.monitoringIntervalSeconds`.",
+        _enhanced_monitoring,
+        settings={"maxIntervalSeconds": {"type": "number", "minimum": 1, "default": 60}},
         prod_level=Level.MANDATORY,
     ),
 ]

@@ -1,3 +1,5 @@
+import json
+
 import pulumi
 import pytest
 
@@ -8,7 +10,7 @@ from tests.components.fixtures import KEY
 INSTANCE = "aws:rds/instance:Instance"
 
 
-def _database(synth, protect=False, **spec):
+def _database(synth, protect=False, monitoring=0, **spec):
     def program():
         db = Database(
             "plat",
@@ -21,6 +23,8 @@ def _database(synth, protect=False, **spec):
                 kms_key_arn=KEY,
                 multi_az=protect,
                 protect=protect,
+                monitoring_interval=monitoring,
+                account_id="111122223333",
             ),
         )
         pulumi.export("secret", db.master_secret_arn)
@@ -79,3 +83,25 @@ def test_prod_database_is_protected_with_deletion_protection_and_final_snapshot(
     assert (db.inputs.get("finalSnapshotIdentifier") == "plat-metadata-final") is protect
     assert (db.options["protect"], db.options["retainOnDelete"]) == (protect, protect)
     assert db.inputs["multiAz"] is protect
+
+
+def test_enhanced_monitoring_publishes_through_a_role_only_rds_monitoring_assumes(synth) -> None:
+    out = _database(synth, monitoring=60)
+    db = out.one(INSTANCE)
+    role = out.one("aws:iam/role:Role")
+    assert db.inputs["monitoringInterval"] == 60.0
+    assert db.inputs["monitoringRoleArn"].endswith(f"/{role.name}")
+    (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert statement["Principal"] == {"Service": "monitoring.rds.amazonaws.com"}
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "111122223333"}}
+    attachment = out.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    assert attachment.inputs["policyArn"] == (
+        "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+    )
+    assert attachment.urn in db.options["dependsOn"]
+
+
+def test_without_monitoring_there_is_no_role(synth) -> None:
+    out = _database(synth)
+    assert out.of_type("aws:iam/role:Role") == []
+    assert out.one(INSTANCE).inputs.get("monitoringInterval", 0) == 0

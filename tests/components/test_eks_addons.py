@@ -8,12 +8,15 @@ from tests.components.fixtures import IDENTITY, KEY
 
 def _addons(synth, moved=False):
     def program():
-        node = pulumi.CustomResource("test:index:Node", "node", {})
         old = pulumi.ComponentResource("mlplat:index:EksCluster", "plat") if moved else None
-        EksAddons(
-            "plat",
-            EksAddonsArgs(cluster=IDENTITY, kms_key_arn=KEY, nodes=[node], moved_from=old),
+        addons = EksAddons("plat", EksAddonsArgs(cluster=IDENTITY, kms_key_arn=KEY, moved_from=old))
+        node = pulumi.CustomResource(
+            "test:index:Node",
+            "node",
+            {},
+            opts=pulumi.ResourceOptions(depends_on=addons.node_prerequisites),
         )
+        addons.install_after_nodes([node])
 
     return synth(program)
 
@@ -37,6 +40,17 @@ def test_only_addons_that_run_deployments_wait_for_nodes(synth) -> None:
     node = out.one("test:index:Node")
     waits = {name for name, a in _by_name(out).items() if a.options["dependsOn"] == [node.urn]}
     assert waits == {"coredns", "aws-ebs-csi-driver"}
+
+
+def test_nodes_wait_for_the_networking_addons_and_nothing_waits_in_a_cycle(synth) -> None:
+    out = _addons(synth)
+    node = out.one("test:index:Node")
+    addons = _by_name(out)
+    assert sorted(node.options["dependsOn"]) == sorted(
+        addons[name].urn for name in ("vpc-cni", "kube-proxy")
+    )
+    for name in ("vpc-cni", "kube-proxy", "eks-pod-identity-agent"):
+        assert addons[name].options["dependsOn"] == [], name
 
 
 def test_vpc_cni_enforces_network_policy_with_its_own_role(synth) -> None:

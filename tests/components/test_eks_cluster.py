@@ -136,3 +136,32 @@ def test_kubeconfig_uses_short_lived_tokens() -> None:
     assert user["exec"]["command"] == "aws"
     assert user["exec"]["args"][:4] == ["eks", "get-token", "--cluster-name", "plat"]
     assert config["clusters"][0]["cluster"]["server"] == "https://example"
+
+
+def test_private_access_cidrs_reach_the_api_through_the_cluster_security_group(synth) -> None:
+    out = _cluster(synth, private_access_cidrs=("10.20.0.0/16",))
+    (rule,) = out.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    cluster = out.one("aws:eks/cluster:Cluster")
+    assert rule.inputs["securityGroupId"].startswith("sg-")
+    assert (rule.inputs["cidrIpv4"], rule.inputs["fromPort"], rule.inputs["toPort"]) == (
+        "10.20.0.0/16",
+        443.0,
+        443.0,
+    )
+    assert rule.inputs["ipProtocol"] == "tcp"
+    assert cluster.inputs["vpcConfig"]["endpointPublicAccess"] is False
+
+
+def test_a_kubeconfig_proxy_reaches_a_private_endpoint_through_a_tunnel() -> None:
+    config = json.loads(
+        kubeconfig(
+            "plat", "https://x.eks.amazonaws.com", "Q0E=", "eu-west-1", "socks5://127.0.0.1:1080"
+        )
+    )
+    assert config["clusters"][0]["cluster"]["proxy-url"] == "socks5://127.0.0.1:1080"
+    assert (
+        "proxy-url"
+        not in json.loads(kubeconfig("plat", "https://x.eks.amazonaws.com", "Q0E=", "eu-west-1"))[
+            "clusters"
+        ][0]["cluster"]
+    )

@@ -6,7 +6,7 @@ from functools import cache
 
 import pytest
 
-from components import iam, iam_services
+from components import iam, iam_load_balancer, iam_services
 from tests.conftest import ALL_SPECS, planned
 
 ACCOUNT = "111122223333"
@@ -21,6 +21,12 @@ TRUST_FALSE_POSITIVES = {
     ("UNKNOWN_FEDERATION_SOURCE", PROVIDER),
 }
 UNKNOWN_TO_PARLIAMENT = {
+    # The Service Authorization Reference lists repository* for this permission-only action
+    # (pull-through cache imports); parliament 1.6.4's database predates resource scoping.
+    (
+        "RESOURCE_MISMATCH",
+        "[{'action': 'ecr:BatchImportUpstreamImage', 'required_format': '*'}]",
+    ),
     # A real condition key (the AWS Load Balancer Controller's published iam_policy.json
     # uses it to allow tagging only while creating) newer than parliament 1.6.4's database.
     (
@@ -71,9 +77,10 @@ BUILDERS = {
     ),
     "s3 read": iam.s3_prefix_access("arn:aws:s3:::a", ["runs"], KEY, "eu-west-1", write=False),
     "s3 write": iam.s3_prefix_access("arn:aws:s3:::a", ["runs/"], KEY, "eu-west-1", write=True),
-    "ecr pull": iam.ecr_access([f"arn:aws:ecr:eu-west-1:{ACCOUNT}:repository/p/x"], push=False),
-    "ecr push": iam.ecr_access([f"arn:aws:ecr:eu-west-1:{ACCOUNT}:repository/p/x"], push=True),
     "kms grants": iam.kms_use_for_grants(KEY),
+    "pull-through cache": iam.ecr_pull_through_cache(
+        [f"arn:aws:ecr:eu-west-1:{ACCOUNT}:repository/k8s/*"]
+    ),
     "log delivery": iam.log_delivery(f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:g"),
     "irsa trust": iam.irsa_trust_policy(PROVIDER, ISSUER, "mlflow", "mlflow"),
     "pod identity trust": iam.pod_identity_trust_policy(
@@ -86,7 +93,9 @@ BUILDERS = {
     "cluster autoscaler": iam_services.cluster_autoscaler(
         "plat", [f"arn:aws:eks:eu-west-1:{ACCOUNT}:nodegroup/plat/gpu/1a2b"]
     ),
-    "load balancer controller": iam_services.load_balancer_controller("aws"),
+    "load balancer controller": iam_load_balancer.load_balancer_controller(
+        "aws", "eu-west-1", ACCOUNT, "plat", "vpc-0a1b2c3d", "sg-0cluster"
+    ),
 }
 
 

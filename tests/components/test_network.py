@@ -167,6 +167,13 @@ def test_private_subnet_in_picks_the_zone_or_fails_clearly(synth) -> None:
     assert picked["b"] == [resource_id(subnet.type, subnet.name, subnet.inputs)]
 
 
+def test_named_zones_are_used_as_given_in_order(synth) -> None:
+    out = _network(synth, zones=("eu-west-1c", "eu-west-1a"))
+    zones = [out.one(SUBNET, f"net-private-{i}").inputs["availabilityZone"] for i in (1, 2)]
+    assert zones == ["eu-west-1c", "eu-west-1a"]
+    assert len(out.of_type(SUBNET)) == 4
+
+
 def test_interface_endpoints_live_in_their_own_small_subnets(synth) -> None:
     out = _network(synth, cidr="10.1.0.0/16", interface_endpoints=("ecr", "sts"))
     layout = plan_subnets("10.1.0.0/16", 3)

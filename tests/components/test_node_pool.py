@@ -125,6 +125,7 @@ def test_gpu_pool_scaling_from_zero_tells_the_autoscaler_what_a_node_looks_like(
     tags = _autoscaler_tags(out)
     assert tags == {
         "label/mlplat.dev/pool": "system",
+        "label/k8s.amazonaws.com/accelerator": "nvidia-tesla-a100",
         "label/mlplat.dev/accelerator": "nvidia",
         "label/mlplat.dev/gpu-model": "a100-40gb",
         "label/mlplat.dev/nvidia-device-plugin": "true",
@@ -135,20 +136,69 @@ def test_gpu_pool_scaling_from_zero_tells_the_autoscaler_what_a_node_looks_like(
         assert tag.inputs["autoscalingGroupName"].startswith("eks-plat-system-ng-")
 
 
+def test_gpu_nodes_carry_the_autoscalers_gpu_label(synth) -> None:
+    # A node with this label but no allocatable GPUs yet counts as not ready, so the
+    # autoscaler waits for the driver instead of adding nodes (cloudprovider/aws GPULabel).
+    labels = _pool(synth, instance_types=("g6e.12xlarge",)).one(NODE_GROUP).inputs["labels"]
+    assert labels["k8s.amazonaws.com/accelerator"] == "nvidia-l40s"
+    assert "k8s.amazonaws.com/accelerator" not in _pool(synth).one(NODE_GROUP).inputs["labels"]
+
+
+def test_a_time_sliced_template_advertises_what_its_nodes_advertise(synth) -> None:
+    sharing = GpuSharingSpec(strategy=GpuSharing.TIME_SLICING, replicas=4)
+    out = _pool(synth, instance_types=("g6.12xlarge",), gpu_sharing=sharing, min_size=0)
+    assert _autoscaler_tags(out)["resources/nvidia.com/gpu"] == "16"  # 4 L4 x 4 replicas
+
+
+def test_template_tags_keep_their_first_release_identities(synth) -> None:
+    # The first release named tags by position in sorted key order; a new label must not
+    # rename (and so delete) the others.
+    out = _pool(synth, instance_types=("p4d.24xlarge",), min_size=0, max_size=2)
+    first_release = sorted(
+        [
+            "label/mlplat.dev/pool",
+            "label/mlplat.dev/accelerator",
+            "label/mlplat.dev/gpu-model",
+            "label/mlplat.dev/nvidia-device-plugin",
+            "taint/nvidia.com/gpu",
+            "resources/nvidia.com/gpu",
+        ]
+    )
+    aliases = {
+        t.inputs["tag"]["key"].removeprefix(TEMPLATE_TAG): t.options["aliases"]
+        for t in out.of_type("aws:autoscaling/tag:Tag")
+    }
+    urn = "urn:pulumi:test::mlplat::mlplat:index:NodePool$aws:autoscaling/tag:Tag::"
+    for position, key in enumerate(first_release):
+        assert aliases[key] == [f"{urn}plat-system-ca-{position}"], key
+    assert aliases["label/k8s.amazonaws.com/accelerator"] == []
+
+
 def test_pools_that_never_reach_zero_get_no_template_tags(synth) -> None:
     assert _pool(synth, min_size=1).of_type("aws:autoscaling/tag:Tag") == []
 
 
-def test_efa_pool_gets_an_efa_interface_and_a_cluster_placement_group(synth) -> None:
-    out = _pool(synth, instance_types=("p5.48xlarge",), efa=True, availability_zone="eu-west-1a")
+@pytest.mark.parametrize(("instance", "cards"), [("p5.48xlarge", 32), ("p4d.24xlarge", 4)])
+def test_efa_pool_gets_an_efa_per_network_card_and_a_cluster_placement_group(
+    synth, instance, cards
+) -> None:
+    out = _pool(
+        synth, instance_types=(instance,), efa=True, availability_zone="eu-west-1a", min_size=0
+    )
     group = out.one("aws:ec2/placementGroup:PlacementGroup")
     assert group.inputs["strategy"] == "cluster"
     template = out.one(LAUNCH_TEMPLATE).inputs
     assert template["placement"] == {"groupName": group.name}
-    (interface,) = template["networkInterfaces"]
-    assert interface["interfaceType"] == "efa"
-    assert interface["securityGroups"] == ["sg-cluster"]
-    assert "associatePublicIpAddress" not in interface
+    interfaces = template["networkInterfaces"]
+    assert [i["networkCardIndex"] for i in interfaces] == list(range(cards))
+    assert [i["deviceIndex"] for i in interfaces] == [0] + [1] * (cards - 1)
+    for interface in interfaces:
+        assert interface["interfaceType"] == "efa"
+        assert interface["securityGroups"] == ["sg-cluster"]
+        assert "associatePublicIpAddress" not in interface
+    assert out.one(NODE_GROUP).inputs["labels"]["mlplat.dev/efa"] == "true"
+    # An empty pool scales up for a pod asking for EFA only if its template offers it.
+    assert _autoscaler_tags(out)["resources/vpc.amazonaws.com/efa"] == str(cards)
 
 
 def test_non_efa_pool_has_no_interfaces_or_placement(synth) -> None:
@@ -195,3 +245,79 @@ def test_node_group_is_replaced_create_first(synth) -> None:
 def test_node_role_trusts_only_ec2(synth) -> None:
     policy = json.loads(_pool(synth).one("aws:iam/role:Role").inputs["assumeRolePolicy"])
     assert [s["Principal"] for s in policy["Statement"]] == [{"Service": "ec2.amazonaws.com"}]
+
+
+def test_nodes_may_fill_the_pull_through_cache_under_its_prefixes_only(synth) -> None:
+    cache = "arn:aws:ecr:eu-west-1:111122223333:repository/k8s/*"
+    args = NodePoolArgs(
+        spec=NodePoolSpec(name="system", instance_types=("m7i.large",)),
+        cluster_name="plat",
+        kubernetes_version="1.35",
+        subnet_ids=["subnet-a"],
+        partition="aws",
+        kms_key_arn=KEY,
+        cluster_security_group_id="sg-cluster",
+        pull_through_cache=[cache],
+    )
+    out = synth(lambda: NodePool("plat-system", args))
+    policy = out.one("aws:iam/rolePolicy:RolePolicy")
+    (statement,) = json.loads(policy.inputs["policy"])["Statement"]
+    assert statement["Action"] == ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"]
+    assert statement["Resource"] == [cache]
+    assert policy.urn in out.one(NODE_GROUP).options["dependsOn"]
+    assert _pool(synth).of_type("aws:iam/rolePolicy:RolePolicy") == []
+
+
+def test_a_capacity_reservation_pool_launches_into_its_reservation(synth) -> None:
+    out = _pool(
+        synth,
+        instance_types=("p5.48xlarge",),
+        capacity_type=CapacityType.CAPACITY_RESERVATION,
+        capacity_reservation_id="cr-0123456789abcdef0",
+        availability_zone="eu-west-1a",
+    )
+    template = out.one(LAUNCH_TEMPLATE).inputs
+    assert template["capacityReservationSpecification"] == {
+        "capacityReservationTarget": {"capacityReservationId": "cr-0123456789abcdef0"}
+    }
+    assert "instanceMarketOptions" not in template
+    group = out.one(NODE_GROUP).inputs
+    assert group["capacityType"] == "ON_DEMAND"
+    assert group["instanceTypes"] == ["p5.48xlarge"]
+
+
+def test_a_capacity_block_pool_names_its_block_market_and_type_in_the_template(synth) -> None:
+    # EKS takes a Capacity Block only through a launch template with the capacity-block
+    # market, the block's id and its instance type (and none on the node group).
+    out = _pool(
+        synth,
+        instance_types=("p5.48xlarge",),
+        capacity_type=CapacityType.CAPACITY_BLOCK,
+        capacity_reservation_id="cr-0123456789abcdef0",
+        availability_zone="eu-west-1a",
+        min_size=0,
+    )
+    template = out.one(LAUNCH_TEMPLATE).inputs
+    assert template["instanceMarketOptions"] == {"marketType": "capacity-block"}
+    assert template["instanceType"] == "p5.48xlarge"
+    assert template["capacityReservationSpecification"]["capacityReservationTarget"] == {
+        "capacityReservationId": "cr-0123456789abcdef0"
+    }
+    group = out.one(NODE_GROUP).inputs
+    assert group["capacityType"] == "CAPACITY_BLOCK"
+    assert "instanceTypes" not in group
+
+
+def test_on_demand_and_spot_pools_name_no_reservation(synth) -> None:
+    for capacity in (CapacityType.ON_DEMAND, CapacityType.SPOT):
+        template = _pool(synth, capacity_type=capacity).one(LAUNCH_TEMPLATE).inputs
+        assert "capacityReservationSpecification" not in template
+
+
+def test_the_efa_resource_pools_advertise_is_one_team_queues_admit() -> None:
+    # Kueue refuses a workload asking for a resource its ClusterQueue does not cover,
+    # unless Kueue leaves it out of quota; EFA comes with the GPU nodes the quota rations.
+    from components.tenancy.kueue import NOT_RATIONED
+    from mlplat.spec.instances import EFA_RESOURCE
+
+    assert any(EFA_RESOURCE.startswith(prefix) for prefix in NOT_RATIONED)

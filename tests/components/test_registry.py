@@ -99,3 +99,19 @@ def test_pull_through_cache_rules(synth) -> None:
     assert found["k8s"]["upstreamRegistryUrl"] == "registry.k8s.io"
     assert "credentialArn" not in found["k8s"]
     assert found["hub"]["credentialArn"].endswith("ecr-pullthroughcache/hub")
+
+
+def test_only_the_stack_managing_the_account_declares_its_registry_settings(synth) -> None:
+    # Two platforms in one account and region would overwrite one scanning configuration
+    # and collide on cache prefixes; the others leave them to the managing stack.
+    cache = (PullThroughCacheSpec(prefix="k8s", upstream=Upstream.KUBERNETES),)
+    managing = _registry(synth, scanning=Scanning.ENHANCED, pull_through_cache=cache)
+    assert len(managing.of_type("aws:ecr/pullThroughCacheRule:PullThroughCacheRule")) == 1
+    other = _registry(synth, pull_through_cache=cache, manage_account_settings=False)
+    assert other.of_type("aws:ecr/pullThroughCacheRule:PullThroughCacheRule") == []
+    assert (
+        other.of_type("aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration") == []
+    )
+    for repo in other.of_type("aws:ecr/repository:Repository"):
+        # Scan on push; ECR ignores it if the managing stack turned on enhanced scanning.
+        assert repo.inputs["imageScanningConfiguration"] == {"scanOnPush": True}

@@ -143,3 +143,22 @@ def test_policy_config_rejects_a_bad_spec(tmp_path: Path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("apiVersion: mlplat.dev/v1\nkind: Platform\n")
     assert main(["policy-config", str(bad)]) == 2
+
+
+def test_check_refuses_a_config_the_pack_would_refuse(tmp_path, capsys):
+    config = tmp_path / "config.json"
+    config.write_text(
+        json.dumps(
+            {
+                "eks-endpoint-private": {"enforcementLevel": "strict"},
+                "k8s-no-such-thing": "mandatory",
+                "sg-no-public-admin-ingress": {"allowedPublicPorts": "443"},
+            }
+        )
+    )
+    assert main(["check", str(INSECURE), "--policy-config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error[bad-input] {config}: not a config of the policy pack: ")
+    assert "eks-endpoint-private: expected an enforcement level (mandatory, advisory, " in err
+    assert "k8s-no-such-thing: not a control of mlplat-security" in err
+    assert "sg-no-public-admin-ingress.allowedPublicPorts: '443' is not of type 'array'" in err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from mlplat_policies.runner import Resource
+from tests.policies.cases_elb import ELB_CASES
 from tests.policies.cases_tenancy import TENANCY_CASES
 from tests.policies.fixtures import (
     ACCOUNT,
@@ -250,6 +251,12 @@ CASES: dict[str, list[tuple[str, list, bool]]] = {
         ("on", [res(RDS, GOOD_RDS)], False),
         ("off", [res(RDS, changed(GOOD_RDS, "deletionProtection", False))], True),
     ],
+    "rds-enhanced-monitoring": [
+        ("every 60 s", [res(RDS, GOOD_RDS)], False),
+        ("off", [res(RDS, changed(GOOD_RDS, "monitoringInterval", 0.0))], True),
+        ("too sparse", [res(RDS, changed(GOOD_RDS, "monitoringInterval", 300.0))], True),
+        ("no role", [res(RDS, changed(GOOD_RDS, "monitoringRoleArn", DELETE))], True),
+    ],
     "kms-key-rotation": [
         ("rotating", [res(KMS_KEY, GOOD_KEY)], False),
         ("asymmetric key (cannot rotate)", [res(KMS_KEY, {"customerMasterKeySpec": "RSA_2048", "keyUsage": "SIGN_VERIFY"})], False),
@@ -391,4 +398,4 @@ CASES: dict[str, list[tuple[str, list, bool]]] = {
     ],
 }  # fmt: skip
 
-CASES |= TENANCY_CASES
+CASES |= TENANCY_CASES | ELB_CASES

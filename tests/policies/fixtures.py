@@ -164,6 +164,8 @@ GOOD_RDS = {
     "backupRetentionPeriod": 14.0,
     "manageMasterUserPassword": True,
     "deletionProtection": True,
+    "monitoringInterval": 60.0,
+    "monitoringRoleArn": f"arn:aws:iam::{ACCOUNT}:role/db-monitoring",
 }
 KMS_KEY = "aws:kms/key:Key"
 GOOD_KEY = {

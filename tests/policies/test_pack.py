@@ -41,15 +41,17 @@ MANDATORY = {
 leaving it is a downgrade someone must make on purpose, here."""
 MANDATORY_IN_PROD = MANDATORY | {
     "eks-endpoint-private",
+    "lb-not-internet-facing",
     "k8s-pss-restricted",
     "rds-deletion-protection",
+    "rds-enhanced-monitoring",
     "team-namespace-identity",
 }
 
 
 def test_ids_are_unique_valid_names():
     ids = [c.id for c in CONTROLS]
-    assert len(ids) == len(set(ids)) == 65
+    assert len(ids) == len(set(ids)) == 66
     assert "all" not in ids
     assert all(re.fullmatch(r"[a-z0-9][a-z0-9-]{2,99}", i) for i in ids)
 

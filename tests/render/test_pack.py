@@ -42,3 +42,20 @@ def test_mlplat_own_objects_are_left_to_the_plan_verdict() -> None:
     own = deployment(pod={"containers": [container(image="nginx:latest")]}, source="mlplat")
     config = {"k8s-image-pinned": {"enforcementLevel": "mandatory"}}
     assert list(pack.check(inventory(own), context(policy_config=config))) == []
+
+
+def test_workload_exemptions_match_objects_whose_template_leaves_the_namespace_to_helm() -> None:
+    placed = _latest()
+    del placed.manifest["metadata"]["namespace"]  # as the EFA device plugin's DaemonSet
+    exempt = {
+        "k8s-image-pinned": {
+            "enforcementLevel": "mandatory",
+            "exemptions": [{"workload": "app/Deployment/app", "reason": "a vendor image"}],
+        }
+    }
+    (noted,) = [
+        f
+        for f in pack.check(inventory(placed), context(policy_config=exempt))
+        if "k8s-image-pinned" in f.message
+    ]
+    assert noted.severity == "info"

@@ -16,7 +16,9 @@ from mlplat.spec import instances
     ],
 )
 def test_gpu_model_count_and_efa_come_from_the_table(instance_type, model, count, efa) -> None:
-    assert instances.gpu(instance_type) == instances.Gpu(model, count, efa)
+    found = instances.gpu(instance_type)
+    assert found is not None
+    assert (found.model, found.count, found.efa) == (model, count, efa)
     assert instances.architecture(instance_type) == instances.X86_64
 
 
@@ -43,4 +45,25 @@ def test_families_are_in_exactly_one_table() -> None:
 
 def test_every_efa_size_is_a_real_size() -> None:
     for fam in instances.GPU_FAMILIES.values():
-        assert fam.efa_sizes <= set(fam.gpus)
+        assert set(fam.efa) <= set(fam.gpus)
+        assert all(count >= 1 for count in fam.efa.values())
+
+
+@pytest.mark.parametrize(
+    ("instance_type", "interfaces"),
+    [
+        ("p4d.24xlarge", 4),
+        ("p5.48xlarge", 32),
+        ("p5e.48xlarge", 32),
+        ("p5en.48xlarge", 16),
+        ("p6-b200.48xlarge", 8),
+        ("g6e.48xlarge", 4),
+        ("g6e.24xlarge", 2),
+        ("g5.48xlarge", 1),
+        ("g6.4xlarge", 0),
+    ],
+)
+def test_efa_interfaces_are_one_per_network_card(instance_type, interfaces) -> None:
+    found = instances.gpu(instance_type)
+    assert found is not None
+    assert found.efa_interfaces == interfaces

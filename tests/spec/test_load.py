@@ -145,3 +145,26 @@ def test_directory_and_binary_files_are_refused(tmp_path: Path) -> None:
     (tmp_path / "bin.yaml").write_bytes(b"\xff\xfe\x00garbage")
     assert [e.code for e in load_spec(tmp_path).errors] == ["file-unreadable"]
     assert [e.code for e in load_spec(tmp_path / "bin.yaml").errors] == ["file-unreadable"]
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_parsed(tmp_path):
+    big = tmp_path / "big.yaml"
+    big.write_text("tags:\n" + "".join(f"  k{i}: {'v' * 40}\n" for i in range(40_000)))
+    started = time.perf_counter()
+    (error,) = load_spec(big).errors
+    assert time.perf_counter() - started < 0.5
+    assert error.code == "file-too-large"
+    assert error.message.endswith(
+        "big.yaml is 2.0 MB; a spec may be at most 1 MB, so it is not read"
+    )
+    assert "an alias" not in error.message
+
+
+def test_extends_refuses_what_is_not_a_spec(tmp_path):
+    (tmp_path / "list.yaml").write_text("- a\n- b\n")
+    top = tmp_path / "top.yaml"
+    for target in ("list.yaml", "/dev/null", str(tmp_path)):
+        top.write_text(f"extends: {target}\napiVersion: mlplat.dev/v1\n")
+        (error,) = load_spec(top).errors
+        assert error.code in ("extends-invalid", "file-unreadable", "empty-file"), error.format()
+        assert error.location.file.endswith("top.yaml"), error.format()

@@ -19,8 +19,9 @@ ADMIN = "arn:aws:iam::111122223333:role/fraud-ml"
 
 
 def _platform(tmp_path: Path, teams: list | None, **extra: object) -> tuple[Path, list]:
+    """prod.yaml with other teams (and, unless given, without its team stacks)."""
     doc = {"apiVersion": "mlplat.dev/v1", "kind": "Platform", "extends": str(STACKS / "prod.yaml")}
-    doc |= extra
+    doc |= {"teamStacks": [], **extra}
     if teams is not None:
         doc["teams"] = teams
     path = tmp_path / "spec.yaml"
@@ -95,17 +96,100 @@ def test_a_typo_in_a_pool_gets_a_suggestion(tmp_path):
     assert error.hint == "did you mean 'gpu-training'?"
 
 
-def test_oversubscription_is_a_warning_not_an_error(tmp_path):
+def test_teams_together_may_not_hold_more_than_the_pool(tmp_path):
     teams = [
         {"name": "a", "quota": {"gpus": [{"pool": "gpu-training", "gpus": 20}]}},
-        {"name": "b", "quota": {"gpus": [{"pool": "gpu-training", "gpus": 20}]}},
+        {"name": "b", "quota": {"gpus": [{"pool": "gpu-training", "gpus": 12}]}},
     ]
-    _, result = _platform(tmp_path, teams)
+    assert _platform(tmp_path, teams)[1].ok  # 20 + 12 = 32, the pool's capacity
+    teams[1]["quota"]["gpus"][0]["gpus"] = 13
+    errors = _platform(tmp_path, teams)[1].errors
+    assert [(e.code, e.path[:2]) for e in errors] == [
+        ("quota-exceeds-capacity", ("teams", 0)),
+        ("quota-exceeds-capacity", ("teams", 1)),
+    ]
+    assert errors[1].message == (
+        "team 'b' asks for 13 GPUs of pool 'gpu-training', but other teams already hold 20 "
+        "of its 32 (a 20), which leaves 12"
+    )
+    assert errors[1].hint.startswith("lower gpus to at most 12")
+
+
+def test_borrowing_is_how_teams_share_beyond_their_quota(tmp_path):
+    teams = [
+        {
+            "name": "a",
+            "quota": {"gpus": [{"pool": "gpu-training", "gpus": 16, "borrowingLimit": 16}]},
+        },
+        {
+            "name": "b",
+            "quota": {"gpus": [{"pool": "gpu-training", "gpus": 16, "borrowingLimit": 16}]},
+        },
+    ]
+    assert _platform(tmp_path, teams)[1].ok
+
+
+def _team_file(tmp_path: Path, name: str, gpus: list) -> str:
+    path = tmp_path / f"team-{name}.yaml"
+    doc = {
+        "apiVersion": "mlplat.dev/v1",
+        "kind": "Team",
+        "platform": {"stack": "organization/mlplat/prod"},
+        "team": {"name": name, "quota": {"gpus": gpus}},
+    }
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path.name
+
+
+def test_team_stacks_quotas_count_with_the_platforms_teams(tmp_path):
+    own = [{"name": "a", "quota": {"gpus": [{"pool": "gpu-inference", "gpus": 5}]}}]
+    stacks = [
+        _team_file(tmp_path, "b", [{"pool": "gpu-inference", "gpus": 2}]),
+        _team_file(tmp_path, "c", [{"pool": "gpu-inference", "gpus": 2}]),
+    ]
+    _, result = _platform(tmp_path, own, teamStacks=stacks)
+    errors = [e for e in result.errors if e.code == "quota-exceeds-capacity"]
+    # 5 + 2 + 2 = 9 > 8: every team is told what the others leave it.
+    assert {(e.location.file.rsplit("/", 1)[-1], e.path[:2]) for e in errors} == {
+        ("spec.yaml", ("teams", 0)),
+        ("team-b.yaml", ("team", "quota")),
+        ("team-c.yaml", ("team", "quota")),
+    }
+    _, result = _platform(tmp_path, [], teamStacks=stacks)
     assert result.ok
-    (warning,) = result.warnings
-    assert warning.code == "quota-oversubscribed" and warning.warning
-    assert "add up to 40, more than its 32" in warning.message
-    assert warning.format().split("] ")[0].endswith("warning[quota-oversubscribed")
+    assert [t.name for t in result.spec.team_stack_teams] == ["b", "c"]
+
+
+def test_team_stacks_are_checked_like_the_platforms_own_teams(tmp_path):
+    stacks = [_team_file(tmp_path, "nlp", []), "missing.yaml"]
+    _, result = _platform(tmp_path, [{"name": "nlp"}], teamStacks=stacks)
+    assert sorted((e.code, e.location.file.rsplit("/", 1)[-1]) for e in result.errors) == [
+        ("file-not-found", "spec.yaml"),
+        ("namespace-taken", "team-nlp.yaml"),
+        ("team-exists", "team-nlp.yaml"),
+    ]
+
+
+def test_team_stacks_need_tenancy(tmp_path):
+    stacks = [_team_file(tmp_path, "b", [])]
+    path = tmp_path / "spec.yaml"
+    doc = {"extends": str(STACKS / "dev.yaml"), "teamStacks": stacks}
+    path.write_text(yaml.safe_dump(doc))
+    errors = load_spec(path).errors
+    assert ("not-applicable", ("teamStacks",)) in [(e.code, e.path) for e in errors]
+    # and the team, judged against this dev platform, says prod:
+    assert "platform-mismatch" in [e.code for e in errors]
+
+
+def test_a_team_stack_gets_what_the_other_teams_leave(tmp_path):
+    path = tmp_path / _team_file(tmp_path, "fraud", [{"pool": "gpu-training", "gpus": 9}])
+    facts = PlatformFacts(
+        gpu_pools={"gpu-training": PoolCapacity(32, "8 a100 per node x maxSize 4")},
+        gpu_quotas={"recsys": {"gpu-training": 24}, "fraud": {"gpu-training": 30}},
+    )
+    (error,) = load_spec(path, facts).errors
+    assert error.code == "quota-exceeds-capacity"
+    assert "other teams already hold 24 of its 32 (recsys 24), which leaves 8" in error.message
 
 
 def test_names_are_dns_labels_and_unique(tmp_path):

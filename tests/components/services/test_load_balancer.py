@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import yaml
 
-from tests.components.services.helpers import releases
+from tests.components.services.helpers import of_type, releases
 from tests.conftest import STACKS, planned
 from tests.render.examples import errors, needs_charts, rendered, rerendered
 
@@ -43,6 +45,26 @@ def test_no_ingress_means_cluster_internal_urls() -> None:
     urls = planned(STACKS / "dev.yaml").outputs["serviceUrls"]
     assert urls["mlflow"] == "http://mlflow.mlflow.svc:5000"
     assert "aws-load-balancer-controller" not in releases(STACKS / "dev.yaml")
+
+
+def test_the_controller_role_names_the_platforms_vpc_and_cluster_security_group() -> None:
+    (policy,) = [
+        r
+        for r in of_type(PROD, "aws:iam/rolePolicy:RolePolicy")
+        if r.name == "mlplat-prod-ingress-identity-policy"
+    ]
+    statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
+    vpc_id = releases(PROD)["aws-load-balancer-controller"].inputs["values"]["vpcId"]
+    cluster_sg = {
+        rule.inputs["referencedSecurityGroupId"]
+        for rule in of_type(PROD, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if "referencedSecurityGroupId" in rule.inputs
+    }
+    assert len(cluster_sg) == 1
+    create = statements["CreateTaggedSecurityGroupsInThePlatformVpc"]["Resource"]
+    assert create[0].endswith(f":vpc/{vpc_id}")
+    opened = statements["OpenPodEnisToLoadBalancers"]["Resource"]
+    assert opened.endswith(f":security-group/{cluster_sg.pop()}")
 
 
 @needs_charts
