@@ -61,6 +61,7 @@ def test_new_platforms_scope_team_repositories_by_platform(tmp_path) -> None:
         .read_text()
         .replace("scopeTeamRepositories: false", "scopeTeamRepositories: true")
         .replace("extends: base/aws.yaml", f"extends: {STACKS / 'base' / 'aws.yaml'}")
+        .replace("[team-fraud.yaml]", f"[{STACKS / 'team-fraud.yaml'}]")
     )
     plan = plan_file(spec_file, stack="prod")
     names = {r.inputs["name"] for r in _of(plan, REPOSITORY)}

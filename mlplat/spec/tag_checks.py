@@ -30,15 +30,17 @@ tags."""
 
 def pool_template_tags(pool: NodePoolSpec) -> int:
     """Tags on a scale-from-zero pool's Auto Scaling group: EKS's own, and one per label
-    and taint, the spec's plus mlplat's (the pool label; on GPU pools the accelerator and
-    GPU model labels, the device-plugin label on AL2023, its config label when sharing, the
-    GPU taint), plus the GPU count."""
+    and taint, the spec's plus mlplat's (the pool label; on GPU pools the accelerator, GPU
+    model and autoscaler GPU labels, the device-plugin label on AL2023, its config label
+    when sharing, the EFA label, the GPU taint), plus the GPU and EFA counts."""
     gpu = instances.gpu(pool.instance_types[0]) is not None
     mlplat_labels = 1
     if gpu:
-        mlplat_labels += 2 + (pool.os is NodeOs.AL2023) + (pool.gpu_sharing is not None)
+        mlplat_labels += 3 + (pool.os is NodeOs.AL2023) + (pool.gpu_sharing is not None)
+        mlplat_labels += pool.efa
     own = len(pool.labels) + len(pool.taints)
-    return EKS_ASG_TAGS + own + mlplat_labels + (2 if gpu else 0)
+    resources = (2 + pool.efa) if gpu else 0  # the GPU taint, the GPU (and EFA) counts
+    return EKS_ASG_TAGS + own + mlplat_labels + resources
 
 
 @reads("metadata", "cloud")

@@ -99,13 +99,11 @@ def pod_case(mutation: str, value, shape: str = "Deployment") -> list:
 
 
 OK = [workload(GOOD_POD)]
+AIRFLOW_CONTEXTS = {"pod": {"runAsNonRoot": True}, "containers": {"readOnlyRootFilesystem": True}}
 AIRFLOW_VALUES = {
     "postgresql": {"enabled": False},
     "createUserJob": {"enabled": False},
-    "securityContexts": {
-        "pod": {"runAsNonRoot": True},
-        "containers": {"allowPrivilegeEscalation": False},
-    },
+    "securityContexts": AIRFLOW_CONTEXTS,
 }
 
 CASES: dict[str, list[tuple[str, list, bool]]] = {

@@ -100,6 +100,7 @@ def _on_prod(platform: str, pool: str, team: str) -> dict[str, Any]:
             },
         ],
         "teams": [_team(team, ["r" * 200])],
+        "teamStacks": [],  # prod's team stack names prod's pools, renamed here
     }
 
 
