@@ -33,6 +33,7 @@ def head_spec(folder: Path) -> Path:
     """prod.yaml with the README example's change, next to a base/ it can extend."""
     doc = yaml.safe_load(PROD.read_text())
     doc["extends"] = str(PROD.parent / doc["extends"])
+    doc["teamStacks"] = [str(PROD.parent / t) for t in doc.get("teamStacks", [])]
     next(p for p in doc["nodePools"] if p["name"] == "gpu-training")["maxSize"] = 6
     doc["teams"].append(
         {

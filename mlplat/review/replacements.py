@@ -208,6 +208,10 @@ RULES: Mapping[str, Rule] = {
     "aws:iam/role:Role": Rule(
         ("name", "namePrefix", "path"), f"{_TF_OLD} internal/service/iam/role.go"
     ),
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole": Rule(
+        ("awsServiceName", "customSuffix"),
+        f"{_TF_OLD} internal/service/iam/service_linked_role.go",
+    ),
     "aws:iam/rolePolicy:RolePolicy": Rule(
         ("name", "namePrefix", "role"), f"{_TF_OLD} internal/service/iam/role_policy.go"
     ),

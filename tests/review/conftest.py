@@ -17,12 +17,25 @@ from tests.conftest import STACKS
 Edit = Callable[[dict[str, Any]], None]
 
 
-def write_variant(folder: Path, edit: Edit, source: Path = STACKS / "prod.yaml") -> Path:
-    """``source`` with ``edit`` applied, written as ``folder/<same name>`` next to a copy
-    of stacks/base (so ``extends`` resolves and the stack name is unchanged)."""
+def write_variant(
+    folder: Path,
+    edit: Edit,
+    source: Path = STACKS / "prod.yaml",
+    others: dict[str, Edit] | None = None,
+) -> Path:
+    """``source`` with ``edit`` applied, written as ``folder/<same name>`` next to copies of
+    the other example files (so ``extends`` and ``teamStacks`` resolve and the stack name
+    is unchanged); ``others`` edits those copies by file name."""
     folder.mkdir(parents=True, exist_ok=True)
     if not (folder / "base").exists():
         shutil.copytree(STACKS / "base", folder / "base")
+    for other in STACKS.glob("*.yaml"):
+        if other.name != source.name and not (folder / other.name).exists():
+            shutil.copy(other, folder / other.name)
+    for name, change in (others or {}).items():
+        doc = yaml.safe_load((folder / name).read_text())
+        change(doc)
+        (folder / name).write_text(yaml.safe_dump(doc, sort_keys=False))
     doc = yaml.safe_load(source.read_text())
     edit(doc)
     path = folder / source.name

@@ -101,11 +101,16 @@ def test_the_comment_leads_with_its_marker_headline_and_the_urgent_sections(
 
 
 def _hundred_teams(doc: dict) -> None:
+    """prod's teams replaced by 100 (GPU quota for the first 24: the training pool holds 32)."""
     doc["teams"] = [
         {
             "name": f"team-{i:03d}",
             "members": {"admins": [f"arn:aws:iam::111122223333:role/team-{i:03d}-admins"]},
-            "quota": {"cpu": "8", "memory": "32Gi", "gpus": [{"pool": "gpu-training", "gpus": 1}]},
+            "quota": {
+                "cpu": "8",
+                "memory": "32Gi",
+                "gpus": [{"pool": "gpu-training", "gpus": 1}] if i < 24 else [],
+            },
         }
         for i in range(100)
     ]

@@ -22,9 +22,9 @@ def variants(tmp_path_factory: pytest.TempPathFactory):
     """name -> head side, planned once per module."""
     made: dict[str, Side] = {}
 
-    def get(name: str, edit) -> Side:
+    def get(name: str, edit, others=None) -> Side:
         if name not in made:
-            path = write_variant(tmp_path_factory.mktemp(name), edit)
+            path = write_variant(tmp_path_factory.mktemp(name), edit, others=others)
             made[name] = load_side(str(path), "prod")
         return made[name]
 
@@ -112,7 +112,14 @@ def test_widening_a_trust_policy_is_reported_as_widened_and_nothing_narrowed(var
 
 
 def test_opening_a_network_policy_is_reported_per_namespace(variants) -> None:
-    head = variants("netpol", lambda d: d["cluster"].update(workloadIdentity="podIdentity"))
+    def team_stack(doc) -> None:  # prod's team stack must say what its platform does
+        doc["platform"]["workloadIdentity"] = "podIdentity"
+
+    head = variants(
+        "netpol",
+        lambda d: d["cluster"].update(workloadIdentity="podIdentity"),
+        {"team-fraud.yaml": team_stack},
+    )
     review = build_review(example_side("prod"), head)
     opened = [r for r in review.widened if r.kind == "netpol"]
     assert {r.scope for r in opened} == {
