@@ -1,4 +1,5 @@
-"""The `mlplat` command: validate, plan, render, check, policy-config, schema.
+"""The `mlplat` command: validate, plan, render, check, policy-config, schema; and the review
+verbs diff, cost and prices (mlplat/review/commands.py).
 
 Exit codes, the same for every command, so CI can tell the outcomes apart:
 
@@ -27,6 +28,7 @@ from typing import Any
 
 from mlplat import __version__
 from mlplat.render.command import add_render_options, render_failed, render_of, report_render
+from mlplat.review.commands import add_review_commands
 from mlplat.spec import LoadResult, TeamStackSpec, load_spec
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -131,7 +133,7 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="pack config JSON (default: the config recorded in the plan)",
     )
-    check.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    check.add_argument("--format", choices=("text", "json", "markdown", "sarif"), default="text")
     check.set_defaults(run=_check)
 
     config = verbs.add_parser(
@@ -143,6 +145,7 @@ def _parser() -> argparse.ArgumentParser:
 
     schema = verbs.add_parser("schema", help="print the spec's JSON Schema")
     schema.set_defaults(run=_schema)
+    add_review_commands(verbs, _platform_plan_option)
     for verb in verbs.choices.values():  # also accepted after the command
         verb.add_argument(
             "--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP
@@ -360,6 +363,10 @@ def _check(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     if args.format == "json":
         text = json.dumps(report.to_dict(), indent=2, sort_keys=True) + "\n"
+    elif args.format == "sarif":
+        from mlplat.review.sarif import sarif_of_plan
+
+        text = json.dumps(sarif_of_plan(report, plan), indent=2) + "\n"
     elif args.format == "markdown":
         text = "\n".join(render_policy_markdown(report)) + "\n"
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,7 +31,6 @@ def plan_spec(
     A team spec reads its platform's ``teamPlatform`` output from ``platform`` (a platform
     plan's, or the stub's).
     """
-    stand_ins: dict[str, str] = {}
     if isinstance(spec, TeamStackSpec):
         assert platform is not None, "a team spec is planned against its platform's outputs"
         region = str(platform.get("region") or "us-east-1")
@@ -38,17 +38,24 @@ def plan_spec(
     else:
         region = spec.cloud.region or "us-east-1"
         references = {}
-        # The stack's secret config is not readable offline: placeholders stand in.
-        stand_ins = {
-            f"{config_secrets.NAMESPACE}:{key}": f"{PLACEHOLDER_SECRET_PREFIX}{key}"
-            for key in config_secrets.needed(spec)
-        }
     run = run_program(
-        main,
+        functools.partial(main, spec),
         stack=stack,
-        config={f"{PROJECT}:{SPEC_CONFIG_KEY}": spec_path, **stand_ins},
+        config=program_config(spec_path, spec),
         ctx=CloudContext(region=region, partition=partition(region), stack_outputs=references),
     )
     plan = build_plan(run, files)
     plan.policy = check((vars(r) for r in plan.resources), policy_config(spec))
     return plan
+
+
+def program_config(spec_path: str, spec: AnySpec) -> dict[str, str]:
+    """The stack config the program reads: its spec's path, and placeholders for the
+    secret config a real stack holds (not readable offline)."""
+    stand_ins = {}
+    if not isinstance(spec, TeamStackSpec):
+        stand_ins = {
+            f"{config_secrets.NAMESPACE}:{key}": f"{PLACEHOLDER_SECRET_PREFIX}{key}"
+            for key in config_secrets.needed(spec)
+        }
+    return {f"{PROJECT}:{SPEC_CONFIG_KEY}": spec_path, **stand_ins}

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from mlplat.spec.enums import CloudProvider, Environment, WorkloadIdentityMode
 from mlplat.spec.policy import PolicySpec
+from mlplat.spec.review import ReviewSpec
 from mlplat.spec.services import ServicesSpec
 from mlplat.spec.teams import TeamSpec
 
@@ -319,6 +320,8 @@ class PlatformSpec:
     team_stacks: tuple[str, ...] = ()
     """Spec files of the team stacks on this platform, relative to the file naming them;
     their GPU quotas count against the pools with the platform's own teams'."""
+    review: ReviewSpec = field(default_factory=ReviewSpec)
+    """Destructive changes this spec acknowledges (mlplat diff)."""
     team_stack_teams: tuple[TeamSpec, ...] = field(default=(), metadata={"derived": True})
     """The teams of the ``team_stacks`` files, read by the loader; not written in the spec."""
 

@@ -71,8 +71,14 @@ def plan_subnets(cidr: str, zones: int) -> SubnetPlan:
     private = list(private_half.subnets(new_prefix=private_prefix))[:zones]
     public = list(public_half.subnets(new_prefix=private_prefix + 2))[:zones]
     # Public subnets use `zones` of the half's 4 * 2**zone_bits slices, so at least its
-    # last three quarters are free; a /28 per zone from the very end always fits.
-    endpoints = list(public_half.subnets(new_prefix=ENDPOINT_PREFIX))[-zones:]
+    # last three quarters are free; a /28 per zone from the very end always fits. (Counted
+    # back from the end rather than listing the half's thousands of /28s: this runs in
+    # every validation and plan.)
+    size = 2 ** (32 - ENDPOINT_PREFIX)
+    end = int(public_half.broadcast_address) + 1
+    endpoints = [
+        ipaddress.IPv4Network((end - size * (zones - i), ENDPOINT_PREFIX)) for i in range(zones)
+    ]
     return SubnetPlan(*(tuple(map(str, nets)) for nets in (private, public, endpoints)))
 
 

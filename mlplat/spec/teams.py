@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from mlplat.spec.enums import CloudProvider, Environment, WorkloadIdentityMode
 from mlplat.spec.policy import PolicySpec
+from mlplat.spec.review import ReviewSpec
 
 TEAM_REPOSITORIES = "teams"
 """The segment of the platform's repository namespace that holds team repositories
@@ -126,3 +127,5 @@ class TeamStackSpec:
     """The team."""
     policy: PolicySpec = field(default_factory=PolicySpec)
     """Policy-pack enforcement overrides and exemptions for this stack."""
+    review: ReviewSpec = field(default_factory=ReviewSpec)
+    """Destructive changes this spec acknowledges (mlplat diff)."""

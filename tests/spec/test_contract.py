@@ -14,7 +14,7 @@ import typing
 import pytest
 from jsonschema import Draft202012Validator
 
-from mlplat.spec import model, services
+from mlplat.spec import model, review, services
 from mlplat.spec.model import spec_key
 from mlplat.spec.schema import schema
 
@@ -34,6 +34,8 @@ DEFS = {
     "Monitoring": services.MonitoringSpec,
     "Autoscaling": services.AutoscalingSpec,
     "Ingress": services.IngressSpec,
+    "Review": review.ReviewSpec,
+    "Acknowledgement": review.AcknowledgementSpec,
 }
 ROOT_CLASS = model.PlatformSpec
 
