@@ -27,16 +27,23 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PROD = ROOT / "stacks" / "prod.yaml"
+GPUS_PER_TRAINING_NODE = 8
+"""prod's gpu-training pool: p4d.24xlarge, 8 A100s each."""
 TARGET_TEAMS, TARGET_S = 100, 15.0
 """Issue #6: 100 teams on one platform plan in under 15 s (median)."""
 
 
 def spec_with(teams: int | None, folder: Path) -> Path:
-    """prod.yaml with ``teams`` generated teams (None: no teams key at all)."""
+    """prod.yaml with ``teams`` generated teams (None: no teams key at all), without its
+    team stacks (they need the tenancy the floor leaves out). The training pool grows to
+    hold one GPU per team, as quota validation requires."""
     doc = yaml.safe_load(PROD.read_text())
     doc["extends"] = str(PROD.parent / doc["extends"])
     doc.pop("teams", None)
+    doc.pop("teamStacks", None)
     if teams is not None:
+        pool = next(p for p in doc["nodePools"] if p["name"] == "gpu-training")
+        pool["maxSize"] = max(pool["maxSize"], -(-teams // GPUS_PER_TRAINING_NODE))
         doc["teams"] = [
             {
                 "name": f"team-{i:03d}",
