@@ -127,7 +127,7 @@ def policy_once(plan) -> None:
 def policy_import_seconds(repeat: int) -> float:
     """What importing the pack adds to a process that already has the Pulumi SDK."""
     base = [sys.executable, "-c", "import pulumi, pulumi_aws"]
-    with_pack = [sys.executable, "-c", "import pulumi, pulumi_aws, mlplat_policies"]
+    with_pack = [sys.executable, "-c", "import pulumi, pulumi_aws, mlplat.policies"]
     return median_seconds(lambda: subprocess.run(with_pack, check=True), repeat) - (
         median_seconds(lambda: subprocess.run(base, check=True), repeat)
     )

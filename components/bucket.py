@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import bucket_policy
-from components.options import stateful
+from mlplat.components.iam import bucket_policy
+from mlplat.components.options import stateful
 
 ABORT_INCOMPLETE_UPLOAD_DAYS = 7
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import assume_role_policy, managed_policy_arn
-from components.options import stateful
-from components.security_groups import cluster_only
+from mlplat.components.iam import assume_role_policy, managed_policy_arn
+from mlplat.components.options import stateful
+from mlplat.components.security_groups import cluster_only
 from mlplat.spec.model import DatabaseSpec
 
 PORT = 5432

@@ -22,8 +22,12 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import kms_use_for_grants
-from components.workload_identity import ClusterIdentity, WorkloadIdentity, WorkloadIdentityArgs
+from mlplat.components.iam import kms_use_for_grants
+from mlplat.components.workload_identity import (
+    ClusterIdentity,
+    WorkloadIdentity,
+    WorkloadIdentityArgs,
+)
 from mlplat.spec.model import WorkloadIdentityMode
 
 VPC_CNI_CONFIG = json.dumps({"enableNetworkPolicy": "true"}, sort_keys=True)

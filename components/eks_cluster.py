@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import (
+from mlplat.components.iam import (
     IRSA_AUDIENCE,
     assume_role_policy,
     eks_access_policy_arn,
@@ -27,7 +27,7 @@ from components.iam import (
     managed_policy_arn,
     principal_key,
 )
-from components.options import stateful
+from mlplat.components.options import stateful
 from mlplat.spec.model import ClusterSpec, EndpointAccess
 
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")

@@ -17,7 +17,7 @@ Compare again when the chart's app version changes.
 
 from __future__ import annotations
 
-from components.iam import Statement, document
+from mlplat.components.iam import Statement, document
 
 LBC_CLUSTER_TAG = "elbv2.k8s.aws/cluster"
 """Tag the controller puts on everything it creates, valued with the cluster's name."""

@@ -7,7 +7,7 @@ this cluster's. The AWS Load Balancer Controller's document is components.iam_lo
 
 from __future__ import annotations
 
-from components.iam import document
+from mlplat.components.iam import document
 
 
 def secret_read(secret_arn: str, key_arn: str, region: str) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import assume_role_policy, document, log_delivery
+from mlplat.components.iam import assume_role_policy, document, log_delivery
 from mlplat.spec.model import NatGateways, NetworkSpec
 from mlplat.spec.subnets import plan_subnets
 

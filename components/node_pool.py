@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import assume_role_policy, ecr_pull_through_cache, managed_policy_arn
-from components.node_template import TEMPLATE_PREFIX, first_release_name, template_tags
+from mlplat.components.iam import assume_role_policy, ecr_pull_through_cache, managed_policy_arn
+from mlplat.components.node_template import TEMPLATE_PREFIX, first_release_name, template_tags
 from mlplat.spec import instances
 from mlplat.spec.capacity import advertised_gpus
 from mlplat.spec.model import CapacityType, NodeOs, NodePoolSpec, TaintEffect

@@ -15,9 +15,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.charts import ELASTICACHE_ENGINE
-from components.options import stateful
-from components.security_groups import cluster_only
+from mlplat.components.charts import ELASTICACHE_ENGINE
+from mlplat.components.options import stateful
+from mlplat.components.security_groups import cluster_only
 
 PORT = 6379
 

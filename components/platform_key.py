@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import AUTOSCALING_SERVICE, kms_key_policy
-from components.options import stateful
+from mlplat.components.iam import AUTOSCALING_SERVICE, kms_key_policy
+from mlplat.components.options import stateful
 
 
 @dataclass(frozen=True)

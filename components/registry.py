@@ -21,7 +21,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.options import stateful
+from mlplat.components.options import stateful
 from mlplat.spec.model import RegistrySpec, RepositorySpec, Scanning
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components.bucket import AccessLogTarget, SecureBucket, SecureBucketArgs
+from mlplat.components.bucket import AccessLogTarget, SecureBucket, SecureBucketArgs
 from mlplat.spec.model import StorageSpec
 
 LOG_VERSION_EXPIRY_DAYS = 30

@@ -21,12 +21,16 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from components import iam
-from components.registry import Registry, RegistryArgs
-from components.services.kube import MANAGED_BY, PodSecurity, namespace, service_account
-from components.tenancy import objects
-from components.tenancy.outputs import PlatformOutputs
-from components.workload_identity import ClusterIdentity, WorkloadIdentity, WorkloadIdentityArgs
+from mlplat.components import iam
+from mlplat.components.registry import Registry, RegistryArgs
+from mlplat.components.services.kube import MANAGED_BY, PodSecurity, namespace, service_account
+from mlplat.components.tenancy import objects
+from mlplat.components.tenancy.outputs import PlatformOutputs
+from mlplat.components.workload_identity import (
+    ClusterIdentity,
+    WorkloadIdentity,
+    WorkloadIdentityArgs,
+)
 from mlplat.spec.model import RegistrySpec, RepositorySpec, WorkloadIdentityMode
 from mlplat.spec.teams import TeamSpec
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import irsa_trust_policy, managed_policy_arn, pod_identity_trust_policy
+from mlplat.components.iam import irsa_trust_policy, managed_policy_arn, pod_identity_trust_policy
 from mlplat.spec.model import WorkloadIdentityMode
 
 IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"

@@ -12,20 +12,20 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.database import Database, DatabaseArgs
-from components.eks_addons import EksAddons, EksAddonsArgs
-from components.eks_cluster import EksCluster, EksClusterArgs
-from components.kubernetes_base import KubernetesBase, KubernetesBaseArgs
-from components.network import Network, NetworkArgs
-from components.node_pool import NodePool, NodePoolArgs
-from components.platform_key import PlatformKey, PlatformKeyArgs
-from components.registry import Registry, RegistryArgs
-from components.services.fence import NetworkPeers
-from components.storage import Storage, StorageArgs
-from components.storage_class import EbsStorageClass, EbsStorageClassArgs
-from components.workload_identity import ClusterIdentity
 from mlplat.build_services import build_services
 from mlplat.build_teams import build_tenancy
+from mlplat.components.database import Database, DatabaseArgs
+from mlplat.components.eks_addons import EksAddons, EksAddonsArgs
+from mlplat.components.eks_cluster import EksCluster, EksClusterArgs
+from mlplat.components.kubernetes_base import KubernetesBase, KubernetesBaseArgs
+from mlplat.components.network import Network, NetworkArgs
+from mlplat.components.node_pool import NodePool, NodePoolArgs
+from mlplat.components.platform_key import PlatformKey, PlatformKeyArgs
+from mlplat.components.registry import Registry, RegistryArgs
+from mlplat.components.services.fence import NetworkPeers
+from mlplat.components.storage import Storage, StorageArgs
+from mlplat.components.storage_class import EbsStorageClass, EbsStorageClassArgs
+from mlplat.components.workload_identity import ClusterIdentity
 from mlplat.spec.aws_regions import partition
 from mlplat.spec.model import CloudProvider, PlatformSpec, ServiceRole
 from mlplat.spec.subnets import kubernetes_service_cidr

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import pulumi
 import pulumi_aws as aws
 
-from components.kubernetes_base import PLATFORM_NAMESPACE
-from components.services.fence import (
+from mlplat.components.kubernetes_base import PLATFORM_NAMESPACE
+from mlplat.components.services.fence import (
     INTERNET,
     NetworkPeers,
     Peer,
@@ -26,10 +26,10 @@ from components.services.fence import (
     tcp,
     udp,
 )
-from components.services.in_cluster import MINIO_PORT, POSTGRES_PORT, REDIS_PORT, app_labels
-from components.services.monitoring import NAMESPACE as MONITORING_NAMESPACE
-from components.services.monitoring import PROMETHEUS_POD
-from components.tenancy.objects import POD_IDENTITY_AGENT, TEAM_LABEL
+from mlplat.components.services.in_cluster import MINIO_PORT, POSTGRES_PORT, REDIS_PORT, app_labels
+from mlplat.components.services.monitoring import NAMESPACE as MONITORING_NAMESPACE
+from mlplat.components.services.monitoring import PROMETHEUS_POD
+from mlplat.components.tenancy.objects import POD_IDENTITY_AGENT, TEAM_LABEL
 from mlplat.spec.model import CloudProvider, PlatformSpec, WorkloadIdentityMode
 from mlplat.spec.services import LoadBalancerScheme
 from mlplat.spec.subnets import kubernetes_api_ip, kubernetes_service_cidr, plan_subnets

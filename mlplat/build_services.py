@@ -13,30 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 
-from components.iam import s3_prefix_access
-from components.kubernetes_base import PLATFORM_NAMESPACE
-from components.node_pool import ACCELERATOR_LABEL, DEVICE_PLUGIN_LABEL, EFA_LABEL
-from components.services import airflow as airflow_module
-from components.services import feast as feast_module
-from components.services import in_cluster
-from components.services import mlflow as mlflow_module
-from components.services import service_databases as databases_module
-from components.services.airflow import Airflow, AirflowArgs
-from components.services.airflow_values import component
-from components.services.autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
-from components.services.context import Exposure, ServiceContext
-from components.services.feast import FeatureStore, FeatureStoreArgs
-from components.services.fence import NetworkPeers, Reach, fence, in_namespace, tcp
-from components.services.gpu_software import GpuSoftware, GpuSoftwareArgs
-from components.services.kube import namespace
-from components.services.load_balancer import LoadBalancerController, LoadBalancerControllerArgs
-from components.services.mlflow import Mlflow, MlflowArgs, MlflowDatabase, SharedCache
-from components.services.monitoring import Monitoring, MonitoringArgs
-from components.services.service_databases import (
-    MasterFromSecretsManager,
-    ServiceDatabases,
-    ServiceDatabasesArgs,
-)
 from mlplat import config_secrets
 from mlplat.build_network import network_peers
 from mlplat.build_stores import (
@@ -46,6 +22,33 @@ from mlplat.build_stores import (
     in_cluster_stores,
     secret_ref,
     workload,
+)
+from mlplat.components.iam import s3_prefix_access
+from mlplat.components.kubernetes_base import PLATFORM_NAMESPACE
+from mlplat.components.node_pool import ACCELERATOR_LABEL, DEVICE_PLUGIN_LABEL, EFA_LABEL
+from mlplat.components.services import airflow as airflow_module
+from mlplat.components.services import feast as feast_module
+from mlplat.components.services import in_cluster
+from mlplat.components.services import mlflow as mlflow_module
+from mlplat.components.services import service_databases as databases_module
+from mlplat.components.services.airflow import Airflow, AirflowArgs
+from mlplat.components.services.airflow_values import component
+from mlplat.components.services.autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
+from mlplat.components.services.context import Exposure, ServiceContext
+from mlplat.components.services.feast import FeatureStore, FeatureStoreArgs
+from mlplat.components.services.fence import NetworkPeers, Reach, fence, in_namespace, tcp
+from mlplat.components.services.gpu_software import GpuSoftware, GpuSoftwareArgs
+from mlplat.components.services.kube import namespace
+from mlplat.components.services.load_balancer import (
+    LoadBalancerController,
+    LoadBalancerControllerArgs,
+)
+from mlplat.components.services.mlflow import Mlflow, MlflowArgs, MlflowDatabase, SharedCache
+from mlplat.components.services.monitoring import Monitoring, MonitoringArgs
+from mlplat.components.services.service_databases import (
+    MasterFromSecretsManager,
+    ServiceDatabases,
+    ServiceDatabasesArgs,
 )
 from mlplat.spec import instances
 from mlplat.spec.model import CloudProvider, NodeOs, PlatformSpec

@@ -13,14 +13,17 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 
-from components.iam_services import secret_read
-from components.kubernetes_base import PLATFORM_NAMESPACE
-from components.online_store import OnlineStore, OnlineStoreArgs
-from components.services.context import ObjectStore
-from components.services.feast import OnlineStoreEndpoint
-from components.services.in_cluster import REDIS_PORT, InClusterStores, InClusterStoresArgs
-from components.services.service_databases import MasterFromKubernetes, MasterFromSecretsManager
-from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
+from mlplat.components.iam_services import secret_read
+from mlplat.components.kubernetes_base import PLATFORM_NAMESPACE
+from mlplat.components.online_store import OnlineStore, OnlineStoreArgs
+from mlplat.components.services.context import ObjectStore
+from mlplat.components.services.feast import OnlineStoreEndpoint
+from mlplat.components.services.in_cluster import REDIS_PORT, InClusterStores, InClusterStoresArgs
+from mlplat.components.services.service_databases import (
+    MasterFromKubernetes,
+    MasterFromSecretsManager,
+)
+from mlplat.components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from mlplat.spec.model import PlatformSpec
 from mlplat.spec.services import ServiceNeeds
 

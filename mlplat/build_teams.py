@@ -11,18 +11,18 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 
-from components.node_pool import GPU_TAINT
-from components.services import airflow as airflow_module
-from components.services import feast as feast_module
-from components.services import mlflow as mlflow_module
-from components.services import monitoring as monitoring_module
-from components.team import Team, TeamArgs, TeamCloud
-from components.tenancy import objects
-from components.tenancy.access import TeamAccess, TeamAccessArgs
-from components.tenancy.admission import AdmissionFences, AdmissionFencesArgs
-from components.tenancy.kueue import Kueue, KueueArgs
-from components.tenancy.outputs import PlatformOutputs
 from mlplat.build_network import s3_cidrs
+from mlplat.components.node_pool import GPU_TAINT
+from mlplat.components.services import airflow as airflow_module
+from mlplat.components.services import feast as feast_module
+from mlplat.components.services import mlflow as mlflow_module
+from mlplat.components.services import monitoring as monitoring_module
+from mlplat.components.team import Team, TeamArgs, TeamCloud
+from mlplat.components.tenancy import objects
+from mlplat.components.tenancy.access import TeamAccess, TeamAccessArgs
+from mlplat.components.tenancy.admission import AdmissionFences, AdmissionFencesArgs
+from mlplat.components.tenancy.kueue import Kueue, KueueArgs
+from mlplat.components.tenancy.outputs import PlatformOutputs
 from mlplat.spec.capacity import facts_of, stack_facts
 from mlplat.spec.model import PlatformSpec
 from mlplat.spec.subnets import plan_subnets

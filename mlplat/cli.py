@@ -171,8 +171,8 @@ def _platform(args: argparse.Namespace) -> dict[str, Any] | None:
     """The teamPlatform output of ``--platform-plan``, or None; BadInput when unusable."""
     if args.platform_plan is None:
         return None
-    from components.tenancy.outputs import ContractError, PlatformOutputs
     from mlplat.build_teams import OUTPUT
+    from mlplat.components.tenancy.outputs import ContractError, PlatformOutputs
 
     plan = _read_json(args.platform_plan, "platform plan")
     outputs = plan.get("outputs") if isinstance(plan, dict) else None
@@ -192,7 +192,7 @@ def _load(path: str, platform: dict[str, Any] | None) -> LoadResult:
     """Load a spec; a team spec is checked against ``platform`` when there is one."""
     facts = None
     if platform is not None:
-        from components.tenancy.outputs import PlatformOutputs
+        from mlplat.components.tenancy.outputs import PlatformOutputs
         from mlplat.team_stack import facts_of_outputs
 
         facts = facts_of_outputs(PlatformOutputs.from_dict(platform))

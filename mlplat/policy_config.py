@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.charts import IMAGES
-from components.services import gpu_software, monitoring
-from components.services.airflow import AIRFLOW_IMAGE
+from mlplat.components.charts import IMAGES
+from mlplat.components.services import gpu_software, monitoring
+from mlplat.components.services.airflow import AIRFLOW_IMAGE
+from mlplat.policies import CONTROLS, pod_security
+from mlplat.policies.workloads import DEFAULT_REGISTRIES, repository_of
 from mlplat.spec import PlatformSpec, TeamStackSpec
-from mlplat_policies import CONTROLS, pod_security
-from mlplat_policies.workloads import DEFAULT_REGISTRIES, repository_of
 
 PSA_LABELS = "k8s-namespace-psa-labels"
 POD_SECURITY = tuple(c.id for c in pod_security.CONTROLS)

@@ -16,11 +16,11 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.team import Team, TeamArgs, TeamCloud
-from components.tenancy.access import TeamAccess, TeamAccessArgs
-from components.tenancy.outputs import PlatformOutputs
-from components.workload_identity import ClusterIdentity
 from mlplat.build_teams import OUTPUT, member_groups
+from mlplat.components.team import Team, TeamArgs, TeamCloud
+from mlplat.components.tenancy.access import TeamAccess, TeamAccessArgs
+from mlplat.components.tenancy.outputs import PlatformOutputs
+from mlplat.components.workload_identity import ClusterIdentity
 from mlplat.spec import load_spec
 from mlplat.spec.capacity import PlatformFacts, PoolCapacity
 from mlplat.spec.model import CloudProvider, Environment

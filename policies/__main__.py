@@ -2,7 +2,7 @@
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-from mlplat_policies import PACK_NAME, policies
+from mlplat.policies import PACK_NAME, policies
 
 PolicyPack(
     name=PACK_NAME,

@@ -4,27 +4,48 @@ from __future__ import annotations
 
 import ast
 import inspect
+import tomllib
 from pathlib import Path
 
 import pulumi
 import pytest
 import yaml
 
-import components.eks_cluster
-import components.kubernetes_base
-import components.network
-import components.node_pool
+import mlplat.components.eks_cluster
+import mlplat.components.kubernetes_base
+import mlplat.components.network
+import mlplat.components.node_pool
 from mlplat.plan.runtime import PROJECT
 from mlplat.program import SPEC_CONFIG_KEY
 from tests.conftest import ALL_SPECS, ROOT, STACKS
 
 COMPONENT_MODULES = [
-    components.network,
-    components.eks_cluster,
-    components.node_pool,
-    components.kubernetes_base,
+    mlplat.components.network,
+    mlplat.components.eks_cluster,
+    mlplat.components.node_pool,
+    mlplat.components.kubernetes_base,
 ]
 MAX_LINES = 400
+INSTALLED_AS = {
+    "mlplat": "mlplat",
+    "mlplat.components": "components",
+    "mlplat.policies": "policies",
+}
+"""Where each installed top-level package lives in the repository."""
+
+
+def test_every_package_folder_installs_under_mlplat() -> None:
+    """The wheel's package list is written out (it maps folders to new names): every folder
+    with an __init__.py must be on it, and nothing may install outside ``mlplat``."""
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert setuptools["package-dir"] == {k: v for k, v in INSTALLED_AS.items() if k != "mlplat"}
+    found = {
+        ".".join((name, *init.parent.relative_to(ROOT / folder).parts))
+        for name, folder in INSTALLED_AS.items()
+        for init in (ROOT / folder).rglob("__init__.py")
+    }
+    assert sorted(setuptools["packages"]) == sorted(found)
+    assert all(p == "mlplat" or p.startswith("mlplat.") for p in setuptools["packages"])
 
 
 def test_pulumi_project_file() -> None:
@@ -69,7 +90,9 @@ def test_components_use_stable_tokens_and_register_outputs(cls: type) -> None:
 
 def test_no_source_file_is_too_long() -> None:
     sources = [
-        p for d in ("mlplat", "components", "tests", "bench") for p in (ROOT / d).rglob("*.py")
+        p
+        for d in ("mlplat", "components", "policies", "tests", "bench")
+        for p in (ROOT / d).rglob("*.py")
     ]
     long = {
         str(p.relative_to(ROOT)): n

@@ -13,8 +13,8 @@ from collections import Counter
 
 import pytest
 
-from components.tenancy.outputs import CONTRACT_VERSION, ContractError, PlatformOutputs
 from mlplat.cli import main
+from mlplat.components.tenancy.outputs import CONTRACT_VERSION, ContractError, PlatformOutputs
 from mlplat.plan.render import render
 from mlplat.plan.team_stub import stub_platform
 from mlplat.spec import load_spec

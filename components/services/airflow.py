@@ -19,7 +19,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.services.airflow_values import (
+from mlplat.components.services.airflow_values import (
     AIRFLOW_IMAGE,
     AIRFLOW_UID,
     API_PORT,
@@ -31,10 +31,10 @@ from components.services.airflow_values import (
     allowances,
     component,
 )
-from components.services.context import ServiceContext
-from components.services.fence import Reach, fence
-from components.services.generated_secret import GeneratedSecret, GeneratedSecretArgs
-from components.services.kube import (
+from mlplat.components.services.context import ServiceContext
+from mlplat.components.services.fence import Reach, fence
+from mlplat.components.services.generated_secret import GeneratedSecret, GeneratedSecretArgs
+from mlplat.components.services.kube import (
     MANAGED_BY,
     RESTRICTED_CONTAINER,
     PodSecurity,

@@ -13,8 +13,8 @@ from typing import Any
 
 import pulumi
 
-from components.services.context import S3_CREDENTIALS_SECRET, ServiceContext
-from components.services.fence import (
+from mlplat.components.services.context import S3_CREDENTIALS_SECRET, ServiceContext
+from mlplat.components.services.fence import (
     INTERNET,
     Allowance,
     NetworkPeers,
@@ -24,7 +24,7 @@ from components.services.fence import (
     tcp,
     udp,
 )
-from components.services.kube import RESTRICTED_CONTAINER, resources, restricted_pod
+from mlplat.components.services.kube import RESTRICTED_CONTAINER, resources, restricted_pod
 from mlplat.spec.services import AirflowSpec, Executor
 
 RELEASE = "airflow"

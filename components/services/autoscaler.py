@@ -15,10 +15,14 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.charts import CLUSTER_AUTOSCALER_IMAGES
-from components.iam_services import cluster_autoscaler
-from components.services.kube import release, resources
-from components.workload_identity import ClusterIdentity, WorkloadIdentity, WorkloadIdentityArgs
+from mlplat.components.charts import CLUSTER_AUTOSCALER_IMAGES
+from mlplat.components.iam_services import cluster_autoscaler
+from mlplat.components.services.kube import release, resources
+from mlplat.components.workload_identity import (
+    ClusterIdentity,
+    WorkloadIdentity,
+    WorkloadIdentityArgs,
+)
 from mlplat.spec.model import WorkloadIdentityMode
 from mlplat.spec.services import AutoscalingSpec
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.services.fence import NetworkPeers
+from mlplat.components.services.fence import NetworkPeers
 
 ALB_CLASS = "alb"
 """The AWS Load Balancer Controller's ingress class."""

@@ -18,10 +18,17 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
-from components.charts import IMAGES
-from components.services.context import S3_CREDENTIALS_SECRET, ServiceContext
-from components.services.fence import Allowance, NetworkPeers, Reach, fence, ingress_from, tcp
-from components.services.kube import (
+from mlplat.components.charts import IMAGES
+from mlplat.components.services.context import S3_CREDENTIALS_SECRET, ServiceContext
+from mlplat.components.services.fence import (
+    Allowance,
+    NetworkPeers,
+    Reach,
+    fence,
+    ingress_from,
+    tcp,
+)
+from mlplat.components.services.kube import (
     MANAGED_BY,
     RESTRICTED_CONTAINER,
     PodSecurity,

@@ -20,7 +20,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.services.kube import MANAGED_BY
+from mlplat.components.services.kube import MANAGED_BY
 
 Peer = Mapping[str, Any]
 """A NetworkPolicy peer: an ipBlock, or namespace and pod selectors."""

@@ -14,7 +14,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from components.services.kube import MANAGED_BY
+from mlplat.components.services.kube import MANAGED_BY
 
 
 @dataclass(frozen=True)

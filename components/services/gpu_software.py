@@ -18,8 +18,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
-from components.services.fence import Allowance, NetworkPeers, fence, ingress_from, tcp
-from components.services.kube import PodSecurity, namespace, release, resources
+from mlplat.components.services.fence import Allowance, NetworkPeers, fence, ingress_from, tcp
+from mlplat.components.services.kube import PodSecurity, namespace, release, resources
 from mlplat.spec.instances import GPU_RESOURCE
 from mlplat.spec.model import GpuSharing, GpuSharingSpec
 

@@ -17,11 +17,22 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from components.charts import IMAGES, POSTGRES_UID, REDIS_UID
-from components.services.context import S3_CREDENTIALS_SECRET
-from components.services.fence import Allowance, in_namespace, ingress_from, same_namespace, tcp
-from components.services.generated_secret import GeneratedSecret, GeneratedSecretArgs
-from components.services.kube import MANAGED_BY, RESTRICTED_CONTAINER, resources, restricted_pod
+from mlplat.components.charts import IMAGES, POSTGRES_UID, REDIS_UID
+from mlplat.components.services.context import S3_CREDENTIALS_SECRET
+from mlplat.components.services.fence import (
+    Allowance,
+    in_namespace,
+    ingress_from,
+    same_namespace,
+    tcp,
+)
+from mlplat.components.services.generated_secret import GeneratedSecret, GeneratedSecretArgs
+from mlplat.components.services.kube import (
+    MANAGED_BY,
+    RESTRICTED_CONTAINER,
+    resources,
+    restricted_pod,
+)
 
 POSTGRES_PORT = 5432
 MINIO_PORT = 9000

@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.charts import CHARTS
+from mlplat.components.charts import CHARTS
 
 
 class PodSecurity(enum.StrEnum):

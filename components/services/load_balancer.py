@@ -15,10 +15,14 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.iam_load_balancer import load_balancer_controller
-from components.services.context import ALB_CLASS, Exposure
-from components.services.kube import RESTRICTED_CONTAINER, release, resources, restricted_pod
-from components.workload_identity import ClusterIdentity, WorkloadIdentity, WorkloadIdentityArgs
+from mlplat.components.iam_load_balancer import load_balancer_controller
+from mlplat.components.services.context import ALB_CLASS, Exposure
+from mlplat.components.services.kube import RESTRICTED_CONTAINER, release, resources, restricted_pod
+from mlplat.components.workload_identity import (
+    ClusterIdentity,
+    WorkloadIdentity,
+    WorkloadIdentityArgs,
+)
 from mlplat.spec.model import WorkloadIdentityMode
 from mlplat.spec.services import IngressSpec
 

@@ -22,8 +22,8 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.services.context import S3_CREDENTIALS_SECRET, ServiceContext
-from components.services.fence import (
+from mlplat.components.services.context import S3_CREDENTIALS_SECRET, ServiceContext
+from mlplat.components.services.fence import (
     INTERNET,
     Allowance,
     NetworkPeers,
@@ -32,8 +32,8 @@ from components.services.fence import (
     ingress_from,
     tcp,
 )
-from components.services.generated_secret import GeneratedSecret, GeneratedSecretArgs
-from components.services.kube import (
+from mlplat.components.services.generated_secret import GeneratedSecret, GeneratedSecretArgs
+from mlplat.components.services.kube import (
     MANAGED_BY,
     RESTRICTED_CONTAINER,
     PodSecurity,

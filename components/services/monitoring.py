@@ -15,10 +15,10 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.services.alert_rules import gpu_dashboard, platform_rules
-from components.services.fence import Allowance, NetworkPeers, fence, ingress_from, tcp
-from components.services.generated_secret import GeneratedSecret, GeneratedSecretArgs
-from components.services.kube import MANAGED_BY, PodSecurity, namespace, release, resources
+from mlplat.components.services.alert_rules import gpu_dashboard, platform_rules
+from mlplat.components.services.fence import Allowance, NetworkPeers, fence, ingress_from, tcp
+from mlplat.components.services.generated_secret import GeneratedSecret, GeneratedSecretArgs
+from mlplat.components.services.kube import MANAGED_BY, PodSecurity, namespace, release, resources
 from mlplat.spec.services import MonitoringSpec
 
 NAMESPACE = "monitoring"

@@ -17,10 +17,10 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.charts import IMAGES, POSTGRES_UID
-from components.services.fence import Allowance, NetworkPeers
-from components.services.generated_secret import GeneratedSecret, GeneratedSecretArgs
-from components.services.kube import (
+from mlplat.components.charts import IMAGES, POSTGRES_UID
+from mlplat.components.services.fence import Allowance, NetworkPeers
+from mlplat.components.services.generated_secret import GeneratedSecret, GeneratedSecretArgs
+from mlplat.components.services.kube import (
     MANAGED_BY,
     RESTRICTED_CONTAINER,
     resources,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import principal_key
+from mlplat.components.iam import principal_key
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,8 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.services.kube import MANAGED_BY
-from components.tenancy.objects import TEAM_LABEL, TEAM_UID_LABEL
+from mlplat.components.services.kube import MANAGED_BY
+from mlplat.components.tenancy.objects import TEAM_LABEL, TEAM_UID_LABEL
 from mlplat.spec.instances import GPU_RESOURCE
 
 FENCE_LABEL = "mlplat.dev/fence"

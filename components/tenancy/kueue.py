@@ -22,11 +22,11 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
-from components.charts import IMAGES
-from components.services.fence import Allowance, NetworkPeers, fence, ingress_from, tcp
-from components.services.kube import PodSecurity, namespace, release
-from components.tenancy.objects import KUEUE_API, TEAM_LABEL, resource_flavor_spec
-from components.tenancy.outputs import CPU_FLAVOR
+from mlplat.components.charts import IMAGES
+from mlplat.components.services.fence import Allowance, NetworkPeers, fence, ingress_from, tcp
+from mlplat.components.services.kube import PodSecurity, namespace, release
+from mlplat.components.tenancy.objects import KUEUE_API, TEAM_LABEL, resource_flavor_spec
+from mlplat.components.tenancy.outputs import CPU_FLAVOR
 
 NAMESPACE = "kueue-system"
 NAMESPACE_LEVEL = PodSecurity.RESTRICTED

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from components.node_pool import POOL_LABEL
-from components.tenancy.outputs import CPU_FLAVOR, PlatformOutputs
+from mlplat.components.node_pool import POOL_LABEL
+from mlplat.components.tenancy.outputs import CPU_FLAVOR, PlatformOutputs
 from mlplat.spec.instances import GPU_RESOURCE
 from mlplat.spec.teams import ContainerDefaultsSpec, TeamQuotaSpec, TeamSpec
 

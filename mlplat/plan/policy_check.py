@@ -10,9 +10,9 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from mlplat_policies import BY_ID, PACK_NAME
-from mlplat_policies.control import SEVERITY_ORDER, Level
-from mlplat_policies.runner import Finding, Resource, Status, Verdict, evaluate
+from mlplat.policies import BY_ID, PACK_NAME
+from mlplat.policies.control import SEVERITY_ORDER, Level
+from mlplat.policies.runner import Finding, Resource, Status, Verdict, evaluate
 
 STATUS_ORDER = (Status.VIOLATION, Status.UNKNOWN, Status.EXEMPT)
 

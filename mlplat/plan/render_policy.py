@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlplat.plan.policy_check import PolicyReport
-from mlplat_policies.runner import Finding, Status
+from mlplat.policies.runner import Finding, Status
 
 HEADINGS = {
     Status.VIOLATION: "Violations",

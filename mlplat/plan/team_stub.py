@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.services import airflow, feast, mlflow, monitoring
-from components.tenancy.outputs import PlatformOutputs
+from mlplat.components.services import airflow, feast, mlflow, monitoring
+from mlplat.components.tenancy.outputs import PlatformOutputs
 from mlplat.plan.placeholders import ACCOUNT_ID
 from mlplat.spec.capacity import RESERVED_NAMESPACES
 from mlplat.spec.teams import TeamStackSpec

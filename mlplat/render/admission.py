@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from mlplat.policies.pod_security import pss_violations
 from mlplat.render.context import RenderContext
 from mlplat.render.findings import Finding, Severity
 from mlplat.render.objects import Inventory
 from mlplat.render.pods import SYSTEM_NAMESPACES, pod_templates
-from mlplat_policies.pod_security import pss_violations
 
 ENFORCE = "pod-security.kubernetes.io/enforce"
 

@@ -16,12 +16,12 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from mlplat.policies.workloads import image_reference
 from mlplat.render.context import RenderContext
 from mlplat.render.findings import Finding, Severity
 from mlplat.render.objects import MLPLAT, Inventory, K8sObject
 from mlplat.render.pods import PodTemplate, namespace_labels, pod_templates, selects
 from mlplat.render.selection import pod_references
-from mlplat_policies.workloads import image_reference
 
 _WAITS = re.compile(r"^wait-for|wait_for|check-migrations", re.I)
 _WRITABLE = re.compile(

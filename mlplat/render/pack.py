@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from mlplat.policies import CONTROLS
+from mlplat.policies.control import Level
+from mlplat.policies.runner import Resource, Status, evaluate
 from mlplat.render.context import RenderContext
 from mlplat.render.findings import Finding, Severity
 from mlplat.render.objects import MLPLAT, Inventory, K8sObject
-from mlplat_policies import CONTROLS
-from mlplat_policies.control import Level
-from mlplat_policies.runner import Resource, Status, evaluate
 
 _KUBERNETES_CONTROLS = tuple(
     c for c in CONTROLS if all(t.startswith("kubernetes:") and "helm.sh" not in t for t in c.types)

@@ -17,11 +17,11 @@ from typing import Any
 
 from mlplat import __version__
 from mlplat.plan.policy_check import PolicyReport
+from mlplat.policies import BY_ID
+from mlplat.policies.runner import Finding, Status
 from mlplat.review.locate import Locator
 from mlplat.spec import Location, load_spec
 from mlplat.spec.layering import resolve
-from mlplat_policies import BY_ID
-from mlplat_policies.runner import Finding, Status
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}

@@ -1,6 +1,6 @@
 """Inputs component tests share: a platform key and a cluster's identity."""
 
-from components.workload_identity import ClusterIdentity
+from mlplat.components.workload_identity import ClusterIdentity
 
 KEY = "arn:aws:kms:eu-west-1:111122223333:key/test"
 ISSUER = "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC"

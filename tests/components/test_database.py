@@ -3,7 +3,7 @@ import json
 import pulumi
 import pytest
 
-from components.database import Database, DatabaseArgs
+from mlplat.components.database import Database, DatabaseArgs
 from mlplat.spec.model import DatabaseSpec
 from tests.components.fixtures import KEY
 

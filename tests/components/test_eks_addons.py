@@ -2,7 +2,7 @@ import json
 
 import pulumi
 
-from components.eks_addons import EksAddons, EksAddonsArgs
+from mlplat.components.eks_addons import EksAddons, EksAddonsArgs
 from tests.components.fixtures import IDENTITY, KEY
 
 

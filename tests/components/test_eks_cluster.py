@@ -3,7 +3,7 @@ import json
 import pulumi
 import pytest
 
-from components.eks_cluster import EksCluster, EksClusterArgs, kubeconfig
+from mlplat.components.eks_cluster import EksCluster, EksClusterArgs, kubeconfig
 from mlplat.spec.model import ClusterSpec, EndpointAccess
 from tests.components.fixtures import KEY
 

@@ -6,7 +6,7 @@ from functools import cache
 
 import pytest
 
-from components import iam, iam_load_balancer, iam_services
+from mlplat.components import iam, iam_load_balancer, iam_services
 from tests.conftest import ALL_SPECS, planned
 
 ACCOUNT = "111122223333"

@@ -15,7 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from components.iam_load_balancer import ANNOTATION_ONLY, LBC_CLUSTER_TAG, load_balancer_controller
+from mlplat.components.iam_load_balancer import (
+    ANNOTATION_ONLY,
+    LBC_CLUSTER_TAG,
+    load_balancer_controller,
+)
 from tests.components.iam_eval import Call, allows
 
 ACCOUNT = "111122223333"

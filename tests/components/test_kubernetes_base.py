@@ -1,4 +1,4 @@
-from components.kubernetes_base import PLATFORM_NAMESPACE, KubernetesBase, KubernetesBaseArgs
+from mlplat.components.kubernetes_base import PLATFORM_NAMESPACE, KubernetesBase, KubernetesBaseArgs
 
 
 def test_namespace_is_restricted_and_uses_the_explicit_provider(synth) -> None:

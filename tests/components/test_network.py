@@ -3,7 +3,7 @@ import json
 import pulumi
 import pytest
 
-from components.network import Network, NetworkArgs
+from mlplat.components.network import Network, NetworkArgs
 from mlplat.plan.placeholders import resource_id
 from mlplat.spec.model import NatGateways, NetworkSpec
 from mlplat.spec.subnets import plan_subnets

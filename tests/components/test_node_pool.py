@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from components.node_pool import NODE_POLICIES, NodePool, NodePoolArgs
+from mlplat.components.node_pool import NODE_POLICIES, NodePool, NodePoolArgs
 from mlplat.spec.model import (
     CapacityType,
     GpuSharing,
@@ -317,7 +317,7 @@ def test_on_demand_and_spot_pools_name_no_reservation(synth) -> None:
 def test_the_efa_resource_pools_advertise_is_one_team_queues_admit() -> None:
     # Kueue refuses a workload asking for a resource its ClusterQueue does not cover,
     # unless Kueue leaves it out of quota; EFA comes with the GPU nodes the quota rations.
-    from components.tenancy.kueue import NOT_RATIONED
+    from mlplat.components.tenancy.kueue import NOT_RATIONED
     from mlplat.spec.instances import EFA_RESOURCE
 
     assert any(EFA_RESOURCE.startswith(prefix) for prefix in NOT_RATIONED)

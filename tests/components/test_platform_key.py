@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from components.platform_key import PlatformKey, PlatformKeyArgs
+from mlplat.components.platform_key import PlatformKey, PlatformKeyArgs
 
 
 def _key(synth, protect=False):

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from components.registry import (
+from mlplat.components.registry import (
     MAX_SCAN_FILTERS,
     Registry,
     RegistryArgs,

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from components.storage import Storage, StorageArgs
+from mlplat.components.storage import Storage, StorageArgs
 from mlplat.spec.model import StorageSpec
 from tests.components.fixtures import KEY
 

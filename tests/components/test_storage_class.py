@@ -1,7 +1,7 @@
 import pulumi_kubernetes as k8s
 import pytest
 
-from components.storage_class import EbsStorageClass, EbsStorageClassArgs
+from mlplat.components.storage_class import EbsStorageClass, EbsStorageClassArgs
 from tests.components.fixtures import KEY
 
 

@@ -3,7 +3,7 @@ import json
 import pulumi
 import pytest
 
-from components.workload_identity import (
+from mlplat.components.workload_identity import (
     IRSA_ROLE_ANNOTATION,
     WorkloadIdentity,
     WorkloadIdentityArgs,

@@ -10,8 +10,8 @@ import pytest
 
 from mlplat.cli import main
 from mlplat.plan.render import render
-from mlplat_policies import CONTROLS
-from mlplat_policies.runner import Status
+from mlplat.policies import CONTROLS
+from mlplat.policies.runner import Status
 from tests.conftest import ALL_SPECS, ROOT, plan_file, planned
 from tests.policies.engine import analyze, servicer
 

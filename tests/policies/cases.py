@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from mlplat_policies.runner import Resource
+from mlplat.policies.runner import Resource
 from tests.policies.cases_elb import ELB_CASES
 from tests.policies.cases_tenancy import TENANCY_CASES
 from tests.policies.fixtures import (

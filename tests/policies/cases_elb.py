@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlplat_policies.runner import Resource
+from mlplat.policies.runner import Resource
 from tests.policies.fixtures import GOOD_MLFLOW_VALUES, k8s, release, res
 
 ALB_SCHEME = "alb.ingress.kubernetes.io/scheme"

@@ -6,9 +6,9 @@ import dataclasses
 
 import yaml
 
-from components.node_pool import gpu_runtime_user_data
-from components.tenancy.kueue import chart_values, manager_config
-from mlplat_policies.runner import Resource
+from mlplat.components.node_pool import gpu_runtime_user_data
+from mlplat.components.tenancy.kueue import chart_values, manager_config
+from mlplat.policies.runner import Resource
 from tests.policies.fixtures import DELETE, DENY_ALL, changed, doc, k8s, namespace, release, res
 
 
@@ -145,7 +145,7 @@ TENANCY_CASES = {
     ],
 }
 
-# --- fences beyond the namespace (mlplat_policies.fences) ---------------------------------
+# --- fences beyond the namespace (mlplat.policies.fences) ---------------------------------
 ADMISSION = "admissionregistration.k8s.io/v1"
 KUEUE_RELEASE = release(
     chart_values(prometheus=False),

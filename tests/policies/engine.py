@@ -9,8 +9,8 @@ from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
-from mlplat_policies import PACK_NAME, policies
-from mlplat_policies.runner import wire
+from mlplat.policies import PACK_NAME, policies
+from mlplat.policies.runner import wire
 
 LEVELS = {"mandatory": analyzer_pb2.MANDATORY, "advisory": analyzer_pb2.ADVISORY,
           "disabled": analyzer_pb2.DISABLED}  # fmt: skip

@@ -11,7 +11,7 @@ import copy
 import json
 from typing import Any
 
-from mlplat_policies.runner import Resource
+from mlplat.policies.runner import Resource
 
 ACCOUNT = "123456789012"
 KEY_ARN = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1111"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from mlplat_policies import BY_ID, CONTROLS
-from mlplat_policies.runner import UNKNOWN_MARKER, Status, evaluate
+from mlplat.policies import BY_ID, CONTROLS
+from mlplat.policies.runner import UNKNOWN_MARKER, Status, evaluate
 from tests.policies.cases import CASES, OK
 from tests.policies.fixtures import (
     GOOD_CLUSTER,

@@ -12,9 +12,9 @@ import yaml
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel
 
-from mlplat_policies import CONTROLS, PACK_NAME, policies
-from mlplat_policies.catalogue import markdown
-from mlplat_policies.control import Level
+from mlplat.policies import CONTROLS, PACK_NAME, policies
+from mlplat.policies.catalogue import markdown
+from mlplat.policies.control import Level
 from tests.policies.engine import analyze, servicer
 from tests.policies.fixtures import GOOD_CLUSTER, changed
 
@@ -125,7 +125,7 @@ def test_pack_project_runs_in_the_project_virtualenv():
 
 def test_catalogue_is_generated_from_the_code():
     assert (PACK / "CONTROLS.md").read_text() == markdown(), (
-        "stale: run `python -m mlplat_policies.catalogue > policies/CONTROLS.md`"
+        "stale: run `python -m mlplat.policies.catalogue > policies/CONTROLS.md`"
     )
     for control in CONTROLS:
         assert f"`{control.id}`" in markdown()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.eks_addons import ADDONS
+from mlplat.components.eks_addons import ADDONS
 from mlplat.render import capacity
 from mlplat.render.addon_load import EKS_ADDONS
 from mlplat.render.findings import Finding, Severity

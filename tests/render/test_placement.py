@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.node_pool import POOL_LABEL
+from mlplat.components.node_pool import POOL_LABEL
 from mlplat.render import placement
 from mlplat.spec import load_spec
 from mlplat.spec.model import NodePoolSpec

@@ -266,7 +266,7 @@ def test_an_unknown_type_is_said_to_be_unknown() -> None:
 
 
 def test_locate_maps_the_namespaces_kubernetes_base_creates() -> None:
-    from components.services import airflow, feast, mlflow
+    from mlplat.components.services import airflow, feast, mlflow
     from mlplat.review.locate import SERVICE_NAMESPACES
 
     assert set(SERVICE_NAMESPACES) == {airflow.NAMESPACE, mlflow.NAMESPACE, feast.NAMESPACE}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from components.charts import CLUSTER_AUTOSCALER_IMAGES
+from mlplat.components.charts import CLUSTER_AUTOSCALER_IMAGES
 from tests.components.services.helpers import of_type, releases
 from tests.conftest import STACKS
 

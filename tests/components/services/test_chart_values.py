@@ -17,7 +17,7 @@ import pytest
 import yaml
 from jsonschema import Draft7Validator
 
-from components.charts import CHARTS
+from mlplat.components.charts import CHARTS
 from tests.components.services.helpers import helm_merge, releases
 from tests.conftest import EXAMPLE_SPECS, ROOT, STACKS
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.charts import CHARTS
-from components.services.gpu_software import DEFAULT_CONFIG, sharing_config
+from mlplat.components.charts import CHARTS
+from mlplat.components.services.gpu_software import DEFAULT_CONFIG, sharing_config
 from mlplat.spec.model import GpuSharing, GpuSharingSpec, MigStrategy
 from tests.components.services.helpers import releases
 from tests.conftest import ROOT, STACKS, planned

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components.charts import IMAGES
+from mlplat.components.charts import IMAGES
 from tests.components.services.helpers import of_type, releases
 from tests.conftest import STACKS, planned
 

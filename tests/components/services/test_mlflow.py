@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.services.mlflow import allowed_hosts
+from mlplat.components.services.mlflow import allowed_hosts
 from tests.components.services.helpers import of_type, releases
 from tests.conftest import EXAMPLE_SPECS, STACKS
 from tests.render.examples import errors, needs_charts, rendered, rerendered

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from components.services.monitoring import UNSCRAPABLE
+from mlplat.components.services.monitoring import UNSCRAPABLE
 from tests.components.services.helpers import of_type, releases
 from tests.conftest import STACKS
 from tests.render.examples import needs_charts, rendered

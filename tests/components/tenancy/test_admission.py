@@ -17,7 +17,7 @@ from typing import Any
 import celpy
 import pytest
 
-from components.tenancy import admission
+from mlplat.components.tenancy import admission
 from tests.conftest import STACKS, planned
 
 ENV = celpy.Environment()

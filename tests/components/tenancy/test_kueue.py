@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.charts import CHARTS
-from components.tenancy import kueue
+from mlplat.components.charts import CHARTS
+from mlplat.components.tenancy import kueue
 from tests.conftest import ROOT, STACKS, planned
 
 PROD = STACKS / "prod.yaml"

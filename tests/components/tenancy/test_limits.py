@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from components.tenancy import objects
+from mlplat.components.tenancy import objects
 from mlplat.spec.teams import ContainerDefaultsSpec
 
 _UNITS = {"": 1, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30}

@@ -10,9 +10,9 @@ from collections import Counter
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.team import Team, TeamArgs
-from components.tenancy import objects
-from components.tenancy.outputs import PlatformOutputs
+from mlplat.components.team import Team, TeamArgs
+from mlplat.components.tenancy import objects
+from mlplat.components.tenancy.outputs import PlatformOutputs
 from mlplat.spec.teams import GpuQuotaSpec, TeamQuotaSpec, TeamSpec
 from tests.conftest import STACKS, planned
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from mlplat_policies.control import Control, Level, Report
-from mlplat_policies.props import as_list
+from mlplat.policies.control import Control, Level, Report
+from mlplat.policies.props import as_list
 
 RBAC = "kubernetes:rbac.authorization.k8s.io/v1"
 ROLE, CLUSTER_ROLE = f"{RBAC}:Role", f"{RBAC}:ClusterRole"

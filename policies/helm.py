@@ -11,8 +11,8 @@ from typing import Any
 from pulumi_policy import Severity
 from pulumi_policy.proxy import UnknownValueError
 
-from mlplat_policies.control import Control, Level, Report
-from mlplat_policies.props import dig
+from mlplat.policies.control import Control, Level, Report
+from mlplat.policies.props import dig
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 CREDENTIAL_KEYS = {

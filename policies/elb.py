@@ -13,9 +13,9 @@ from typing import Any
 from pulumi_policy import Severity
 from pulumi_policy.proxy import UnknownValueError
 
-from mlplat_policies.control import Control, Level, Report
-from mlplat_policies.helm import RELEASE
-from mlplat_policies.props import dig, truthy
+from mlplat.policies.control import Control, Level, Report
+from mlplat.policies.helm import RELEASE
+from mlplat.policies.props import dig, truthy
 
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 SERVICE = "kubernetes:core/v1:Service"

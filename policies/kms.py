@@ -7,8 +7,8 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from mlplat_policies.control import Control, Level, Report
-from mlplat_policies.props import report_public_statements
+from mlplat.policies.control import Control, Level, Report
+from mlplat.policies.props import report_public_statements
 
 KEY = "aws:kms/key:Key"
 KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"

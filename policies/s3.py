@@ -8,8 +8,8 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from mlplat_policies.control import Control, Level, Report
-from mlplat_policies.props import as_list
+from mlplat.policies.control import Control, Level, Report
+from mlplat.policies.props import as_list
 
 BUCKET = "aws:s3/bucket:Bucket"
 BUCKET_V2 = "aws:s3/bucketV2:BucketV2"

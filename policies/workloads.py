@@ -8,8 +8,8 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from mlplat_policies.control import Control, Level, Report
-from mlplat_policies.props import (
+from mlplat.policies.control import Control, Level, Report
+from mlplat.policies.props import (
     WORKLOADS,
     as_list,
     containers,

@@ -8,8 +8,8 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from mlplat_policies.control import Control, Level, Report
-from mlplat_policies.props import as_list, report_public_statements
+from mlplat.policies.control import Control, Level, Report
+from mlplat.policies.props import as_list, report_public_statements
 
 REPOSITORY = "aws:ecr/repository:Repository"
 SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"

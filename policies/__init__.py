@@ -1,7 +1,7 @@
 """mlplat's security controls, importable without starting a policy server.
 
 ``CONTROLS`` is the catalogue; ``policies()`` turns it into CrossGuard policies for
-``policies/__main__.py`` and for ``mlplat_policies.runner``.
+``policies/__main__.py`` and for ``mlplat.policies.runner``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from functools import cache
 
 from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 
-from mlplat_policies import (
+from mlplat.policies import (
     ec2,
     ecr,
     eks,
@@ -27,7 +27,7 @@ from mlplat_policies import (
     tenancy,
     workloads,
 )
-from mlplat_policies.control import Control, Level
+from mlplat.policies.control import Control, Level
 
 PACK_NAME = "mlplat-security"
 CONTROLS: tuple[Control, ...] = (

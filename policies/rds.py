@@ -7,7 +7,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from mlplat_policies.control import Control, Level, Report
+from mlplat.policies.control import Control, Level, Report
 
 INSTANCE = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"

@@ -12,8 +12,8 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from mlplat_policies.control import Control, Level, Report
-from mlplat_policies.props import POD, WORKLOADS, as_list, containers, label, pod_spec
+from mlplat.policies.control import Control, Level, Report
+from mlplat.policies.props import POD, WORKLOADS, as_list, containers, label, pod_spec
 
 PSS = "https://kubernetes.io/docs/concepts/security/pod-security-standards/"
 BASELINE_CAPABILITIES = {

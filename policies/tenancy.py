@@ -12,10 +12,10 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from mlplat_policies.control import Control, Level, Report
-from mlplat_policies.namespaces import ENFORCE, NAMESPACE, NETWORK_POLICY, is_default_deny
-from mlplat_policies.props import as_list, dig, namespace_of
-from mlplat_policies.rbac import CLUSTER_ROLE_BINDING, ROLE_BINDING
+from mlplat.policies.control import Control, Level, Report
+from mlplat.policies.namespaces import ENFORCE, NAMESPACE, NETWORK_POLICY, is_default_deny
+from mlplat.policies.props import as_list, dig, namespace_of
+from mlplat.policies.rbac import CLUSTER_ROLE_BINDING, ROLE_BINDING
 
 TEAM_LABEL = "mlplat.dev/team"
 TEAM_GROUP_PREFIX = "mlplat:"

@@ -16,11 +16,11 @@ from typing import Any
 import yaml
 from pulumi_policy import Severity
 
-from mlplat_policies.control import Control, Level, Report
-from mlplat_policies.helm import RELEASE
-from mlplat_policies.iam import POLICY, ROLE_POLICY
-from mlplat_policies.namespaces import NAMESPACE, NETWORK_POLICY
-from mlplat_policies.props import as_list, dig, document, statements
+from mlplat.policies.control import Control, Level, Report
+from mlplat.policies.helm import RELEASE
+from mlplat.policies.iam import POLICY, ROLE_POLICY
+from mlplat.policies.namespaces import NAMESPACE, NETWORK_POLICY
+from mlplat.policies.props import as_list, dig, document, statements
 
 FENCE_LABEL = "mlplat.dev/fence"
 TEAM_LABEL = "mlplat.dev/team"

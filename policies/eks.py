@@ -9,8 +9,8 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from mlplat_policies.control import Control, Level, Report
-from mlplat_policies.props import as_list, dig
+from mlplat.policies.control import Control, Level, Report
+from mlplat.policies.props import as_list, dig
 
 CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"

@@ -7,8 +7,8 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from mlplat_policies.control import Control, Level, Report
-from mlplat_policies.props import WORKLOADS, as_list, dig, namespace_of
+from mlplat.policies.control import Control, Level, Report
+from mlplat.policies.props import WORKLOADS, as_list, dig, namespace_of
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"

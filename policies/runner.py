@@ -22,8 +22,8 @@ from pulumi_policy import (
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
-from mlplat_policies import CONTROLS
-from mlplat_policies.control import Control, Level, collecting_exemptions
+from mlplat.policies import CONTROLS
+from mlplat.policies.control import Control, Level, collecting_exemptions
 
 UNKNOWN_MARKER = "[unknown]"
 """How the offline plan writes a value that is unknown until apply."""
