@@ -32,6 +32,7 @@ SHAPES = {
 }
 DEFAULT_REGION = "us-east-1"
 PROJECT_FILE = "Pulumi.yaml"
+PACK_FILES = ("PulumiPolicy.yaml", "__main__.py", "requirements.txt")
 MAIN = (
     '"""Pulumi entry point (written by `mlplat init`)."""\n\n'
     "from mlplat.program import main\n\nmain()\n"
@@ -122,10 +123,19 @@ def starter(args: argparse.Namespace, root: Path) -> Starter:
             written[root / "__main__.py"] = MAIN
         if not (root / "requirements.txt").exists():  # what Pulumi installs into .venv
             written[root / "requirements.txt"] = f"mlplat=={__version__}\n"
+        if not (root / "policies").exists():
+            written.update(_policy_pack(root / "policies"))
     written[config_dir / f"Pulumi.{stack}.yaml"] = yaml.safe_dump(
         {"config": {"mlplat:spec": spec.as_posix()}}, sort_keys=False
     )
     return Starter(written, stack, spec)
+
+
+def _policy_pack(folder: Path) -> dict[Path, str]:
+    """mlplat's CrossGuard pack for `pulumi preview --policy-pack policies`: its entry point
+    and settings as shipped; it runs in the project's .venv, where mlplat is installed."""
+    pack = files("mlplat.policies")
+    return {folder / name: pack.joinpath(name).read_text() for name in PACK_FILES}
 
 
 def run_init(args: argparse.Namespace) -> int:

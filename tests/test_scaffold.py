@@ -36,6 +36,9 @@ def test_a_starter_validates_and_plans_with_no_mandatory_finding(
     assert project["stackConfigDir"] == "stacks"
     assert "from mlplat.program import main" in (tmp_path / "__main__.py").read_text()
     assert (tmp_path / "requirements.txt").read_text().startswith("mlplat==")
+    pack = yaml.safe_load((tmp_path / "policies" / "PulumiPolicy.yaml").read_text())
+    assert pack["runtime"]["options"]["virtualenv"] == "../.venv"  # the project's, with mlplat
+    assert "from mlplat.policies import" in (tmp_path / "policies" / "__main__.py").read_text()
     loaded = load_spec(spec)
     assert loaded.errors == [] and loaded.spec is not None
     assert loaded.spec.metadata.name == f"mlplat-{shape}"
