@@ -22,7 +22,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from mlplat.components import iam
-from mlplat.components.registry import Registry, RegistryArgs
+from mlplat.components.registry import EcrRepository, Registry, RegistryArgs
 from mlplat.components.services.kube import MANAGED_BY, PodSecurity, namespace, service_account
 from mlplat.components.tenancy import objects
 from mlplat.components.tenancy.outputs import PlatformOutputs
@@ -31,7 +31,7 @@ from mlplat.components.workload_identity import (
     WorkloadIdentity,
     WorkloadIdentityArgs,
 )
-from mlplat.spec.model import RegistrySpec, RepositorySpec, WorkloadIdentityMode
+from mlplat.spec.model import WorkloadIdentityMode
 from mlplat.spec.teams import TeamSpec
 
 ADMIN_ROLE = "team-admin"
@@ -253,7 +253,7 @@ class Team(pulumi.ComponentResource):
         registry = Registry(
             f"{name}-registry",
             RegistryArgs(
-                spec=RegistrySpec(repositories=tuple(RepositorySpec(r) for r in team.repositories)),
+                repositories=tuple(EcrRepository(r) for r in team.repositories),
                 prefix=args.platform.apply(lambda p: p.team_repository_prefix(team.name)),
                 kms_key_arn=args.platform.apply(lambda p: str(p.kms_key_arn)),
                 protect=args.protect,

@@ -109,8 +109,8 @@ def _build_aws(spec: PlatformSpec) -> Platform:
         ).arn
     network = Network(
         name,
-        NetworkArgs(
-            spec=spec.network,
+        NetworkArgs.from_spec(
+            spec.network,
             cluster_name=name,
             region=region,
             kms_key_arn=key_arn,
@@ -121,8 +121,8 @@ def _build_aws(spec: PlatformSpec) -> Platform:
     )
     cluster = EksCluster(
         name,
-        EksClusterArgs(
-            spec=spec.cluster,
+        EksClusterArgs.from_spec(
+            spec.cluster,
             cluster_name=name,
             subnet_ids=network.private_subnet_ids,
             region=region,
@@ -177,8 +177,8 @@ def _build_aws(spec: PlatformSpec) -> Platform:
     addons.install_after_nodes([pool.node_group for pool in pools.values()])
     registry = Registry(
         name,
-        RegistryArgs(
-            spec=spec.registry,
+        RegistryArgs.from_spec(
+            spec.registry,
             prefix=name,
             kms_key_arn=key_arn,
             protect=prod,
@@ -192,8 +192,8 @@ def _build_aws(spec: PlatformSpec) -> Platform:
     )
     storage = Storage(
         name,
-        StorageArgs(
-            spec=spec.storage,
+        StorageArgs.from_spec(
+            spec.storage,
             platform=name,
             region=region,
             partition=arn_partition,
@@ -205,8 +205,8 @@ def _build_aws(spec: PlatformSpec) -> Platform:
     )
     database = Database(
         name,
-        DatabaseArgs(
-            spec=spec.database,
+        DatabaseArgs.from_spec(
+            spec.database,
             identifier=f"{name}-metadata",
             vpc_id=network.vpc_id,
             subnet_ids=network.private_subnet_ids,
@@ -227,7 +227,8 @@ def _build_aws(spec: PlatformSpec) -> Platform:
     kubernetes = KubernetesBase(name, KubernetesBaseArgs(kubeconfig=cluster.kubeconfig))
     storage_class = EbsStorageClass(
         name,
-        EbsStorageClassArgs(provider=kubernetes.provider, kms_key_arn=key_arn, retain=prod),
+        EbsStorageClassArgs(kms_key_arn=key_arn, retain=prod),
+        pulumi.ResourceOptions(providers=[kubernetes.provider]),
     )
     return Platform(
         kubernetes=kubernetes,
