@@ -57,7 +57,7 @@ def _instance_types(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
                     "gpu-unsupported",
                     path,
                     f"'{instance_type}' cannot run a GPU pool: "
-                    f"{instances.REFUSED_ACCELERATED[fam]}",
+                    f"{instances.REFUSED_ACCELERATED[fam].reason}",
                     "use an NVIDIA family on x86_64, e.g. g6, g6e, p5",
                 )
             elif gpu_family is not None and instances.gpu(instance_type) is None:
