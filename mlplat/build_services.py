@@ -51,7 +51,7 @@ from mlplat.components.services.service_databases import (
     ServiceDatabasesArgs,
 )
 from mlplat.spec import instances
-from mlplat.spec.model import CloudProvider, NodeOs, PlatformSpec
+from mlplat.spec.model import CloudProvider, PlatformSpec
 from mlplat.spec.services import FeastRegistry, ServiceNeeds, service_needs
 
 if TYPE_CHECKING:
@@ -105,10 +105,14 @@ def build_services(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
                 provider=provider,
                 node_selector=plugin_nodes,
                 gpu_node_selector=gpu_nodes,
-                sharing={p.name: p.gpu_sharing for p in spec.node_pools if p.gpu_sharing},
+                sharing={
+                    p.facts.sharing_config: p.gpu_sharing
+                    for p in spec.node_pools
+                    if p.facts.sharing_config and p.gpu_sharing
+                },
                 monitoring=monitoring.release if monitoring else None,
                 efa_node_selector=(
-                    {EFA_LABEL: "true"} if any(p.efa for p in spec.node_pools) else None
+                    {EFA_LABEL: "true"} if any(p.facts.efa for p in spec.node_pools) else None
                 ),
                 peers=peers,
             ),
@@ -313,15 +317,11 @@ def _gpu_selectors(spec: PlatformSpec) -> tuple[dict[str, str] | None, dict[str,
     if spec.cloud.provider is CloudProvider.EXISTING:
         selector = dict(spec.cloud.gpu_node_selector)
         return (selector, selector) if selector else None
-    gpu_pools = [p for p in spec.node_pools if instances.gpu(p.instance_types[0]) is not None]
-    if not gpu_pools:
+    facts = [p.facts for p in spec.node_pools]
+    if not any(f.is_gpu for f in facts):
         return None
-    plugin = (
-        None
-        if all(p.os is NodeOs.BOTTLEROCKET for p in gpu_pools)
-        else {DEVICE_PLUGIN_LABEL: "true"}
-    )
-    return plugin, {ACCELERATOR_LABEL: "nvidia"}
+    plugin = {DEVICE_PLUGIN_LABEL: "true"} if any(f.device_plugin for f in facts) else None
+    return plugin, {ACCELERATOR_LABEL: instances.NVIDIA}
 
 
 def _ingress(

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 
 from mlplat.build_network import s3_cidrs
-from mlplat.components.node_pool import GPU_TAINT
 from mlplat.components.services import airflow as airflow_module
 from mlplat.components.services import feast as feast_module
 from mlplat.components.services import mlflow as mlflow_module
@@ -49,13 +48,7 @@ def build_tenancy(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
         KueueArgs(
             provider=provider,
             gpu_pools={
-                pool.name: [
-                    GPU_TAINT,
-                    *(
-                        {"key": t.key, "value": t.value, "effect": str(t.effect)}
-                        for t in pool.taints
-                    ),
-                ]
+                pool.name: list(pool.facts.taints)
                 for pool in spec.node_pools
                 if pool.name in gpu_pools
             },
