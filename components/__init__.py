@@ -14,6 +14,12 @@ if TYPE_CHECKING:
     from mlplat.components.database import Database, DatabaseArgs
     from mlplat.components.eks_cluster import EksCluster, EksClusterArgs
     from mlplat.components.network import Network, NetworkArgs
+    from mlplat.components.node_pool import (
+        GpuSharingConfig,
+        NodePool,
+        NodePoolArgs,
+        NodeTaint,
+    )
     from mlplat.components.platform_key import PlatformKey, PlatformKeyArgs
     from mlplat.components.registry import (
         EcrRepository,
@@ -33,6 +39,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "platform_key": ("PlatformKey", "PlatformKeyArgs"),
     "network": ("Network", "NetworkArgs"),
     "eks_cluster": ("EksCluster", "EksClusterArgs"),
+    "node_pool": ("NodePool", "NodePoolArgs", "NodeTaint", "GpuSharingConfig"),
     "database": ("Database", "DatabaseArgs"),
     "bucket": ("SecureBucket", "SecureBucketArgs", "AccessLogTarget"),
     "storage": ("Storage", "StorageArgs"),
@@ -57,8 +64,12 @@ __all__ = [
     "EcrRepository",
     "EksCluster",
     "EksClusterArgs",
+    "GpuSharingConfig",
     "Network",
     "NetworkArgs",
+    "NodePool",
+    "NodePoolArgs",
+    "NodeTaint",
     "PlatformKey",
     "PlatformKeyArgs",
     "PullThroughCacheRule",

@@ -155,8 +155,8 @@ def _build_aws(spec: PlatformSpec) -> Platform:
     pools = {
         pool.name: NodePool(
             f"{name}-{pool.name}",
-            NodePoolArgs(
-                spec=pool,
+            NodePoolArgs.from_spec(
+                pool,
                 cluster_name=cluster.name,
                 kubernetes_version=cluster.version,
                 subnet_ids=(
@@ -168,9 +168,10 @@ def _build_aws(spec: PlatformSpec) -> Platform:
                 kms_key_arn=key_arn,
                 cluster_security_group_id=cluster.security_group_id,
                 pull_through_cache=cache_repositories,
-                after=addons.node_prerequisites,
             ),
-            on_aws,
+            pulumi.ResourceOptions.merge(
+                on_aws, pulumi.ResourceOptions(depends_on=addons.node_prerequisites)
+            ),
         )
         for pool in spec.node_pools
     }

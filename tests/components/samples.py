@@ -14,13 +14,22 @@ from mlplat.components.bucket import AccessLogTarget, SecureBucketArgs
 from mlplat.components.database import DatabaseArgs
 from mlplat.components.eks_cluster import EksClusterArgs
 from mlplat.components.network import NetworkArgs
+from mlplat.components.node_pool import GpuSharingConfig, NodePoolArgs, NodeTaint
 from mlplat.components.platform_key import PlatformKeyArgs
 from mlplat.components.registry import EcrRepository, PullThroughCacheRule, RegistryArgs
 from mlplat.components.storage import StorageArgs
 from mlplat.components.storage_class import EbsStorageClassArgs
 from mlplat.components.workload_identity import WorkloadIdentityArgs
 from mlplat.spec.enums import WorkloadIdentityMode
-from mlplat.spec.model import EndpointAccess, NatGateways, Scanning, Upstream
+from mlplat.spec.model import (
+    CapacityType,
+    EndpointAccess,
+    GpuSharing,
+    NatGateways,
+    Scanning,
+    TaintEffect,
+    Upstream,
+)
 from tests.components.fixtures import IDENTITY, KEY
 
 ACCOUNT = "111122223333"
@@ -60,6 +69,24 @@ SAMPLES: dict[str, object] = {
         private_access_cidrs=("10.20.0.0/16",),
         admins=(f"arn:aws:iam::{ACCOUNT}:role/admin",),
         log_retention_days=90,
+    ),
+    "NodePool": NodePoolArgs(
+        name="training",
+        instance_types=("g6e.12xlarge",),
+        cluster_name="plat",
+        kubernetes_version="1.35",
+        subnet_ids=["subnet-a"],
+        partition="aws",
+        kms_key_arn=KEY,
+        cluster_security_group_id="sg-cluster",
+        pull_through_cache=(f"arn:aws:ecr:eu-west-1:{ACCOUNT}:repository/k8s/*",),
+        min_size=0,
+        max_size=4,
+        disk_size_gib=200,
+        capacity_type=CapacityType.SPOT,
+        labels={"team": "fraud"},
+        taints=(NodeTaint(key="dedicated", effect=TaintEffect.NO_SCHEDULE, value="training"),),
+        gpu_sharing=GpuSharingConfig(strategy=GpuSharing.TIME_SLICING, replicas=2),
     ),
     "Database": DatabaseArgs(
         identifier="plat-metadata",

@@ -10,18 +10,24 @@ from mlplat.components.args import ArgsError, coerce
 from mlplat.components.database import DatabaseArgs
 from mlplat.components.eks_cluster import EksClusterArgs
 from mlplat.components.network import NetworkArgs
+from mlplat.components.node_pool import GpuSharingConfig, NodePoolArgs, NodeTaint
 from mlplat.components.plugin import MlplatProvider, args_type, public_components
 from mlplat.components.registry import EcrRepository, PullThroughCacheRule, RegistryArgs
 from mlplat.components.storage import StorageArgs
 from mlplat.spec.model import (
     ClusterSpec,
     DatabaseSpec,
+    GpuSharing,
+    GpuSharingSpec,
     NatGateways,
     NetworkSpec,
+    NodePoolSpec,
     PullThroughCacheSpec,
     RegistrySpec,
     RepositorySpec,
     StorageSpec,
+    TaintEffect,
+    TaintSpec,
     Upstream,
 )
 from tests.components.fixtures import KEY
@@ -127,6 +133,9 @@ FROM_SPEC = [
     (RegistryArgs, RegistrySpec, {"scope_team_repositories"}, set()),
     (EcrRepository, RepositorySpec, set(), set()),
     (PullThroughCacheRule, PullThroughCacheSpec, set(), set()),
+    (NodePoolArgs, NodePoolSpec, {"availability_zone"}, set()),
+    (NodeTaint, TaintSpec, set(), set()),
+    (GpuSharingConfig, GpuSharingSpec, set(), set()),
 ]
 
 
@@ -162,3 +171,27 @@ def test_from_spec_copies_the_section() -> None:
         multi_az=True,
     )
     assert (database.multi_az, database.backup_retention_days) == (True, 3)
+
+
+def test_a_pool_comes_back_as_the_spec_stated_it() -> None:
+    """NodePool decides what its nodes are from the spec's pool facts: the pool it rebuilds
+    from its Args must be the spec's own (one fact, one place)."""
+    spec = NodePoolSpec(
+        name="training",
+        instance_types=("g6e.12xlarge", "g6e.24xlarge"),
+        min_size=0,
+        labels={"team": "fraud"},
+        taints=(TaintSpec(key="dedicated", effect=TaintEffect.NO_EXECUTE, value="x"),),
+        gpu_sharing=GpuSharingSpec(strategy=GpuSharing.TIME_SLICING, replicas=3),
+    )
+    args = NodePoolArgs.from_spec(
+        spec,
+        cluster_name="plat",
+        kubernetes_version="1.35",
+        subnet_ids=["subnet-a"],
+        partition="aws",
+        kms_key_arn=KEY,
+        cluster_security_group_id="sg",
+    )
+    assert args.pool() == spec
+    assert args.pool().facts == spec.facts and spec.facts.advertised_gpus > 0

@@ -105,7 +105,7 @@ def _declared(run) -> list[tuple]:
     )
 
 
-@pytest.mark.parametrize("name", ["Network", "Registry", "Database", "EbsStorageClass"])
+@pytest.mark.parametrize("name", ["Network", "NodePool", "Registry", "Database", "EbsStorageClass"])
 def test_construct_through_the_plugin_declares_what_the_python_api_does(synth, name) -> None:
     component = getattr(mlplat.components, name)
     provider = MlplatProvider(public_components(), "0.0.0")
