@@ -61,6 +61,7 @@ def test_every_public_component_has_a_schema_resource(schema) -> None:
         for key, prop in resource["inputProperties"].items():
             assert _has_type(prop) and _described(prop), f"{name}.{key}"
     for token, typ in schema["types"].items():
+        assert _described(typ), token
         for key, prop in typ.get("properties", {}).items():
             assert _has_type(prop) and _described(prop), f"{token}.{key}"
 
