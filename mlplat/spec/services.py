@@ -1,15 +1,14 @@
 """The typed `services:` section: the platform services installed on the cluster.
 
 A service is on when its key is present (``mlflow: {}`` installs MLflow with defaults) and
-off when absent; there are no enable flags. ``service_needs`` is the cross-field rule that
-turns the enabled services into the databases, bucket prefixes and identities they need,
-so a user never has to declare them separately.
+off when absent; there are no enable flags. What each one needs from the platform (its
+database, bucket prefix, identity) is the service's own declaration (``mlplat/services``),
+so a user never has to declare it separately.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -154,35 +153,3 @@ class ServicesSpec:
     """cluster-autoscaler (aws)."""
     ingress: IngressSpec | None = None
     """How the services are reached."""
-
-
-@dataclass(frozen=True)
-class ServiceNeeds:
-    """What one enabled service needs from the platform's stores and identity."""
-
-    namespace: str
-    """Namespace the service runs in; also its workload identity's namespace."""
-    service_account: str
-    """Service account its pods run as; the workload role trusts exactly this one."""
-    databases: tuple[str, ...]
-    """Logical databases (each with a login role of the same name) on the platform database."""
-    bucket: str | None
-    """Platform bucket it writes to (artifacts, data or logs)."""
-    prefix: str | None
-    """Key prefix it owns in that bucket."""
-
-
-def service_needs(services: ServicesSpec) -> Mapping[str, ServiceNeeds]:
-    """The derived needs of every enabled service, keyed by service name."""
-    needs: dict[str, ServiceNeeds] = {}
-    if services.airflow is not None:
-        needs["airflow"] = ServiceNeeds("airflow", "airflow", ("airflow",), "logs", "airflow/")
-    if services.mlflow is not None:
-        # Users and permissions live apart from runs: both keep their own alembic history.
-        databases = ("mlflow", "mlflowauth")
-        needs["mlflow"] = ServiceNeeds("mlflow", "mlflow", databases, "artifacts", "mlflow/")
-    store = services.feature_store
-    if store is not None:
-        databases = ("feast",) if store.registry is FeastRegistry.SQL else ()
-        needs["feast"] = ServiceNeeds("feast", "feast", databases, "data", "feast/")
-    return needs
