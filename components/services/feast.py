@@ -118,6 +118,7 @@ class FeatureStore(pulumi.ComponentResource):
             namespace=NAMESPACE,
             values=feast_values(args, config),
             version=args.spec.chart_version,
+            overrides=args.spec.values,
             provider=ctx.provider,
             parent=self,
             depends_on=[ns, online, account, *fenced, *args.depends_on],

@@ -117,6 +117,7 @@ class Monitoring(pulumi.ComponentResource):
             namespace=NAMESPACE,
             values=monitoring_values(args),
             version=args.spec.chart_version,
+            overrides=args.spec.values,
             provider=provider,
             parent=self,
             depends_on=[ns, node_ns, admin, *dashboards],

@@ -9,7 +9,9 @@ so a user never has to declare it separately.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class Executor(enum.StrEnum):
@@ -64,6 +66,9 @@ class AirflowSpec:
     """git-sync source of the DAGs; None ships no DAGs."""
     chart_version: str | None = None
     """Override the pinned chart version."""
+    values: Mapping[str, Any] = field(default_factory=dict)
+    """Chart values merged last into mlplat's (maps merge, the rest replaces); rendered and
+    policy-checked like mlplat's own."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,9 @@ class MlflowSpec:
     """Tracking server replicas."""
     chart_version: str | None = None
     """Override the pinned chart version."""
+    values: Mapping[str, Any] = field(default_factory=dict)
+    """Chart values merged last into mlplat's (maps merge, the rest replaces); rendered and
+    policy-checked like mlplat's own."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,9 @@ class FeatureStoreSpec:
     """Feature server replicas."""
     chart_version: str | None = None
     """Override the pinned chart version."""
+    values: Mapping[str, Any] = field(default_factory=dict)
+    """Chart values merged last into mlplat's (maps merge, the rest replaces); rendered and
+    policy-checked like mlplat's own."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +126,9 @@ class MonitoringSpec:
     """Prometheus volume size."""
     chart_version: str | None = None
     """Override the pinned kube-prometheus-stack version."""
+    values: Mapping[str, Any] = field(default_factory=dict)
+    """Chart values merged last into mlplat's (maps merge, the rest replaces); rendered and
+    policy-checked like mlplat's own."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +137,9 @@ class AutoscalingSpec:
     """How cluster-autoscaler picks a pool to grow; least-waste suits GPU pools."""
     chart_version: str | None = None
     """Override the pinned cluster-autoscaler chart version."""
+    values: Mapping[str, Any] = field(default_factory=dict)
+    """Chart values merged last into mlplat's (maps merge, the rest replaces); rendered and
+    policy-checked like mlplat's own."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +154,9 @@ class IngressSpec:
     """Ingress class of the cluster's controller (existing clusters; aws uses alb)."""
     chart_version: str | None = None
     """Override the pinned AWS Load Balancer Controller chart version."""
+    values: Mapping[str, Any] = field(default_factory=dict)
+    """Chart values merged last into mlplat's (maps merge, the rest replaces); rendered and
+    policy-checked like mlplat's own."""
 
 
 @dataclass(frozen=True)
