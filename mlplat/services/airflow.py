@@ -58,7 +58,7 @@ def _needs(section: AirflowSpec, spec: PlatformSpec) -> Needs:
 
 def _build(section: AirflowSpec, provided: Provided) -> Built:
     database, namespace = provided.database, provided.namespace
-    assert database is not None and namespace is not None, "its needs ask for both"
+    assert namespace is not None, "its needs ask for one"
     airflow = Airflow(
         provided.name,
         AirflowArgs(

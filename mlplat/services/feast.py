@@ -41,7 +41,6 @@ def _needs(section: FeatureStoreSpec, spec: PlatformSpec) -> Needs:
 def _build(section: FeatureStoreSpec, provided: Provided) -> Built:
     database, namespace, online = provided.database, provided.namespace, provided.redis
     assert namespace is not None and online is not None, "its needs ask for both"
-    assert database is not None, "the platform database holds a SQL registry"
     context = provided.context
     store = FeatureStore(
         provided.name,

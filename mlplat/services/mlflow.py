@@ -52,7 +52,7 @@ def _needs(section: MlflowSpec, spec: PlatformSpec) -> Needs:
 
 def _build(section: MlflowSpec, provided: Provided) -> Built:
     database, namespace, online = provided.database, provided.namespace, provided.redis
-    assert database is not None and namespace is not None, "its needs ask for both"
+    assert namespace is not None, "its needs ask for one"
     cache = None
     if online is not None:
         cache = SharedCache(

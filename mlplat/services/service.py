@@ -166,12 +166,14 @@ class Provided:
     cloud: Cloud | None
     """The AWS layer; None on an existing cluster."""
     cluster: Cluster
+    """The Kubernetes provider's layer (its default StorageClass)."""
     context: ServiceContext
     """Provider, object store, exposure, monitoring CRDs and peers: what charts need."""
     peers: NetworkPeers
+    database: DatabaseAccess
+    """The platform database, with the logins it asked for."""
     namespace: pulumi.Resource | None = None
     """The namespace its needs asked for."""
-    database: DatabaseAccess | None = None
     identity: pulumi.Input[Mapping[str, str]] = field(default_factory=dict)
     """Service account annotations of its workload identity (none off aws)."""
     config: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)

@@ -3,6 +3,7 @@ must give it, and a new one is installed from its declaration alone."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import pkgutil
@@ -15,6 +16,7 @@ import pytest
 import mlplat.services
 from mlplat.build import build
 from mlplat.components.charts import CHARTS
+from mlplat.components.services.context import ServiceContext
 from mlplat.components.services.kube import PodSecurity
 from mlplat.services import registry
 from mlplat.services.registry import SERVICES, enabled_services
@@ -27,6 +29,7 @@ from mlplat.services.service import (
     Pods,
     Provided,
     Service,
+    Shared,
     prefix_access,
 )
 from mlplat.spec import load_spec
@@ -107,6 +110,13 @@ def test_a_feast_registry_in_s3_needs_no_database() -> None:
     assert feast.needs.databases == ()
 
 
+def test_what_a_service_shares_is_what_the_next_ones_context_has() -> None:
+    """The root folds each Shared field into the ServiceContext field of the same name."""
+    context = {f.name: f.type for f in dataclasses.fields(ServiceContext)}
+    for f in dataclasses.fields(Shared):
+        assert context.get(f.name) == f.type, f.name
+
+
 def test_a_service_cannot_ask_for_logins_without_a_namespace() -> None:
     with pytest.raises(ValueError, match="namespace"):
         Needs(databases=("x",))
@@ -114,7 +124,7 @@ def test_a_service_cannot_ask_for_logins_without_a_namespace() -> None:
 
 def _toy_build(section: object, provided: Provided) -> Built:
     database = provided.database
-    assert database is not None and provided.namespace is not None
+    assert provided.namespace is not None
     k8s.core.v1.ConfigMap(
         "toy-wiring",
         metadata={"namespace": "toy"},
