@@ -7,11 +7,13 @@ with hop limit 1 (pods cannot borrow the node's credentials), root volumes encry
 with the platform key, no SSH key, private subnets only, and a node role with only what
 a node needs (the VPC CNI has its own role).
 
-GPU pools are decided from the instance table (``mlplat.spec.instances``): the NVIDIA
-AMI, the ``nvidia.com/gpu`` taint, accelerator and model labels, and, when a pool can
-scale to zero, the cluster-autoscaler node-template tags that let it scale up from
-nothing. EFA pools add one EFA interface per network card (the instance table's count),
-the mlplat.dev/efa label the EFA device plugin selects, and a cluster placement group.
+What the nodes are comes from the pool's facts (``NodePoolSpec.facts``, decided from the
+instance table in ``mlplat.spec.pools``): the AMI type, labels and taints (on GPU pools
+the NVIDIA AMI, the ``nvidia.com/gpu`` taint, accelerator and model labels), and, when a
+pool can scale to zero, the cluster-autoscaler node-template tags that let it scale up
+from nothing. EFA pools add one EFA interface per network card (the instance table's
+count), the mlplat.dev/efa label the EFA device plugin selects, and a cluster placement
+group.
 """
 
 from __future__ import annotations
@@ -24,37 +26,20 @@ import pulumi
 import pulumi_aws as aws
 
 from mlplat.components.iam import assume_role_policy, ecr_pull_through_cache, managed_policy_arn
-from mlplat.components.node_template import TEMPLATE_PREFIX, first_release_name, template_tags
-from mlplat.spec import instances
-from mlplat.spec.capacity import advertised_gpus
+from mlplat.components.node_template import first_release_name
 from mlplat.spec.model import CapacityType, NodeOs, NodePoolSpec, TaintEffect
 
-AMI_TYPES = {
-    (NodeOs.AL2023, instances.X86_64, False): "AL2023_x86_64_STANDARD",
-    (NodeOs.AL2023, instances.ARM64, False): "AL2023_ARM_64_STANDARD",
-    (NodeOs.AL2023, instances.X86_64, True): "AL2023_x86_64_NVIDIA",
-    (NodeOs.BOTTLEROCKET, instances.X86_64, False): "BOTTLEROCKET_x86_64",
-    (NodeOs.BOTTLEROCKET, instances.ARM64, False): "BOTTLEROCKET_ARM_64",
-    (NodeOs.BOTTLEROCKET, instances.X86_64, True): "BOTTLEROCKET_x86_64_NVIDIA",
-}
-"""EKS AMI type by (OS, CPU architecture, NVIDIA GPU)."""
+# The labels the GPU software selects on are the pool's facts; re-exported (``as``) for
+# the composition root.
+from mlplat.spec.pools import ACCELERATOR_LABEL as ACCELERATOR_LABEL
+from mlplat.spec.pools import DEVICE_PLUGIN_LABEL as DEVICE_PLUGIN_LABEL
+from mlplat.spec.pools import EFA_LABEL as EFA_LABEL
+from mlplat.spec.pools import TEMPLATE_PREFIX
+
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly")
 """Managed policies a node needs: join the cluster and pull images (read-only)."""
 MAX_UNAVAILABLE_PERCENT = 33
 """Rolling updates replace at most a third of the pool at a time."""
-POOL_LABEL = "mlplat.dev/pool"
-ACCELERATOR_LABEL = "mlplat.dev/accelerator"
-GPU_MODEL_LABEL = "mlplat.dev/gpu-model"
-AUTOSCALER_GPU_LABEL = "k8s.amazonaws.com/accelerator"
-"""cluster-autoscaler's AWS GPU label: a node carrying it is not ready until its GPUs are
-allocatable, so the autoscaler waits for the driver instead of adding more nodes."""
-DEVICE_PLUGIN_LABEL = "mlplat.dev/nvidia-device-plugin"
-"""Set on GPU nodes whose device plugin mlplat installs (AL2023; Bottlerocket has its own)."""
-EFA_LABEL = "mlplat.dev/efa"
-"""Set on EFA pools' nodes, where the EFA device plugin runs."""
-DEVICE_PLUGIN_CONFIG_LABEL = "nvidia.com/device-plugin.config"
-"""The device plugin's per-node config selector: a pool with GPU sharing names its config."""
-GPU_TAINT = {"key": instances.GPU_RESOURCE, "value": "present", "effect": TaintEffect.NO_SCHEDULE}
 EKS_CAPACITY_TYPES = {
     CapacityType.ON_DEMAND: "ON_DEMAND",
     CapacityType.SPOT: "SPOT",
@@ -111,10 +96,9 @@ class NodePool(pulumi.ComponentResource):
         self, name: str, args: NodePoolArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("mlplat:index:NodePool", name, None, opts)
-        spec = self._spec = args.spec
-        first = spec.instance_types[0]
-        gpu = instances.gpu(first)
-        arch = instances.architecture(first)
+        spec = args.spec
+        facts = spec.facts
+        assert facts.ami_type is not None, "the spec checks refuse unknown instance types"
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
             f"{name}-node-role",
@@ -142,7 +126,7 @@ class NodePool(pulumi.ComponentResource):
                 )
             )
         placement = None
-        if spec.efa:
+        if facts.efa:
             group = aws.ec2.PlacementGroup(f"{name}-placement", strategy="cluster", opts=child)
             placement = {"group_name": group.name}
         template = aws.ec2.LaunchTemplate(
@@ -155,33 +139,15 @@ class NodePool(pulumi.ComponentResource):
                 "http_put_response_hop_limit": 1,
             },
             block_device_mappings=_volumes(spec, args.kms_key_arn),
-            network_interfaces=(
-                _efa_interfaces(args, gpu.efa_interfaces) if spec.efa and gpu else None
-            ),
+            network_interfaces=(_efa_interfaces(args, facts.efa_interfaces) if facts.efa else None),
             placement=placement,
-            user_data=gpu_runtime_user_data() if gpu and spec.os is NodeOs.AL2023 else None,
+            user_data=gpu_runtime_user_data() if facts.device_plugin else None,
             **_reservation(spec),
             tag_specifications=[
                 {"resource_type": kind, "tags": {"Name": name}} for kind in ("instance", "volume")
             ],
             opts=child,
         )
-        labels = {**spec.labels, POOL_LABEL: spec.name}
-        taints = [{"key": t.key, "value": t.value, "effect": t.effect} for t in spec.taints]
-        if gpu is not None:
-            labels |= {
-                ACCELERATOR_LABEL: "nvidia",
-                GPU_MODEL_LABEL: gpu.model,
-                AUTOSCALER_GPU_LABEL: instances.AUTOSCALER_GPU_TYPES[gpu.model],
-            }
-            if spec.os is NodeOs.AL2023:
-                labels[DEVICE_PLUGIN_LABEL] = "true"
-            if spec.gpu_sharing is not None:
-                labels[DEVICE_PLUGIN_CONFIG_LABEL] = spec.name
-            if spec.efa:
-                labels[EFA_LABEL] = "true"
-            taints.append(GPU_TAINT)
-        assert arch is not None, "the spec checks refuse unknown instance types"
         self.node_group = aws.eks.NodeGroup(
             f"{name}-ng",
             cluster_name=args.cluster_name,
@@ -194,7 +160,7 @@ class NodePool(pulumi.ComponentResource):
                 if spec.capacity_type is CapacityType.CAPACITY_BLOCK
                 else list(spec.instance_types)
             ),
-            ami_type=AMI_TYPES[(spec.os, arch, gpu is not None)],
+            ami_type=facts.ami_type,
             capacity_type=EKS_CAPACITY_TYPES[spec.capacity_type],
             scaling_config={
                 "min_size": spec.min_size,
@@ -203,8 +169,8 @@ class NodePool(pulumi.ComponentResource):
             },
             update_config={"max_unavailable_percentage": MAX_UNAVAILABLE_PERCENT},
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},
-            labels=labels,
-            taints=[{**t, "effect": _EKS_EFFECTS[t["effect"]]} for t in taints] or None,
+            labels=dict(facts.labels),
+            taints=[{**t, "effect": _EKS_EFFECTS[t["effect"]]} for t in facts.taints] or None,
             opts=pulumi.ResourceOptions(
                 parent=self,
                 depends_on=[*attachments, *args.after],
@@ -213,17 +179,12 @@ class NodePool(pulumi.ComponentResource):
             ),
         )
         if spec.min_size == 0:
-            self._scale_from_zero_tags(name, labels, taints)
+            self._scale_from_zero_tags(name, facts.template_tags)
         self.node_group_name = self.node_group.node_group_name
         self.role_arn = role.arn
         self.register_outputs({"nodeGroupName": self.node_group_name, "roleArn": self.role_arn})
 
-    def _scale_from_zero_tags(
-        self,
-        name: str,
-        labels: dict[str, str],
-        taints: list[dict[str, str]],
-    ) -> None:
+    def _scale_from_zero_tags(self, name: str, tags: dict[str, str]) -> None:
         """Tell cluster-autoscaler what an empty group's nodes would look like.
 
         With zero nodes there is nothing to inspect, so the autoscaler reads these tags
@@ -231,13 +192,6 @@ class NodePool(pulumi.ComponentResource):
         copied there).
         """
         asg = self.node_group.resources.apply(lambda r: r[0].autoscaling_groups[0].name)
-        gpu = instances.gpu(self._spec.instance_types[0])
-        efa = gpu.efa_interfaces if gpu is not None and self._spec.efa else 0
-        tags = template_tags(
-            labels,
-            taints,
-            {instances.GPU_RESOURCE: advertised_gpus(self._spec), instances.EFA_RESOURCE: efa},
-        )
         for key, value in sorted(tags.items()):
             old = first_release_name(name, key, tags)
             aws.autoscaling.Tag(

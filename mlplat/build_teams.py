@@ -16,7 +16,6 @@ import pulumi_kubernetes as k8s
 from mlplat.build_cloud import Cloud
 from mlplat.build_cluster import Cluster
 from mlplat.build_network import s3_cidrs
-from mlplat.components.node_pool import GPU_TAINT
 from mlplat.components.services.fence import NetworkPeers
 from mlplat.components.team import Team, TeamArgs, TeamCloud
 from mlplat.components.tenancy import objects
@@ -94,13 +93,7 @@ def _kueue(
         KueueArgs(
             provider=provider,
             gpu_pools={
-                pool.name: [
-                    GPU_TAINT,
-                    *(
-                        {"key": t.key, "value": t.value, "effect": str(t.effect)}
-                        for t in pool.taints
-                    ),
-                ]
+                pool.name: list(pool.facts.taints)
                 for pool in spec.node_pools
                 if pool.name in gpu_pools
             },

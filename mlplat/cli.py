@@ -1,8 +1,7 @@
-"""The `mlplat` command: validate, plan, render, check, policy-config, schema; and the review
-verbs diff, cost and prices (mlplat/review/commands.py).
+"""The `mlplat` command: validate, plan, render, check, policy-config; schema and init
+(mlplat/scaffold.py); and the review verbs diff, cost and prices (mlplat/review/commands.py).
 
 Exit codes, the same for every command, so CI can tell the outcomes apart:
-
 - 0: ok (a spec is valid; a plan, render or check passed its checks).
 - 1: a check failed: a mandatory policy control (`plan`, `check`), or an error-level
   finding in what would run (`render`, `plan --render`).
@@ -29,6 +28,7 @@ from typing import Any
 from mlplat import __version__
 from mlplat.render.command import add_render_options, render_failed, render_of, report_render
 from mlplat.review.commands import add_review_commands
+from mlplat.scaffold import add_scaffold_commands
 from mlplat.spec import LoadResult, TeamStackSpec, load_spec
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -143,8 +143,7 @@ def _parser() -> argparse.ArgumentParser:
     config.add_argument("spec", metavar="SPEC")
     config.set_defaults(run=_policy_config)
 
-    schema = verbs.add_parser("schema", help="print the spec's JSON Schema")
-    schema.set_defaults(run=_schema)
+    add_scaffold_commands(verbs)
     add_review_commands(verbs, _platform_plan_option)
     for verb in verbs.choices.values():  # also accepted after the command
         verb.add_argument(
@@ -386,13 +385,6 @@ def _policy_config(args: argparse.Namespace) -> int:
     from mlplat.policy_config import policy_config
 
     print(json.dumps(policy_config(result.spec), indent=2, sort_keys=True))
-    return EXIT_OK
-
-
-def _schema(args: argparse.Namespace) -> int:
-    from mlplat.spec.schema import schema
-
-    print(json.dumps(schema(), indent=2))
     return EXIT_OK
 
 

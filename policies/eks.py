@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,6 +10,7 @@ from pulumi_policy import Severity
 
 from mlplat.policies.control import Control, Level, Report
 from mlplat.policies.props import as_list, dig
+from mlplat.spec import instances
 
 CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -19,7 +19,9 @@ ACCESS_POLICY = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
 OPEN_CIDRS = {"0.0.0.0/0", "::/0"}
 LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
-GPU_INSTANCE = re.compile(r"^(p\d|g\d)[a-z0-9-]*\.")
+GPU_AMI_MARKS = ("NVIDIA", "GPU")
+"""EKS AMI types for NVIDIA GPU nodes say so: AL2023_*_NVIDIA, BOTTLEROCKET_*_NVIDIA,
+AL2_x86_64_GPU."""
 
 
 def _endpoint_open(args: Any, report: Report, settings: Mapping[str, Any]) -> None:
@@ -104,9 +106,14 @@ def _no_ssh(args: Any, report: Report, settings: Mapping[str, Any]) -> None:
 
 
 def is_gpu_node_group(props: Any) -> bool:
+    """NVIDIA GPU nodes: an NVIDIA AMI type, or an instance type of a family the instance
+    table says carries NVIDIA GPUs (any size, the families node pools refuse included,
+    as the node group may not be mlplat's)."""
     ami = str(props.get("amiType") or "").upper()
     types = [str(t) for t in as_list(props.get("instanceTypes"))]
-    return "NVIDIA" in ami or "GPU" in ami or any(GPU_INSTANCE.match(t) for t in types)
+    return any(mark in ami for mark in GPU_AMI_MARKS) or any(
+        instances.maker(t) == instances.NVIDIA for t in types
+    )
 
 
 def _gpu_tainted(args: Any, report: Report, settings: Mapping[str, Any]) -> None:
@@ -223,13 +230,15 @@ CONTROLS = [
     ),
     Control(
         "eks-gpu-nodegroup-tainted",
-        "GPU node groups carry the GPU taint so only GPU pods land on them.",
+        "NVIDIA GPU node groups (NVIDIA AMI, or an NVIDIA family in mlplat's instance table) "
+        "carry the GPU taint so only GPU pods land on them.",
         frozenset({NODE_GROUP}),
         ("EKS-BPG-AIML-taints",),
         Severity.MEDIUM,
         Level.ADVISORY,
-        "mlplat taints every GPU pool in `nodePools`; keep the default taint.",
+        "mlplat taints every GPU pool in `nodePools`; keep the default taint. Other "
+        "accelerators (Neuron, AMD, Gaudi) advertise other resources and are not judged here.",
         _gpu_tainted,
-        settings={"gpuTaintKey": {"type": "string", "default": "nvidia.com/gpu"}},
+        settings={"gpuTaintKey": {"type": "string", "default": instances.GPU_RESOURCE}},
     ),
 ]

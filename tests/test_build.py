@@ -12,6 +12,8 @@ from mlplat.spec import load_spec
 from tests.conftest import ALL_SPECS, STACKS, plan_file, planned
 
 GOLDEN = Path(__file__).parent / "plan" / "golden" / "prod-urns-foundation.txt"
+GOLDEN_ALL = GOLDEN.with_name("prod-urns-0.1.0.txt")
+"""Every URN of prod as 0.1.0 planned it, before its packages moved under mlplat."""
 GOLDEN_REPOSITORIES = GOLDEN.with_name("prod-repository-names.txt")
 """The previous release's prod repository names: a new name replaces a repository and
 loses its images, which a URN or alias cannot prevent."""
@@ -45,6 +47,17 @@ def test_every_foundation_resource_survives_an_upgrade_by_urn_or_alias() -> None
     }
     previous = set(GOLDEN.read_text().split())
     assert previous - answered == REMOVED_ON_PURPOSE
+
+
+def test_every_resource_of_the_previous_release_survives_by_urn_or_alias() -> None:
+    plan = planned(STACKS / "prod.yaml")
+    answered = {r.urn for r in plan.resources} | {
+        alias for r in plan.resources for alias in r.options["aliases"]
+    }
+    lines = GOLDEN_ALL.read_text().splitlines()
+    previous = {line for line in lines if line.startswith("urn:")}
+    assert len(previous) > 300
+    assert sorted(previous - answered) == []
 
 
 def test_every_repository_keeps_its_physical_name_through_an_upgrade() -> None:

@@ -113,7 +113,8 @@ class NetworkPeers:
         """What a pod with a workload identity reaches to call ``services`` (S3's gateway
         aside): its credentials, then the APIs."""
         found = [self.credentials] if self.credentials else []
-        return found + (self.aws_apis(*services) if services else [])
+        apis = self.aws_apis(*services) if services else []
+        return found + [r for r in apis if r is not self.credentials]
 
 
 @dataclass(frozen=True)

@@ -155,7 +155,13 @@ def monitoring_values(args: MonitoringArgs) -> dict[str, Any]:
             # labelled grafana_dashboard in the monitoring namespace.
             "rbac": {"namespaced": True},
             "sidecar": {
-                "dashboards": {"enabled": True, "resource": "configmap"},
+                # kube-prometheus-stack sets ALL, which the namespaced Role cannot list:
+                # the sidecar would crash-loop and Grafana never become Ready.
+                "dashboards": {
+                    "enabled": True,
+                    "resource": "configmap",
+                    "searchNamespace": [NAMESPACE],
+                },
                 "datasources": {"resource": "configmap"},
                 "resources": resources("10m", "64Mi", "128Mi"),
             },

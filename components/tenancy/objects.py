@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mlplat.components.node_pool import POOL_LABEL
 from mlplat.components.tenancy.outputs import CPU_FLAVOR, PlatformOutputs
 from mlplat.spec.instances import GPU_RESOURCE
+from mlplat.spec.pools import POOL_LABEL
 from mlplat.spec.teams import ContainerDefaultsSpec, TeamQuotaSpec, TeamSpec
 
 TEAM_LABEL = "mlplat.dev/team"

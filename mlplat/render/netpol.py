@@ -13,9 +13,10 @@ On EKS the VPC CNI's policy agent judges egress before a Service address is tran
 and its controller (aws/amazon-network-policy-controller-k8s, pkg/resolvers/endpoints.go)
 adds a Service's cluster IP to a rule only when the rule's pod selector selects the
 Service's own selector. So for a flow through a Service, a narrower selector is closed and
-an ipBlock must cover the Service range. The controller also drops an ipBlock peer whose
-ports are all named; such a port is closed everywhere here, so a policy that passes
-locally holds on EKS too.
+an ipBlock must cover the Service range. The controller also drops named ports from an
+egress rule's ipBlock peers (and from a rule with no peers): it resolves names only on
+pods. Such a port is closed everywhere here, so a policy that passes locally holds on EKS
+too.
 """
 
 from __future__ import annotations
@@ -126,11 +127,15 @@ class Policies:
                 if not _port_allowed(ports, port):
                     continue
                 peers = rule.get(peers_key)
+                # Egress ports the controller cannot resolve on a peer's pods are dropped.
+                unresolved = kind == "Egress" and not _block_port_allowed(ports, port)
                 if not peers:
+                    if unresolved:
+                        continue
                     return OPEN
                 for peer in peers:
                     if "ipBlock" in peer:
-                        if _block_port_allowed(ports, port):
+                        if not unresolved:
                             blocks.append(peer["ipBlock"] or {})
                     elif self._selector_admits(peer, other, policy.namespace or "", service):
                         return OPEN
@@ -202,7 +207,7 @@ def _satisfiable(selector: Mapping[str, Any]) -> bool:
 
 
 def _block_port_allowed(ports: Sequence[Mapping[str, Any]] | None, port: Port) -> bool:
-    """A rule's ports as they apply to its ipBlock peers: named ports dropped."""
+    """An egress rule's ports as they apply to its ipBlock peers: named ports dropped."""
     if not ports:
         return True
     numbered = [p for p in ports if not isinstance(p.get("port"), str)]

@@ -1,9 +1,9 @@
-"""Where the platform's pods run: its untainted CPU pools, where their scheduling terms allow.
+"""Where the platform's pods run: its pools without a taint that keeps pods off (CPU pools;
+GPU pools carry the GPU taint), where their scheduling terms allow.
 
-A platform pool has no taint that keeps pods off, so only a pod's nodeSelector and its
-required node affinity decide, against the labels mlplat gives the pool's nodes (its own
-and the pool label) and the well-known ones EKS sets (OS, architecture). Preferred terms
-never keep a pod off a node.
+On a platform pool only a pod's nodeSelector and its required node affinity decide,
+against the labels the pool's nodes carry (``NodePoolSpec.facts``) and the well-known ones
+EKS sets (OS, architecture). Preferred terms never keep a pod off a node.
 """
 
 from __future__ import annotations
@@ -15,27 +15,16 @@ from mlplat.render.pods import selects
 from mlplat.spec import instances
 from mlplat.spec.model import NodePoolSpec, TaintEffect
 
-POOL_LABEL = "mlplat.dev/pool"
-"""The label every node of a pool carries (components.node_pool.POOL_LABEL; a test keeps
-the two equal)."""
-
 
 def is_platform(pool: NodePoolSpec) -> bool:
-    """A CPU pool without a taint that keeps pods off (GPU pools carry the GPU taint)."""
-    return instances.gpu(pool.instance_types[0]) is None and all(
-        t.effect is TaintEffect.PREFER_NO_SCHEDULE for t in pool.taints
-    )
+    """A pool without a taint that keeps pods off (GPU pools carry the GPU taint)."""
+    return all(t["effect"] == TaintEffect.PREFER_NO_SCHEDULE for t in pool.facts.taints)
 
 
 def node_labels(pool: NodePoolSpec) -> dict[str, str]:
-    """The labels a CPU pool's nodes carry that a pod may select on."""
-    arch = instances.architecture(pool.instance_types[0])
-    return {
-        "kubernetes.io/os": "linux",
-        "kubernetes.io/arch": "arm64" if arch == instances.ARM64 else "amd64",
-        **pool.labels,
-        POOL_LABEL: pool.name,
-    }
+    """The labels a pool's nodes carry that a pod may select on."""
+    arch = "arm64" if pool.facts.architecture == instances.ARM64 else "amd64"
+    return {"kubernetes.io/os": "linux", "kubernetes.io/arch": arch, **pool.facts.labels}
 
 
 def lands_on(spec: Mapping[str, Any], pool: NodePoolSpec) -> bool:

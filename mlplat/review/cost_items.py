@@ -13,6 +13,7 @@ from typing import Any
 from mlplat.review.plans import Teams, component_label, top_component
 from mlplat.review.prices import Price, PriceTable
 from mlplat.spec import instances
+from mlplat.spec.pools import POOL_LABEL
 from mlplat.spec.versions import EXTENDED_SUPPORT
 
 HOURS = 730.0
@@ -120,7 +121,7 @@ def _node_group(ctx: Context, resource: Mapping[str, Any]) -> Iterator[LineItem]
         notes.append(f"priced as {types[0]}, the first of {', '.join(types)}")
     if inputs.get("capacityType") == "SPOT":
         notes.append("spot: priced at on-demand, a ceiling")
-    pool = (inputs.get("labels") or {}).get("mlplat.dev/pool", resource["name"])
+    pool = (inputs.get("labels") or {}).get(POOL_LABEL, resource["name"])
     what = f"node pool {pool}: {low}-{high} x {types[0]}"
     if gpu is not None:
         what += f" ({gpu.count}x {gpu.model.upper()})"
@@ -312,7 +313,7 @@ def team_quotas(ctx: Context, resources: Sequence[Mapping[str, Any]]) -> Iterato
     for resource in resources:
         if resource["type"] == "aws:eks/nodeGroup:NodeGroup":
             inputs = resource.get("inputs") or {}
-            pool = (inputs.get("labels") or {}).get("mlplat.dev/pool")
+            pool = (inputs.get("labels") or {}).get(POOL_LABEL)
             if pool and inputs.get("instanceTypes"):
                 pools[str(pool)] = str(inputs["instanceTypes"][0])
     flavors: dict[str, str] = {}
@@ -320,7 +321,7 @@ def team_quotas(ctx: Context, resources: Sequence[Mapping[str, Any]]) -> Iterato
         if resource["type"].endswith(":ResourceFlavor"):
             spec = (resource.get("inputs") or {}).get("spec") or {}
             name = ((resource.get("inputs") or {}).get("metadata") or {}).get("name")
-            pool = (spec.get("nodeLabels") or {}).get("mlplat.dev/pool")
+            pool = (spec.get("nodeLabels") or {}).get(POOL_LABEL)
             if name and pool:
                 flavors[str(name)] = str(pool)
     for resource in resources:

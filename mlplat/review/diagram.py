@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlplat.spec import instances
+from mlplat.spec.pools import POOL_LABEL
 
 MAX_TEAMS = 12
 GROUPS = {
@@ -164,7 +165,7 @@ def _label(top: Mapping[str, Any], members: Sequence[Mapping[str, Any]]) -> str:
         group = next(iter(_inputs(members, "aws:eks/nodeGroup:NodeGroup")), {})
         types = group.get("instanceTypes") or ["?"]
         scaling = group.get("scalingConfig") or {}
-        pool = (group.get("labels") or {}).get("mlplat.dev/pool", name)
+        pool = (group.get("labels") or {}).get(POOL_LABEL, name)
         text = f"{pool}<br/>{types[0]} x {_n(scaling.get('minSize'))}-{_n(scaling.get('maxSize'))}"
         gpu = instances.gpu(str(types[0]))
         return text + (f"<br/>{gpu.count}x {gpu.model.upper()}" if gpu else "")
@@ -256,14 +257,14 @@ def _quota_edges(
     pool_node = {}
     for resource in resources:
         if resource["type"] == "aws:eks/nodeGroup:NodeGroup":
-            pool = ((resource.get("inputs") or {}).get("labels") or {}).get("mlplat.dev/pool")
+            pool = ((resource.get("inputs") or {}).get("labels") or {}).get(POOL_LABEL)
             if pool and resource["urn"] in node_of:
                 pool_node[str(pool)] = node_of[resource["urn"]]
     flavors = {}
     for resource in resources:
         if resource["type"].endswith(":ResourceFlavor"):
             inputs = resource.get("inputs") or {}
-            pool = ((inputs.get("spec") or {}).get("nodeLabels") or {}).get("mlplat.dev/pool")
+            pool = ((inputs.get("spec") or {}).get("nodeLabels") or {}).get(POOL_LABEL)
             flavors[(inputs.get("metadata") or {}).get("name")] = pool
     edges = set()
     for resource in resources:

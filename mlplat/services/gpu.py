@@ -11,7 +11,7 @@ from mlplat.components.services import gpu_software as component
 from mlplat.components.services.gpu_software import GpuSoftware, GpuSoftwareArgs
 from mlplat.services.service import Built, Namespace, Provided, Service
 from mlplat.spec import instances
-from mlplat.spec.model import CloudProvider, NodeOs, PlatformSpec
+from mlplat.spec.model import CloudProvider, PlatformSpec
 
 
 @dataclass(frozen=True)
@@ -30,15 +30,11 @@ def gpu_nodes(spec: PlatformSpec) -> GpuNodes | None:
     if spec.cloud.provider is CloudProvider.EXISTING:
         selector = dict(spec.cloud.gpu_node_selector)
         return GpuNodes(selector, selector) if selector else None
-    gpu_pools = [p for p in spec.node_pools if instances.gpu(p.instance_types[0]) is not None]
-    if not gpu_pools:
+    facts = [p.facts for p in spec.node_pools]
+    if not any(f.is_gpu for f in facts):
         return None
-    plugin = (
-        None
-        if all(p.os is NodeOs.BOTTLEROCKET for p in gpu_pools)
-        else {DEVICE_PLUGIN_LABEL: "true"}
-    )
-    return GpuNodes(plugin, {ACCELERATOR_LABEL: "nvidia"})
+    plugin = {DEVICE_PLUGIN_LABEL: "true"} if any(f.device_plugin for f in facts) else None
+    return GpuNodes(plugin, {ACCELERATOR_LABEL: instances.NVIDIA})
 
 
 def _build(nodes: GpuNodes, provided: Provided) -> Built:
@@ -49,9 +45,13 @@ def _build(nodes: GpuNodes, provided: Provided) -> Built:
             provider=provided.context.provider,
             node_selector=nodes.plugin,
             gpu_node_selector=nodes.gpus,
-            sharing={p.name: p.gpu_sharing for p in pools if p.gpu_sharing},
+            sharing={
+                p.facts.sharing_config: p.gpu_sharing
+                for p in pools
+                if p.facts.sharing_config and p.gpu_sharing
+            },
             monitoring=provided.context.monitoring,
-            efa_node_selector={EFA_LABEL: "true"} if any(p.efa for p in pools) else None,
+            efa_node_selector={EFA_LABEL: "true"} if any(p.facts.efa for p in pools) else None,
             peers=provided.peers,
         ),
     )

@@ -16,8 +16,6 @@ AUTONAME_SUFFIX = 8
 NAME_PREFIX_SUFFIX = 26
 """The AWS provider appends a 26-character unique id to a name prefix (IAM role
 name_prefix is therefore at most 64 - 26 = 38 characters)."""
-AUTOSCALER_TEMPLATE = "k8s.io/cluster-autoscaler/node-template"
-"""Prefix of the cluster-autoscaler node-template tags on a pool's Auto Scaling group."""
 
 
 @dataclass(frozen=True)

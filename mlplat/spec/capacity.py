@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from mlplat.spec import instances
 from mlplat.spec.model import GpuSharing, NodePoolSpec, PlatformSpec
 
 RESERVED_NAMESPACES = frozenset(
@@ -66,26 +65,13 @@ class PlatformFacts:
     not judged."""
 
 
-def advertised_gpus(pool: NodePoolSpec) -> int:
-    """nvidia.com/gpu one node of the pool advertises: its GPUs, times the replicas under
-    time-slicing (the device plugin shares without renaming); 0 for a CPU pool. A MIG
-    pool's count depends on the profile applied to the node, so its GPUs are given."""
-    gpu = instances.gpu(pool.instance_types[0])
-    if gpu is None:
-        return 0
-    sharing = pool.gpu_sharing
-    if sharing is not None and sharing.strategy is GpuSharing.TIME_SLICING:
-        return gpu.count * sharing.replicas
-    return gpu.count
-
-
 def pool_capacity(pool: NodePoolSpec) -> PoolCapacity | str | None:
     """The pool's GPU capacity, why a GPU quota cannot name it, or None if its instance
     types are unknown (so what its nodes hold cannot be said)."""
-    if not all(instances.known(t) for t in pool.instance_types):
+    facts = pool.facts
+    if not facts.known:
         return None
-    gpu = instances.gpu(pool.instance_types[0])
-    if gpu is None:
+    if facts.gpu is None:
         return "it has no NVIDIA GPUs"
     sharing = pool.gpu_sharing
     if sharing is not None and sharing.strategy is GpuSharing.MIG:
@@ -93,10 +79,10 @@ def pool_capacity(pool: NodePoolSpec) -> PoolCapacity | str | None:
             "it partitions GPUs with MIG, so how many devices a node offers depends on the "
             "MIG profile applied to it"
         )
-    basis = f"{gpu.count} {gpu.model} per {pool.instance_types[0]} node"
+    basis = f"{facts.gpu.count} {facts.gpu.model} per {pool.instance_types[0]} node"
     if sharing is not None:
         basis += f" x {sharing.replicas} time-slicing replicas"
-    return PoolCapacity(advertised_gpus(pool) * pool.max_size, f"{basis} x maxSize {pool.max_size}")
+    return PoolCapacity(facts.advertised_gpus * pool.max_size, f"{basis} x maxSize {pool.max_size}")
 
 
 def facts_of(spec: PlatformSpec) -> PlatformFacts:

@@ -120,23 +120,50 @@ checked at cluster-autoscaler-1.35.0) where it names the model, and nvidia-<mode
 MIG_MODELS = frozenset({"a100-40gb", "a100-80gb", "h100", "h200", "b200"})
 """GPU models in the table that support Multi-Instance GPU partitions."""
 
-REFUSED_ACCELERATED: dict[str, str] = {
-    "g4ad": "its GPU is an AMD Radeon Pro V520, not NVIDIA",
-    "g5g": "its host is Graviton (arm64); mlplat GPU pools run x86_64 NVIDIA AMIs",
-    "p6e-gb200": "its host is NVIDIA Grace (arm64), sold as UltraServer capacity blocks",
-    "g6f": "it offers fractional L4 GPUs, which the NVIDIA device plugin cannot split",
-    "gr6f": "it offers fractional L4 GPUs, which the NVIDIA device plugin cannot split",
-    "g7e": "its sizes are not yet verified in mlplat's GPU table",
-    "p6-b300": "its sizes are not yet verified in mlplat's GPU table",
-    **dict.fromkeys(
-        _words("inf1 inf2 trn1 trn1n trn2"), "it uses AWS Neuron accelerators, not NVIDIA GPUs"
+NVIDIA = "nvidia"
+"""Maker of every family in ``GPU_FAMILIES``; the value of the mlplat.dev/accelerator label."""
+
+
+@dataclass(frozen=True)
+class RefusedFamily:
+    """An accelerated family no node pool may use."""
+
+    maker: str
+    """Who makes its accelerators, as Karpenter's instance-gpu-manufacturer and
+    instance-accelerator-manufacturer labels name them (FPGA and video cards: xilinx)."""
+    reason: str
+    """Why a pool refuses it, for the error message."""
+
+
+_NEURON = "it uses AWS Neuron accelerators, not NVIDIA GPUs"
+_UNVERIFIED = "its sizes are not yet verified in mlplat's GPU table"
+_FRACTIONAL = "it offers fractional L4 GPUs, which the NVIDIA device plugin cannot split"
+
+REFUSED_ACCELERATED: dict[str, RefusedFamily] = {
+    "g4ad": RefusedFamily("amd", "its GPU is an AMD Radeon Pro V520, not NVIDIA"),
+    "g5g": RefusedFamily(
+        NVIDIA, "its host is Graviton (arm64); mlplat GPU pools run x86_64 NVIDIA AMIs"
     ),
-    "dl1": "it uses Habana Gaudi accelerators, not NVIDIA GPUs",
-    "dl2q": "it uses Qualcomm AI 100 accelerators, not NVIDIA GPUs",
-    **dict.fromkeys(_words("f1 f2"), "it is an FPGA instance"),
-    "vt1": "it uses Xilinx video transcoding accelerators",
+    "p6e-gb200": RefusedFamily(
+        NVIDIA, "its host is NVIDIA Grace (arm64), sold as UltraServer capacity blocks"
+    ),
+    "g6f": RefusedFamily(NVIDIA, _FRACTIONAL),
+    "gr6f": RefusedFamily(NVIDIA, _FRACTIONAL),
+    "g7": RefusedFamily(NVIDIA, _UNVERIFIED),
+    "g7e": RefusedFamily(NVIDIA, _UNVERIFIED),
+    "p6-b300": RefusedFamily(NVIDIA, _UNVERIFIED),
+    **dict.fromkeys(_words("inf1 inf2 trn1 trn1n trn2"), RefusedFamily("aws", _NEURON)),
+    "dl1": RefusedFamily("habana", "it uses Habana Gaudi accelerators, not NVIDIA GPUs"),
+    "dl2q": RefusedFamily("qualcomm", "it uses Qualcomm AI 100 accelerators, not NVIDIA GPUs"),
+    **dict.fromkeys(_words("f1 f2"), RefusedFamily("xilinx", "it is an FPGA instance")),
+    "vt1": RefusedFamily("xilinx", "it uses Xilinx video transcoding accelerators"),
 }
-"""Accelerated families a node pool refuses, and why."""
+"""Accelerated families a node pool refuses, who makes their accelerators, and why.
+
+With ``GPU_FAMILIES`` this holds every family Karpenter's instance-type reference
+(aws/karpenter-provider-aws website/content/en/docs/reference/instance-types.md, commit
+1d92708, 2026-08-21) gives a GPU or accelerator manufacturer, and the accelerated families
+it does not list (p3, p6e-gb200, dl1, f1, f2, vt1); checked 2026-11-26."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +178,11 @@ class Gpu:
     @property
     def efa(self) -> bool:
         return self.efa_interfaces > 0
+
+    @property
+    def mig(self) -> bool:
+        """Whether the GPU can be split into MIG partitions."""
+        return self.model in MIG_MODELS
 
 
 def family(instance_type: str) -> str:
@@ -169,6 +201,17 @@ def gpu(instance_type: str) -> Gpu | None:
     if fam is None or size(instance_type) not in fam.gpus:
         return None
     return Gpu(fam.model, fam.gpus[size(instance_type)], fam.efa.get(size(instance_type), 0))
+
+
+def maker(instance_type: str) -> str | None:
+    """Who makes the family's GPUs or accelerators (``nvidia`` for every NVIDIA family, the
+    ones pools refuse included); None for a CPU or unknown family. Judges plans, whose
+    node groups mlplat may not have built: any size of a family counts."""
+    fam = family(instance_type)
+    if fam in GPU_FAMILIES:
+        return NVIDIA
+    refused = REFUSED_ACCELERATED.get(fam)
+    return refused.maker if refused is not None else None
 
 
 def architecture(instance_type: str) -> str | None:

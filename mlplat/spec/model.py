@@ -14,11 +14,21 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from typing import Any, TypeVar
 
-from mlplat.spec.enums import CloudProvider, Environment, WorkloadIdentityMode
+from mlplat.spec.enums import (
+    CapacityType,
+    CloudProvider,
+    Environment,
+    GpuSharing,
+    MigStrategy,
+    NodeOs,
+    TaintEffect,
+    WorkloadIdentityMode,
+)
 from mlplat.spec.policy import PolicySpec
+from mlplat.spec.pools import PoolFacts, pool_facts
 from mlplat.spec.review import ReviewSpec
 from mlplat.spec.services import ServicesSpec
 from mlplat.spec.teams import TeamSpec
@@ -38,39 +48,6 @@ class EndpointAccess(enum.StrEnum):
 class ServiceRole(enum.StrEnum):
     CREATE = "create"
     EXISTING = "existing"
-
-
-class CapacityType(enum.StrEnum):
-    ON_DEMAND = "onDemand"
-    SPOT = "spot"
-    CAPACITY_RESERVATION = "capacityReservation"
-    CAPACITY_BLOCK = "capacityBlock"
-
-    @property
-    def reserved(self) -> bool:
-        """Whether the pool's nodes come from a reservation named by its id."""
-        return self in (CapacityType.CAPACITY_RESERVATION, CapacityType.CAPACITY_BLOCK)
-
-
-class NodeOs(enum.StrEnum):
-    AL2023 = "al2023"
-    BOTTLEROCKET = "bottlerocket"
-
-
-class TaintEffect(enum.StrEnum):
-    NO_SCHEDULE = "NoSchedule"
-    PREFER_NO_SCHEDULE = "PreferNoSchedule"
-    NO_EXECUTE = "NoExecute"
-
-
-class GpuSharing(enum.StrEnum):
-    TIME_SLICING = "timeSlicing"
-    MIG = "mig"
-
-
-class MigStrategy(enum.StrEnum):
-    SINGLE = "single"
-    MIXED = "mixed"
 
 
 class Scanning(enum.StrEnum):
@@ -225,6 +202,12 @@ class NodePoolSpec:
     def initial_size(self) -> int:
         """The node count at creation: desired_size, or min_size when unset."""
         return self.min_size if self.desired_size is None else self.desired_size
+
+    @cached_property
+    def facts(self) -> PoolFacts:
+        """What the pool's nodes are (GPUs, AMI, labels, taints, device plugins), decided
+        once from the instance table; every consumer reads them here."""
+        return pool_facts(self)
 
 
 @dataclass(frozen=True)

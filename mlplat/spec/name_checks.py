@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mlplat.spec.aws_names import AUTONAME_SUFFIX, AUTOSCALER_TEMPLATE, PHYSICAL_NAMES
+from mlplat.spec.aws_names import AUTONAME_SUFFIX, PHYSICAL_NAMES
 from mlplat.spec.enums import CloudProvider
 from mlplat.spec.errors import Path, SpecError
 from mlplat.spec.findings import error_at
 from mlplat.spec.model import PlatformSpec
+from mlplat.spec.pools import TEMPLATE_PREFIX
 from mlplat.spec.teams import TEAM_REPOSITORIES
 from mlplat.spec.yaml_source import SourceDoc
 
@@ -100,7 +101,7 @@ def _template_keys(doc: SourceDoc, i: int, spec: PlatformSpec) -> Iterator[SpecE
             doc,
             ("nodePools", i, "labels", key),
             ASG_TAG,
-            f"{AUTOSCALER_TEMPLATE}/label/{key}",
+            f"{TEMPLATE_PREFIX}/label/{key}",
             autonamed=False,
             shorten="the label key",
         )
@@ -109,7 +110,7 @@ def _template_keys(doc: SourceDoc, i: int, spec: PlatformSpec) -> Iterator[SpecE
             doc,
             ("nodePools", i, "taints", j, "key"),
             ASG_TAG,
-            f"{AUTOSCALER_TEMPLATE}/taint/{taint.key}",
+            f"{TEMPLATE_PREFIX}/taint/{taint.key}",
             autonamed=False,
             shorten="the taint key",
         )

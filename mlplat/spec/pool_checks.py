@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from mlplat.spec import instances
 from mlplat.spec.errors import SpecError
 from mlplat.spec.findings import Check, dns_label, duplicates, error_at, reads
-from mlplat.spec.model import NodePoolSpec, PlatformSpec
+from mlplat.spec.model import PlatformSpec
 from mlplat.spec.schema import suggest
 from mlplat.spec.yaml_source import SourceDoc
 from mlplat.spec.zones import in_region, network_zones
@@ -57,7 +57,7 @@ def _instance_types(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
                     "gpu-unsupported",
                     path,
                     f"'{instance_type}' cannot run a GPU pool: "
-                    f"{instances.REFUSED_ACCELERATED[fam]}",
+                    f"{instances.REFUSED_ACCELERATED[fam].reason}",
                     "use an NVIDIA family on x86_64, e.g. g6, g6e, p5",
                 )
             elif gpu_family is not None and instances.gpu(instance_type) is None:
@@ -222,7 +222,7 @@ def _taints(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     for i, pool in enumerate(spec.node_pools):
         keys = [f"{t.key}:{t.effect}" for t in pool.taints]
         for j, taint in enumerate(pool.taints):
-            if taint.key == instances.GPU_RESOURCE and _known(pool) and _is_gpu_pool(pool):
+            if taint.key == instances.GPU_RESOURCE and pool.facts.known and pool.facts.is_gpu:
                 yield error_at(
                     doc,
                     "taint-reserved",
@@ -231,15 +231,6 @@ def _taints(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
                     "remove this taint",
                 )
         yield from duplicates(doc, ("nodePools", i, "taints"), keys, "key", "taint key:effect")
-
-
-def _known(pool: NodePoolSpec) -> bool:
-    return all(instances.known(t) for t in pool.instance_types)
-
-
-def _is_gpu_pool(pool: NodePoolSpec) -> bool:
-    """Whether a pool runs NVIDIA GPU instances (decided by the first, checked-uniform type)."""
-    return instances.gpu(pool.instance_types[0]) is not None
 
 
 POOL_CHECKS: tuple[Check, ...] = (

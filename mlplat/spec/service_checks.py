@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from mlplat.spec import instances
 from mlplat.spec.errors import SpecError
 from mlplat.spec.findings import Check, error_at, reads
-from mlplat.spec.model import CloudProvider, GpuSharing, NodeOs, PlatformSpec
+from mlplat.spec.model import CloudProvider, GpuSharing, PlatformSpec
 from mlplat.spec.policy import PolicyLevel
 from mlplat.spec.services import LoadBalancerScheme, MlflowAuth
 from mlplat.spec.yaml_source import SourceDoc
@@ -24,9 +24,9 @@ def _gpu_sharing(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
         if sharing is None:
             continue
         where = ("nodePools", i, "gpuSharing")
-        if not all(instances.known(t) for t in pool.instance_types):
+        if not pool.facts.known:
             continue  # the unknown type has its own error; its GPUs cannot be judged
-        gpu = instances.gpu(pool.instance_types[0])
+        gpu = pool.facts.gpu
         if gpu is None:
             yield error_at(
                 doc,
@@ -35,7 +35,7 @@ def _gpu_sharing(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
                 f"pool '{pool.name}' has no NVIDIA GPUs to share",
                 "remove gpuSharing, or use GPU instance types",
             )
-        elif pool.os is NodeOs.BOTTLEROCKET:
+        elif not pool.facts.device_plugin:  # Bottlerocket's own plugin
             yield error_at(
                 doc,
                 "gpu-sharing-bottlerocket",
@@ -44,7 +44,7 @@ def _gpu_sharing(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
                 "sharing configuration does not reach",
                 "use os: al2023 for a pool that shares GPUs",
             )
-        elif sharing.strategy is GpuSharing.MIG and gpu.model not in instances.MIG_MODELS:
+        elif sharing.strategy is GpuSharing.MIG and not gpu.mig:
             yield error_at(
                 doc,
                 "mig-unsupported",

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mlplat.spec import instances
+from mlplat.spec import pools
 from mlplat.spec.errors import SpecError
 from mlplat.spec.findings import Check, error_at, reads
-from mlplat.spec.model import CloudProvider, NodeOs, NodePoolSpec, PlatformSpec
+from mlplat.spec.model import CloudProvider, NodePoolSpec, PlatformSpec
 from mlplat.spec.tags import (
     AWS_KEY_MAX,
     AWS_TAGS_PER_RESOURCE,
@@ -19,7 +19,7 @@ from mlplat.spec.tags import (
 )
 from mlplat.spec.yaml_source import SourceDoc
 
-TEMPLATE_PREFIX = "k8s.io/cluster-autoscaler/node-template/"
+TEMPLATE_PREFIX = pools.TEMPLATE_PREFIX + "/"
 """A pool that scales from zero writes each label and taint as an Auto Scaling group tag
 under this prefix (components/node_pool.py), for cluster-autoscaler to read."""
 EKS_ASG_TAGS = 5
@@ -29,18 +29,9 @@ tags."""
 
 
 def pool_template_tags(pool: NodePoolSpec) -> int:
-    """Tags on a scale-from-zero pool's Auto Scaling group: EKS's own, and one per label
-    and taint, the spec's plus mlplat's (the pool label; on GPU pools the accelerator, GPU
-    model and autoscaler GPU labels, the device-plugin label on AL2023, its config label
-    when sharing, the EFA label, the GPU taint), plus the GPU and EFA counts."""
-    gpu = instances.gpu(pool.instance_types[0]) is not None
-    mlplat_labels = 1
-    if gpu:
-        mlplat_labels += 3 + (pool.os is NodeOs.AL2023) + (pool.gpu_sharing is not None)
-        mlplat_labels += pool.efa
-    own = len(pool.labels) + len(pool.taints)
-    resources = (2 + pool.efa) if gpu else 0  # the GPU taint, the GPU (and EFA) counts
-    return EKS_ASG_TAGS + own + mlplat_labels + resources
+    """Tags on a scale-from-zero pool's Auto Scaling group: EKS's own, and the node
+    template's (one per label, taint and extended resource of the pool's nodes)."""
+    return EKS_ASG_TAGS + len(pool.facts.template_tags)
 
 
 @reads("metadata", "cloud")
@@ -86,7 +77,7 @@ def _pool_tags(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
     """Labels and taints of a pool that scales from zero become Auto Scaling group tags."""
     longest = AWS_KEY_MAX - len(TEMPLATE_PREFIX + "label/")
     for i, pool in enumerate(spec.node_pools):
-        if pool.min_size != 0 or not all(instances.known(t) for t in pool.instance_types):
+        if pool.min_size != 0 or not pool.facts.known:
             continue
         keys = [(("labels", k), k) for k in pool.labels]
         keys += [(("taints", j, "key"), t.key) for j, t in enumerate(pool.taints)]

@@ -13,6 +13,7 @@ from mlplat.spec.model import (
     TaintSpec,
 )
 from tests.components.fixtures import KEY
+from tests.spec.tables import add_gpu_family, gpus_to_cpu
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -321,3 +322,35 @@ def test_the_efa_resource_pools_advertise_is_one_team_queues_admit() -> None:
     from mlplat.spec.instances import EFA_RESOURCE
 
     assert any(EFA_RESOURCE.startswith(prefix) for prefix in NOT_RATIONED)
+
+
+def test_the_node_group_follows_the_instance_table(synth, monkeypatch) -> None:
+    add_gpu_family(monkeypatch)
+    group = _pool(synth, instance_types=("zz9.xlarge",), min_size=0).one(NODE_GROUP).inputs
+    assert group["amiType"] == "AL2023_x86_64_NVIDIA"
+    assert group["labels"]["mlplat.dev/gpu-model"] == "x9"
+    assert group["labels"]["k8s.amazonaws.com/accelerator"] == "nvidia-x9"
+    assert group["taints"] == [
+        {"effect": "NO_SCHEDULE", "key": "nvidia.com/gpu", "value": "present"}
+    ]
+    gpus_to_cpu(monkeypatch, "g6")
+    out = _pool(synth, instance_types=("g6.xlarge",), min_size=0)
+    group = out.one(NODE_GROUP).inputs
+    assert group["amiType"] == "AL2023_x86_64_STANDARD"
+    assert "taints" not in group and "mlplat.dev/accelerator" not in group["labels"]
+    assert "userData" not in out.one(LAUNCH_TEMPLATE).inputs
+    assert _autoscaler_tags(out) == {"label/mlplat.dev/pool": "system"}
+
+
+def test_the_node_group_is_built_from_the_pools_facts(synth) -> None:
+    fields = {"instance_types": ("p4d.24xlarge",), "efa": True, "min_size": 0, "max_size": 2}
+    out = _pool(synth, **fields)
+    group = out.one(NODE_GROUP).inputs
+    facts = NodePoolSpec(name="system", **fields).facts
+    assert group["amiType"] == facts.ami_type
+    assert group["labels"] == facts.labels
+    assert [(t["key"], t["value"]) for t in group["taints"]] == [
+        (t["key"], t["value"]) for t in facts.taints
+    ]
+    assert _autoscaler_tags(out) == facts.template_tags
+    assert len(out.one(LAUNCH_TEMPLATE).inputs["networkInterfaces"]) == facts.efa_interfaces

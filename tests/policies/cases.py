@@ -6,6 +6,7 @@ import json
 
 from mlplat.policies.runner import Resource
 from tests.policies.cases_elb import ELB_CASES
+from tests.policies.cases_gpu import GPU_NODE_GROUP_CASES
 from tests.policies.cases_tenancy import TENANCY_CASES
 from tests.policies.fixtures import (
     ACCOUNT,
@@ -21,7 +22,6 @@ from tests.policies.fixtures import (
     GOOD_NODE_GROUP,
     GOOD_POD,
     GOOD_RDS,
-    GPU_NODE_GROUP,
     GPU_POD,
     INSTANCE,
     ISSUER,
@@ -145,12 +145,6 @@ CASES: dict[str, list[tuple[str, list, bool]]] = {
     "eks-nodegroup-no-ssh": [
         ("no remote access", [res(NODE_GROUP, GOOD_NODE_GROUP)], False),
         ("ssh key, open", [res(NODE_GROUP, changed(GOOD_NODE_GROUP, "remoteAccess", {"ec2SshKey": "ops"}))], True),
-    ],
-    "eks-gpu-nodegroup-tainted": [
-        ("tainted GPU pool", [res(NODE_GROUP, GPU_NODE_GROUP)], False),
-        ("CPU pool untainted", [res(NODE_GROUP, GOOD_NODE_GROUP)], False),
-        ("untainted GPU pool", [res(NODE_GROUP, changed(GPU_NODE_GROUP, "taints", []))], True),
-        ("GPU by instance family", [res(NODE_GROUP, changed(changed(GOOD_NODE_GROUP, "instanceTypes", ["p4d.24xlarge"]), "taints", DELETE))], True),
     ],
     "ec2-imdsv2-required": [
         ("required, hop 1", [res(LAUNCH_TEMPLATE, GOOD_LT)], False),
@@ -396,4 +390,4 @@ CASES: dict[str, list[tuple[str, list, bool]]] = {
     ],
 }  # fmt: skip
 
-CASES |= TENANCY_CASES | ELB_CASES
+CASES |= TENANCY_CASES | ELB_CASES | GPU_NODE_GROUP_CASES

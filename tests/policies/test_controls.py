@@ -12,7 +12,9 @@ from tests.policies.fixtures import (
     GOOD_CLUSTER,
     GOOD_LT,
     GOOD_MLFLOW_VALUES,
+    GOOD_NODE_GROUP,
     GOOD_POD,
+    NODE_GROUP,
     ROLE,
     bucket_set,
     changed,
@@ -21,6 +23,7 @@ from tests.policies.fixtures import (
     res,
     workload,
 )
+from tests.spec.tables import add_gpu_family, gpus_to_cpu
 
 PARAMS = [
     pytest.param(control_id, resources, fails, id=f"{control_id}[{label}]")
@@ -207,3 +210,14 @@ def test_settings_change_the_verdict():
     ]
     assert not violations("rds-backup-retention", rds)
     assert violations("rds-backup-retention", rds, {"minDays": 30})
+
+
+def test_which_node_groups_must_be_gpu_tainted_follows_the_instance_table(monkeypatch):
+    group = [res(NODE_GROUP, changed(GOOD_NODE_GROUP, "instanceTypes", ["zz9.xlarge"]))]
+    assert violations("eks-gpu-nodegroup-tainted", group) == []
+    add_gpu_family(monkeypatch)
+    assert violations("eks-gpu-nodegroup-tainted", group)
+    gpu = [res(NODE_GROUP, changed(GOOD_NODE_GROUP, "instanceTypes", ["g6.xlarge"]))]
+    assert violations("eks-gpu-nodegroup-tainted", gpu)
+    gpus_to_cpu(monkeypatch, "g6")
+    assert violations("eks-gpu-nodegroup-tainted", gpu) == []

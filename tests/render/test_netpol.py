@@ -127,24 +127,30 @@ def test_host_network_pods_are_outside_policies() -> None:
     assert _connection(network_policy("deny", DENY_ALL), target=node_agent) == OPEN
 
 
-def test_an_ip_block_with_only_named_ports_admits_nothing() -> None:
+def test_an_egress_ip_block_with_only_named_ports_admits_nothing() -> None:
     # The AWS controller skips such a peer ("Couldn't resolve ports from given CIDR list").
+    outside = Peer("db", cidrs=("10.0.1.0/24",))
+
+    def egress(*rules: dict) -> object:
+        spec = {"podSelector": {}, "policyTypes": ["Egress"], "egress": list(rules)}
+        return network_policy("egress", spec, namespace="other")
+
+    block = [{"ipBlock": {"cidr": "10.0.0.0/8"}}]
+    named = egress({"to": block, "ports": [{"port": "http"}]})
+    assert _connection(named, target=outside) == CLOSED
+    assert _connection(egress({"ports": [{"port": "http"}]}), target=outside) == CLOSED
+    mixed = egress({"to": block, "ports": [{"port": "http"}, {"port": 8080}]})
+    assert _connection(mixed, target=outside) == OPEN
+
+
+def test_an_ingress_ip_block_keeps_named_ports() -> None:
+    # Ingress names resolve on the policy's own pods, so the controller keeps them.
     named = {
         "podSelector": {},
         "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/8"}}], "ports": [{"port": "http"}]}],
     }
     lb = Peer("lb", cidrs=("10.0.1.0/24",))
-    assert _connection(network_policy("named", named), source=lb) == CLOSED
-    mixed = {
-        "podSelector": {},
-        "ingress": [
-            {
-                "from": [{"ipBlock": {"cidr": "10.0.0.0/8"}}],
-                "ports": [{"port": "http"}, {"port": 8080}],
-            }
-        ],
-    }
-    assert _connection(network_policy("mixed", mixed), source=lb) == OPEN
+    assert _connection(network_policy("named", named), source=lb) == OPEN
 
 
 SERVICE_SELECTOR = {"app": "web", "tier": "front"}

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from mlplat.components.node_pool import POOL_LABEL
 from mlplat.render import placement
 from mlplat.spec import load_spec
 from mlplat.spec.model import NodePoolSpec
+from mlplat.spec.pools import POOL_LABEL
 from tests.conftest import EXAMPLE_SPECS, planned
+from tests.spec.tables import gpus_to_cpu
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
-
-
-def test_the_pool_label_is_the_one_node_pools_set() -> None:
-    assert placement.POOL_LABEL == POOL_LABEL
 
 
 @pytest.mark.parametrize("spec", EXAMPLE_SPECS, ids=[p.stem for p in EXAMPLE_SPECS])
@@ -64,3 +61,17 @@ def test_node_selectors_and_required_affinity_decide() -> None:
         required({"matchExpressions": [arm]}, {"matchExpressions": [not_fargate]}), pool
     )
     assert not placement.lands_on(required({}), pool)
+
+
+def test_which_pools_take_platform_pods_follows_the_instance_table(monkeypatch) -> None:
+    gpu = _pool(("g6.xlarge",))
+    assert not placement.is_platform(gpu)  # the GPU taint keeps platform pods off
+    assert placement.is_platform(_pool())
+    gpus_to_cpu(monkeypatch, "g6")
+    retabled = _pool(("g6.xlarge",))
+    assert placement.is_platform(retabled)
+    assert placement.node_labels(retabled) == {
+        "kubernetes.io/os": "linux",
+        "kubernetes.io/arch": "amd64",
+        POOL_LABEL: "system",
+    }

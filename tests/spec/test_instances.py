@@ -29,8 +29,8 @@ def test_non_nvidia_or_arm_hosted_types_are_not_gpus(instance_type) -> None:
 
 def test_a_name_prefix_does_not_decide() -> None:
     # g5g and g4ad start like NVIDIA families but are refused, with a reason.
-    assert "Graviton" in instances.REFUSED_ACCELERATED["g5g"]
-    assert "AMD" in instances.REFUSED_ACCELERATED["g4ad"]
+    assert "Graviton" in instances.REFUSED_ACCELERATED["g5g"].reason
+    assert "AMD" in instances.REFUSED_ACCELERATED["g4ad"].reason
     assert instances.gpu("g5.3xlarge") is None  # no such size
 
 
@@ -67,3 +67,57 @@ def test_efa_interfaces_are_one_per_network_card(instance_type, interfaces) -> N
     found = instances.gpu(instance_type)
     assert found is not None
     assert found.efa_interfaces == interfaces
+
+
+@pytest.mark.parametrize(
+    ("instance_type", "maker"),
+    [
+        *((f"{fam}.xlarge", "nvidia") for fam in instances.GPU_FAMILIES),
+        # NVIDIA families node pools refuse are still NVIDIA GPU nodes to the policy pack.
+        ("g5g.xlarge", "nvidia"),
+        ("g6f.large", "nvidia"),
+        ("gr6f.4xlarge", "nvidia"),
+        ("g7.xlarge", "nvidia"),
+        ("g7e.2xlarge", "nvidia"),
+        ("p6-b300.48xlarge", "nvidia"),
+        ("p6e-gb200.36xlarge", "nvidia"),
+        ("g4ad.xlarge", "amd"),
+        ("inf2.xlarge", "aws"),
+        ("trn1.2xlarge", "aws"),
+        ("trn2.48xlarge", "aws"),
+        ("dl1.24xlarge", "habana"),
+        ("dl2q.24xlarge", "qualcomm"),
+        ("f2.12xlarge", "xilinx"),
+        ("vt1.3xlarge", "xilinx"),
+        ("m7i.large", None),
+        ("m7g.large", None),
+        ("zz9.large", None),
+    ],
+)
+def test_who_makes_a_familys_accelerators_comes_from_the_table(instance_type, maker) -> None:
+    assert instances.maker(instance_type) == maker
+
+
+def test_every_nvidia_family_a_pool_may_use_has_an_autoscaler_gpu_type() -> None:
+    models = {fam.model for fam in instances.GPU_FAMILIES.values()}
+    assert models <= set(instances.AUTOSCALER_GPU_TYPES)
+
+
+@pytest.mark.parametrize(
+    ("instance_type", "mig"),
+    [
+        ("p4d.24xlarge", True),
+        ("p4de.24xlarge", True),
+        ("p5.48xlarge", True),
+        ("p5en.48xlarge", True),
+        ("p6-b200.48xlarge", True),
+        ("g6.xlarge", False),
+        ("g6e.xlarge", False),
+        ("g5.xlarge", False),
+        ("g4dn.xlarge", False),
+    ],
+)
+def test_which_gpus_have_mig_partitions(instance_type, mig) -> None:
+    found = instances.gpu(instance_type)
+    assert found is not None
+    assert found.mig is mig

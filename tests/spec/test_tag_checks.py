@@ -9,9 +9,11 @@ import pytest
 import yaml
 
 from mlplat.spec import load_spec
+from mlplat.spec.model import NodePoolSpec
 from mlplat.spec.tag_checks import EKS_ASG_TAGS, pool_template_tags
 from mlplat.spec.tags import AWS_TAGS_PER_RESOURCE, RESOURCE_TAGS_MAX, cloud_tags
 from tests.conftest import STACKS, planned
+from tests.spec.tables import gpus_to_cpu
 
 PLATFORM_TAGS = 4
 """The mlplat.dev/ tags cloud_tags adds to the spec's own."""
@@ -68,3 +70,13 @@ def test_the_spec_may_use_what_mlplat_leaves_of_the_tag_limit(tmp_path: Path):
         assert result.ok is ok, [e.format() for e in result.errors]
         if not ok:
             assert result.errors[0].hint == f"keep at most {room} tags here"
+
+
+def test_a_pools_template_tag_count_follows_the_instance_table(monkeypatch):
+    pool = NodePoolSpec(name="gpu", instance_types=("g6.xlarge",), min_size=0)
+    assert pool_template_tags(pool) == EKS_ASG_TAGS + len(pool.facts.template_tags)
+    # The pool label, three GPU labels, the device-plugin label, the GPU taint, the GPUs.
+    assert pool_template_tags(pool) == EKS_ASG_TAGS + 7
+    gpus_to_cpu(monkeypatch, "g6")
+    retabled = NodePoolSpec(name="gpu", instance_types=("g6.xlarge",), min_size=0)
+    assert pool_template_tags(retabled) == EKS_ASG_TAGS + 1

@@ -88,3 +88,24 @@ def test_nothing_eks_hides_from_prometheus_is_monitored() -> None:
     manifests = rendered(PROD).manifests["monitoring"]
     for hidden in ("kube-controller-manager", "kube-scheduler", "kube-etcd", "kube-proxy"):
         assert f"name: monitoring-kube-prometheus-{hidden}\n" not in manifests
+
+
+@needs_charts
+def test_grafanas_sidecars_list_only_where_its_role_lets_them() -> None:
+    # A sidecar told to list every namespace, with only a Role, gets 403 and crash-loops.
+    inventory = rendered(PROD).inventory
+    assert inventory is not None
+    (grafana,) = [d for d in inventory.of_kind("Deployment") if d.name == "monitoring-grafana"]
+    assert not [
+        b
+        for b in inventory.of_kind("ClusterRoleBinding")
+        if any(s.get("name") == "monitoring-grafana" for s in b.manifest.get("subjects") or [])
+    ]
+    pod = grafana.manifest["spec"]["template"]["spec"]
+    scopes = {
+        c["name"]: e["value"]
+        for c in pod["containers"] + pod.get("initContainers", [])
+        for e in c.get("env") or []
+        if e["name"] == "NAMESPACE"
+    }
+    assert scopes and set(scopes.values()) == {"monitoring"}, scopes
