@@ -10,11 +10,10 @@ address unknown (so it is reached on its ports anywhere).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pulumi
 import pulumi_aws as aws
 
+from mlplat.build_cloud import Cloud
 from mlplat.components.kubernetes_base import PLATFORM_NAMESPACE
 from mlplat.components.services.fence import (
     INTERNET,
@@ -27,15 +26,11 @@ from mlplat.components.services.fence import (
     udp,
 )
 from mlplat.components.services.in_cluster import MINIO_PORT, POSTGRES_PORT, REDIS_PORT, app_labels
-from mlplat.components.services.monitoring import NAMESPACE as MONITORING_NAMESPACE
-from mlplat.components.services.monitoring import PROMETHEUS_POD
 from mlplat.components.tenancy.objects import POD_IDENTITY_AGENT, TEAM_LABEL
-from mlplat.spec.model import CloudProvider, PlatformSpec, WorkloadIdentityMode
+from mlplat.services.registry import EnabledServices
+from mlplat.spec.model import PlatformSpec, WorkloadIdentityMode
 from mlplat.spec.services import LoadBalancerScheme
 from mlplat.spec.subnets import kubernetes_api_ip, kubernetes_service_cidr, plan_subnets
-
-if TYPE_CHECKING:
-    from mlplat.build import Platform
 
 DNS = Reach([in_namespace("kube-system", **{"k8s-app": "kube-dns"})], [*udp(53), *tcp(53)])
 
@@ -49,17 +44,21 @@ def s3_cidrs(region: str, provider: aws.Provider | None) -> pulumi.Output[list[s
     return found.entries.apply(lambda entries: sorted(e.cidr for e in entries))
 
 
-def network_peers(spec: PlatformSpec, platform: Platform) -> NetworkPeers:
+def network_peers(
+    spec: PlatformSpec, cloud: Cloud | None, services: EnabledServices
+) -> NetworkPeers:
+    """The peers of this platform's pods: on aws from the subnet plan, else the stores'
+    pods (and anywhere for the API server)."""
     teams: Peer | None = None
     if spec.teams is not None:
         teams = {
             "namespaceSelector": {"matchExpressions": [{"key": TEAM_LABEL, "operator": "Exists"}]}
         }
-    prometheus = (
-        in_namespace(MONITORING_NAMESPACE, **PROMETHEUS_POD) if spec.services.monitoring else None
-    )
-    if spec.cloud.provider is CloudProvider.AWS:
-        return _aws_peers(spec, platform, teams, prometheus)
+    scrapers = [n.scraper.peer() for n in services.needs if n.scraper is not None]
+    prometheus = scrapers[0] if scrapers else None
+    balancers = [n.load_balancer for n in services.needs if n.load_balancer is not None]
+    if cloud is not None:
+        return _aws_peers(spec, cloud, services, teams, prometheus, balancers)
     anywhere = [{"ipBlock": {"cidr": "0.0.0.0/0"}}]
     stores = {
         name: Reach([in_namespace(PLATFORM_NAMESPACE, **app_labels(name))], tcp(port))
@@ -69,17 +68,16 @@ def network_peers(spec: PlatformSpec, platform: Platform) -> NetworkPeers:
             ("redis", REDIS_PORT),
         )
     }
-    ingress = spec.services.ingress
     return NetworkPeers(
         dns=DNS,
         # The API server's address on a cluster mlplat did not build is unknown.
         kubernetes_api=Reach(anywhere, tcp(443, 6443)),
         control_plane=anywhere,
         database=stores["postgres"],
-        redis=stores["redis"] if spec.services.feature_store else None,
+        redis=stores["redis"] if services.redis is not None else None,
         object_store=stores["minio"],
         # The ingress controller runs where its installer put it.
-        load_balancer=[{"namespaceSelector": {}}] if ingress else None,
+        load_balancer=[{"namespaceSelector": {}}] if balancers else None,
         teams=teams,
         prometheus=prometheus,
         nodes=anywhere,
@@ -87,18 +85,21 @@ def network_peers(spec: PlatformSpec, platform: Platform) -> NetworkPeers:
 
 
 def _aws_peers(
-    spec: PlatformSpec, platform: Platform, teams: Peer | None, prometheus: Peer | None
+    spec: PlatformSpec,
+    cloud: Cloud,
+    services: EnabledServices,
+    teams: Peer | None,
+    prometheus: Peer | None,
+    balancers: list[LoadBalancerScheme],
 ) -> NetworkPeers:
     network = spec.network
     subnets = plan_subnets(network.cidr, network.availability_zones)
     private = blocks(subnets.private)
     api_ip = kubernetes_api_ip(kubernetes_service_cidr(network.cidr))
-    ingress = spec.services.ingress
     balancer = None
-    if ingress is not None:
-        internet_facing = ingress.scheme is LoadBalancerScheme.INTERNET_FACING
+    if balancers:
+        internet_facing = LoadBalancerScheme.INTERNET_FACING in balancers
         balancer = blocks(subnets.public if internet_facing else subnets.private)
-    region = str(spec.cloud.region)
     endpoints = Reach(blocks(subnets.endpoints), tcp(443)) if network.interface_endpoints else None
     if spec.cluster.workload_identity is WorkloadIdentityMode.POD_IDENTITY:
         credentials = Reach([{"ipBlock": {"cidr": POD_IDENTITY_AGENT}}], tcp(80))
@@ -113,8 +114,8 @@ def _aws_peers(
         kubernetes_api=Reach([{"ipBlock": {"cidr": f"{api_ip}/32"}}], tcp(443)),
         control_plane=private,
         database=Reach(private, tcp(5432)),
-        redis=Reach(private, tcp(6379)) if spec.services.feature_store else None,
-        object_store=Reach(blocks(s3_cidrs(region, platform.aws_provider)), tcp(443)),
+        redis=Reach(private, tcp(6379)) if services.redis is not None else None,
+        object_store=Reach(blocks(s3_cidrs(cloud.region, cloud.account.provider)), tcp(443)),
         aws_endpoints=endpoints,
         endpoint_services=frozenset(network.interface_endpoints),
         load_balancer=balancer,

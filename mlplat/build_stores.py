@@ -1,42 +1,37 @@
 """The composition root's stores: where services keep their state, on either target.
 
-On AWS the cloud layer's RDS database, buckets and (for Feast) ElastiCache; on an
-existing cluster, single-replica in-cluster stand-ins. Either way the services receive
-the same ``Stores``.
+On AWS the cloud layer's RDS database and buckets, and ElastiCache when a service needs
+the online store; on an existing cluster, single-replica in-cluster stand-ins. Either way
+the services receive the same ``Stores``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 
+from mlplat.build_cloud import Cloud
+from mlplat.build_cluster import Cluster
 from mlplat.components.iam_services import secret_read
 from mlplat.components.kubernetes_base import PLATFORM_NAMESPACE
 from mlplat.components.online_store import OnlineStore, OnlineStoreArgs
-from mlplat.components.services.context import ObjectStore
-from mlplat.components.services.feast import OnlineStoreEndpoint
+from mlplat.components.services import in_cluster, service_databases
+from mlplat.components.services.context import ObjectStore, OnlineStoreEndpoint
+from mlplat.components.services.fence import NetworkPeers, fence
 from mlplat.components.services.in_cluster import REDIS_PORT, InClusterStores, InClusterStoresArgs
 from mlplat.components.services.service_databases import (
     MasterFromKubernetes,
     MasterFromSecretsManager,
 )
 from mlplat.components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
+from mlplat.services.registry import EnabledServices
+from mlplat.services.service import Redis, secret_ref
 from mlplat.spec.model import PlatformSpec
-from mlplat.spec.services import ServiceNeeds
-
-if TYPE_CHECKING:
-    from mlplat.build import Platform
 
 
-def secret_ref(namespace: str, name: pulumi.Input[str]) -> pulumi.Output[str]:
-    """Where a credential lives (namespace/name); never the credential itself."""
-    return pulumi.Output.concat(namespace, "/", name)
-
-
-@dataclass
+@dataclass(frozen=True)
 class Stores:
     """Where services keep their state."""
 
@@ -45,26 +40,48 @@ class Stores:
     db_port: pulumi.Input[int]
     db_tls: bool
     master: MasterFromSecretsManager | MasterFromKubernetes
-    ready: list[pulumi.Resource]
+    redis: OnlineStoreEndpoint | None = None
+    """The online store; None when no enabled service needs it."""
+    ready: tuple[pulumi.Resource, ...] = ()
     """What services wait for (the in-cluster stores)."""
-    redis: OnlineStoreEndpoint | None
-    """The in-cluster Redis; None on AWS (ElastiCache is made with the feature store)."""
-    outputs: dict[str, Any]
+    outputs: dict[str, Any] = field(default_factory=dict)
     """Stack outputs the stores add."""
 
+    @property
+    def in_cluster(self) -> bool:
+        return isinstance(self.master, MasterFromKubernetes)
 
-def aws_stores(spec: PlatformSpec, platform: Platform) -> Stores:
-    assert platform.database is not None and platform.storage is not None
-    assert spec.cloud.region is not None and platform.kms_key_arn is not None
-    region, key = spec.cloud.region, platform.kms_key_arn
-    database = platform.database
+
+def build_stores(
+    spec: PlatformSpec, cloud: Cloud | None, cluster: Cluster, services: EnabledServices
+) -> Stores:
+    """The cloud layer's stores, else in-cluster ones."""
+    if cloud is not None:
+        return _aws_stores(spec, cloud, services.redis)
+    return _in_cluster_stores(spec, cluster, services)
+
+
+def fence_platform(
+    cluster: Cluster, peers: NetworkPeers, stores: Stores, services: EnabledServices
+) -> None:
+    """The platform namespace: the database bootstrap Job, and the in-cluster stores."""
+    allowed = service_databases.allowances(peers, not stores.in_cluster)
+    if stores.in_cluster:
+        allowed += in_cluster.allowances(services.store_clients, services.redis is not None)
+    kubernetes = cluster.kubernetes
+    fence(PLATFORM_NAMESPACE, allowed, peers, provider=kubernetes.provider, parent=kubernetes)
+
+
+def _aws_stores(spec: PlatformSpec, cloud: Cloud, redis: Redis | None) -> Stores:
+    region, key = cloud.region, cloud.key_arn
+    database = cloud.database
     policy = pulumi.Output.all(database.master_secret_arn, key).apply(
         lambda v: secret_read(v[0], v[1], region)
     )
-    bootstrap = workload(spec, platform, PLATFORM_NAMESPACE, "db-bootstrap", policy)
+    bootstrap = workload(spec, cloud, PLATFORM_NAMESPACE, "db-bootstrap", policy)
     return Stores(
         object_store=ObjectStore(
-            buckets={p: b.name for p, b in platform.storage.buckets.items()}, region=region
+            buckets={p: b.name for p, b in cloud.storage.buckets.items()}, region=region
         ),
         db_host=database.address,
         db_port=database.port,
@@ -74,25 +91,22 @@ def aws_stores(spec: PlatformSpec, platform: Platform) -> Stores:
             role_annotations=bootstrap.service_account_annotations,
             region=region,
         ),
-        ready=[],
-        redis=None,
-        outputs={},
+        redis=_elasticache(spec, cloud, redis) if redis is not None else None,
     )
 
 
-def in_cluster_stores(
-    spec: PlatformSpec, platform: Platform, needs: Mapping[str, ServiceNeeds]
-) -> Stores:
+def _in_cluster_stores(spec: PlatformSpec, cluster: Cluster, services: EnabledServices) -> Stores:
+    kubernetes = cluster.kubernetes
     stores = InClusterStores(
         f"{spec.metadata.name}-stores",
         InClusterStoresArgs(
             namespace=PLATFORM_NAMESPACE,
             platform=spec.metadata.name,
-            client_namespaces=sorted({n.namespace for n in needs.values()}),
-            redis=spec.services.feature_store is not None,
+            client_namespaces=services.store_clients,
+            redis=services.redis is not None,
         ),
-        platform.kubernetes.provider,
-        pulumi.ResourceOptions(depends_on=[platform.kubernetes]),
+        kubernetes.provider,
+        pulumi.ResourceOptions(depends_on=[kubernetes]),
     )
     redis = None
     if stores.redis_host is not None and stores.redis_password is not None:
@@ -103,7 +117,7 @@ def in_cluster_stores(
         db_port=5432,
         db_tls=False,
         master=MasterFromKubernetes(stores.postgres_superuser_secret, "postgres"),
-        ready=stores.ready,
+        ready=tuple(stores.ready),
         redis=redis,
         outputs={
             "objectStoreUrl": stores.object_store_url,
@@ -115,42 +129,39 @@ def in_cluster_stores(
     )
 
 
-def elasticache(spec: PlatformSpec, platform: Platform) -> OnlineStoreEndpoint:
-    assert platform.network is not None and platform.cluster is not None
-    assert spec.services.feature_store is not None and platform.kms_key_arn is not None
+def _elasticache(spec: PlatformSpec, cloud: Cloud, redis: Redis) -> OnlineStoreEndpoint:
     store = OnlineStore(
         f"{spec.metadata.name}-online",
         OnlineStoreArgs(
-            node_type=spec.services.feature_store.online_node_type,
-            vpc_id=platform.network.vpc_id,
-            subnet_ids=platform.network.private_subnet_ids,
-            client_security_group_id=platform.cluster.security_group_id,
-            kms_key_arn=platform.kms_key_arn,
+            node_type=redis.node_type,
+            vpc_id=cloud.network.vpc_id,
+            subnet_ids=cloud.network.private_subnet_ids,
+            client_security_group_id=cloud.cluster.security_group_id,
+            kms_key_arn=cloud.key_arn,
             replicated=spec.is_prod,
             protect=spec.is_prod,
         ),
-        platform.provider_opts,
+        cloud.opts,
     )
     return OnlineStoreEndpoint(store.address, store.port, True, store.auth_token)
 
 
 def workload(
     spec: PlatformSpec,
-    platform: Platform,
+    cloud: Cloud,
     namespace: str,
     service_account: str,
     policy: pulumi.Input[str],
 ) -> WorkloadIdentity:
     """A workload role for one service account on the platform's cluster."""
-    assert platform.identity is not None
     return WorkloadIdentity(
         f"{spec.metadata.name}-{service_account}",
         WorkloadIdentityArgs(
-            cluster=platform.identity,
+            cluster=cloud.identity,
             namespace=namespace,
             service_account=service_account,
             mode=spec.cluster.workload_identity,
             policy=policy,
         ),
-        platform.provider_opts,
+        cloud.opts,
     )

@@ -7,64 +7,55 @@ Builds ``PlatformOutputs`` from what the platform declared, exports it as ``team
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
 import pulumi
+import pulumi_kubernetes as k8s
 
+from mlplat.build_cloud import Cloud
+from mlplat.build_cluster import Cluster
 from mlplat.build_network import s3_cidrs
-from mlplat.components.services import airflow as airflow_module
-from mlplat.components.services import feast as feast_module
-from mlplat.components.services import mlflow as mlflow_module
-from mlplat.components.services import monitoring as monitoring_module
+from mlplat.components.services.fence import NetworkPeers
 from mlplat.components.team import Team, TeamArgs, TeamCloud
 from mlplat.components.tenancy import objects
 from mlplat.components.tenancy.access import TeamAccess, TeamAccessArgs
 from mlplat.components.tenancy.admission import AdmissionFences, AdmissionFencesArgs
 from mlplat.components.tenancy.kueue import Kueue, KueueArgs
 from mlplat.components.tenancy.outputs import PlatformOutputs
+from mlplat.services.registry import EnabledServices
 from mlplat.spec.capacity import facts_of, stack_facts
 from mlplat.spec.model import PlatformSpec
 from mlplat.spec.subnets import plan_subnets
 from mlplat.spec.tags import cloud_tags, team_tags
 from mlplat.spec.teams import TeamSpec
 
-if TYPE_CHECKING:
-    from mlplat.build import Platform
-
 OUTPUT = "teamPlatform"
 """The stack output team stacks read through their StackReference."""
 
 
-def build_tenancy(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
+def build_tenancy(
+    spec: PlatformSpec,
+    cloud: Cloud | None,
+    cluster: Cluster,
+    peers: NetworkPeers,
+    monitors_ready: pulumi.Resource | None,
+    services: EnabledServices,
+) -> dict[str, Any]:
     """Kueue, the teams and their access; returns the ``teamPlatform`` output. Nothing
     when the spec has no ``teams`` key."""
     if spec.teams is None:
         return {}
     name = spec.metadata.name
-    provider = platform.kubernetes.provider
-    gpu_pools = facts_of(spec).gpu_pools
-    kueue = Kueue(
-        f"{name}-kueue",
-        KueueArgs(
-            provider=provider,
-            gpu_pools={
-                pool.name: list(pool.facts.taints)
-                for pool in spec.node_pools
-                if pool.name in gpu_pools
-            },
-            monitoring=platform.monitoring,
-            peers=platform.peers,
-        ),
-    )
-    exported = platform_outputs(spec, platform)
+    provider = cluster.kubernetes.provider
+    kueue = _kueue(spec, provider, peers, monitors_ready)
+    exported = platform_outputs(spec, cloud, services)
     resolved = pulumi.Output.from_input(exported).apply(PlatformOutputs.from_dict)
     AdmissionFences(f"{name}-fences", AdmissionFencesArgs(provider=provider))
-    cloud = None
-    if platform.identity is not None and platform.provider_opts is not None:
-        cloud = TeamCloud(
-            identity=platform.identity,
-            mode=spec.cluster.workload_identity,
-            opts=platform.provider_opts,
+    team_cloud = None
+    if cloud is not None:
+        team_cloud = TeamCloud(
+            identity=cloud.identity, mode=spec.cluster.workload_identity, opts=cloud.opts
         )
     built = {
         team.name: Team(
@@ -73,7 +64,7 @@ def build_tenancy(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
                 spec=team,
                 platform=resolved,
                 provider=provider,
-                cloud=cloud,
+                cloud=team_cloud,
                 tags=team_tags(team),
                 queues_ready=[kueue.release],
                 protect=spec.is_prod,
@@ -81,30 +72,59 @@ def build_tenancy(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
         )
         for team in spec.teams
     }
-    if platform.cluster is not None and platform.provider_opts is not None:
-        groups, tags = member_groups(spec.teams)
-        if groups:
-            TeamAccess(
-                f"{name}-team-access",
-                TeamAccessArgs(
-                    cluster_name=platform.cluster.name,
-                    groups=groups,
-                    tags=tags,
-                    after={
-                        arn: [
-                            ns
-                            for group in member
-                            for ns in built[group.split(":")[1]].namespace_resources
-                        ]
-                        for arn, member in groups.items()
-                    },
-                ),
-                platform.provider_opts,
-            )
+    if cloud is not None:
+        _access(spec.teams, name, cloud, built)
     return {
         OUTPUT: exported,
         "teamStoragePrefixes": {team: t.storage_prefix for team, t in sorted(built.items())},
     }
+
+
+def _kueue(
+    spec: PlatformSpec,
+    provider: k8s.Provider,
+    peers: NetworkPeers,
+    monitors_ready: pulumi.Resource | None,
+) -> Kueue:
+    """Kueue, with one ResourceFlavor per GPU pool (its taints tolerated)."""
+    gpu_pools = facts_of(spec).gpu_pools
+    return Kueue(
+        f"{spec.metadata.name}-kueue",
+        KueueArgs(
+            provider=provider,
+            gpu_pools={
+                pool.name: list(pool.facts.taints)
+                for pool in spec.node_pools
+                if pool.name in gpu_pools
+            },
+            monitoring=monitors_ready,
+            peers=peers,
+        ),
+    )
+
+
+def _access(
+    teams: tuple[TeamSpec, ...], name: str, cloud: Cloud, built: Mapping[str, Team]
+) -> None:
+    """EKS access entries for the teams' members, each after its teams' namespaces."""
+    groups, tags = member_groups(teams)
+    if not groups:
+        return
+    TeamAccess(
+        f"{name}-team-access",
+        TeamAccessArgs(
+            cluster_name=cloud.cluster.name,
+            groups=groups,
+            tags=tags,
+            after={
+                arn: [
+                    ns for group in member for ns in built[group.split(":")[1]].namespace_resources
+                ]
+                for arn, member in groups.items()
+            },
+        ),
+        cloud.opts,
+    )
 
 
 def member_groups(
@@ -121,15 +141,13 @@ def member_groups(
     return dict(groups), tags
 
 
-def platform_outputs(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
+def platform_outputs(
+    spec: PlatformSpec, cloud: Cloud | None, services: EnabledServices
+) -> dict[str, Any]:
     """What teams may use, in the exported shape, from what the platform declared."""
     facts = stack_facts(spec)
-    services = {
-        "airflow": (spec.services.airflow, airflow_module.NAMESPACE, airflow_module.API_PORT),
-        "mlflow": (spec.services.mlflow, mlflow_module.NAMESPACE, mlflow_module.PORT),
-        "feast": (spec.services.feature_store, feast_module.NAMESPACE, feast_module.POD_PORT),
-    }
     teams = spec.teams or ()
+    scrapers = [n.scraper.namespace for n in services.needs if n.scraper is not None]
     values: dict[str, Any] = {
         "platform": spec.metadata.name,
         "environment": str(spec.metadata.environment),
@@ -141,36 +159,33 @@ def platform_outputs(spec: PlatformSpec, platform: Platform) -> dict[str, Any]:
         "other_pools": dict(facts.other_pools),
         "gpu_quotas": {team: dict(pools) for team, pools in facts.gpu_quotas.items()},
         "services": {
-            key: {"namespace": ns, "port": port}
-            for key, (enabled, ns, port) in services.items()
-            if enabled is not None
+            name: {"namespace": endpoint.pods.namespace, "port": endpoint.port}
+            for name, endpoint in services.endpoints.items()
         },
-        "monitoring_namespace": monitoring_module.NAMESPACE if spec.services.monitoring else None,
+        "monitoring_namespace": scrapers[0] if scrapers else None,
         "teams": tuple(t.name for t in teams),
         "principals": tuple(sorted(facts.principals)),
         "namespaces": tuple(sorted(facts.namespaces)),
         "tags": cloud_tags(spec),
     }
-    cluster, identity, storage = platform.cluster, platform.identity, platform.storage
-    if cluster is None or identity is None or storage is None:
+    if cloud is None:
         return PlatformOutputs.export(values)
-    region = str(spec.cloud.region)
     values |= {
-        "region": region,
-        "partition": identity.partition,
-        "account_id": identity.account_id,
-        "cluster_name": cluster.name,
-        "cluster_arn": cluster.arn,
-        "oidc_provider_arn": cluster.oidc_provider_arn,
-        "oidc_issuer": cluster.oidc_issuer,
+        "region": cloud.region,
+        "partition": cloud.identity.partition,
+        "account_id": cloud.identity.account_id,
+        "cluster_name": cloud.cluster.name,
+        "cluster_arn": cloud.cluster.arn,
+        "oidc_provider_arn": cloud.cluster.oidc_provider_arn,
+        "oidc_issuer": cloud.cluster.oidc_issuer,
         "workload_identity": str(spec.cluster.workload_identity),
-        "kms_key_arn": platform.kms_key_arn,
-        "buckets": storage.bucket_names,
+        "kms_key_arn": cloud.key_arn,
+        "buckets": cloud.storage.bucket_names,
         "interface_endpoints": tuple(spec.network.interface_endpoints),
         "endpoint_cidrs": plan_subnets(spec.network.cidr, spec.network.availability_zones).endpoints
         if spec.network.interface_endpoints
         else (),
-        "s3_cidrs": s3_cidrs(region, platform.aws_provider),
+        "s3_cidrs": s3_cidrs(cloud.region, cloud.account.provider),
         "repository_namespace": (
             spec.metadata.name if spec.registry.scope_team_repositories else None
         ),

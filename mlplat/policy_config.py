@@ -12,31 +12,29 @@ from __future__ import annotations
 from typing import Any
 
 from mlplat.components.charts import IMAGES
-from mlplat.components.services import gpu_software, monitoring
-from mlplat.components.services.airflow import AIRFLOW_IMAGE
 from mlplat.policies import CONTROLS, pod_security
 from mlplat.policies.workloads import DEFAULT_REGISTRIES, repository_of
+from mlplat.services.registry import SERVICES
 from mlplat.spec import PlatformSpec, TeamStackSpec
 
 PSA_LABELS = "k8s-namespace-psa-labels"
 POD_SECURITY = tuple(c.id for c in pod_security.CONTROLS)
 """The Pod Security controls a privileged namespace's node agents are exempt from."""
-_PRIVILEGED = (
-    (monitoring.NODE_EXPORTER_NAMESPACE, monitoring.NODE_EXPORTER_REASON),
-    (gpu_software.NAMESPACE, gpu_software.NAMESPACE_REASON),
-)
 BUILT_IN_EXEMPTIONS: tuple[tuple[str, dict[str, str]], ...] = tuple(
-    (control, {"namespace": namespace, "reason": reason})
-    for namespace, reason in _PRIVILEGED
+    (control, {"namespace": namespace.name, "reason": namespace.reason})
+    for service in SERVICES
+    for namespace in service.privileged
     for control in (PSA_LABELS, *POD_SECURITY)
 )
 """Exemptions mlplat needs for what it installs itself, each with the component's reason:
-the node agents of its two privileged namespaces (printed with every exempted finding)."""
+the node agents of the services' privileged namespaces (printed with every exempted
+finding)."""
 
 
 def own_images() -> list[str]:
     """Repositories of the images mlplat pins and runs outside any chart."""
-    return sorted({repository_of(i) for i in [*IMAGES.values(), ":".join(AIRFLOW_IMAGE)]})
+    services = [image for service in SERVICES for image in service.images]
+    return sorted({repository_of(i) for i in [*IMAGES.values(), *services]})
 
 
 def policy_config(spec: PlatformSpec | TeamStackSpec) -> dict[str, Any]:

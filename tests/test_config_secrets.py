@@ -6,6 +6,8 @@ import pytest
 
 from mlplat import config_secrets
 from mlplat.build import build
+from mlplat.services.airflow import GIT_SSH_KEY
+from mlplat.services.mlflow import OIDC_CLIENT_SECRET
 from mlplat.spec import load_spec
 from tests.conftest import STACKS, planned
 
@@ -13,10 +15,7 @@ from tests.conftest import STACKS, planned
 def test_the_prod_example_needs_the_deploy_key_and_the_oidc_client_secret() -> None:
     spec = load_spec(STACKS / "prod.yaml").spec
     assert spec is not None
-    assert config_secrets.needed(spec) == [
-        config_secrets.AIRFLOW_GIT_SSH_KEY,
-        config_secrets.MLFLOW_OIDC_CLIENT_SECRET,
-    ]
+    assert config_secrets.needed(spec) == [GIT_SSH_KEY, OIDC_CLIENT_SECRET]
     dev = load_spec(STACKS / "dev.yaml").spec
     assert dev is not None and config_secrets.needed(dev) == []
 

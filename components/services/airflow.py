@@ -165,6 +165,7 @@ class Airflow(pulumi.ComponentResource):
             namespace=NAMESPACE,
             values=airflow_values(args.spec, ctx, args.metadata_secret),
             version=args.spec.chart_version,
+            overrides=args.spec.values,
             provider=provider,
             parent=self,
             depends_on=before,

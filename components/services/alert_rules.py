@@ -11,6 +11,7 @@ a counter the exporter may expose with a ``_total`` suffix).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 GPU_IDLE_MINUTES = 30
@@ -22,7 +23,8 @@ HEARTBEAT = '{__name__=~"airflow_scheduler_heartbeat(_total)?"}'
 """The scheduler heartbeat counter, with or without the OpenMetrics ``_total`` suffix."""
 
 
-def _rule(alert: str, expr: str, for_: str, severity: str, summary: str) -> dict[str, Any]:
+def rule(alert: str, expr: str, for_: str, severity: str, summary: str) -> dict[str, Any]:
+    """One alerting rule, labelled with its severity."""
     return {
         "alert": alert,
         "expr": expr,
@@ -32,10 +34,29 @@ def _rule(alert: str, expr: str, for_: str, severity: str, summary: str) -> dict
     }
 
 
-def platform_rules(airflow: bool, mlflow: bool) -> list[dict[str, Any]]:
-    """PrometheusRule groups: GPU health and use, nodes, and the platform's services."""
+AIRFLOW_HEARTBEAT_MISSING = rule(
+    "AirflowSchedulerHeartbeatMissing",
+    f"absent({HEARTBEAT}) or sum(rate({HEARTBEAT}[5m])) == 0",
+    "5m",
+    "critical",
+    "the Airflow scheduler has not sent a heartbeat for 5 minutes",
+)
+MLFLOW_DOWN = rule(
+    "MlflowDown",
+    'sum(kube_deployment_status_replicas_available{namespace="mlflow",'
+    'deployment="mlflow"}) < 1 or absent(kube_deployment_status_replicas_available'
+    '{namespace="mlflow",deployment="mlflow"})',
+    "5m",
+    "critical",
+    "no MLflow tracking server replica is available",
+)
+
+
+def platform_rules(service_rules: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """PrometheusRule groups: GPU health and use, nodes, and the rules the enabled
+    services bring (each service declares its own)."""
     gpu = [
-        _rule(
+        rule(
             "GpuAllocatedButIdle",
             'avg by (Hostname, gpu, namespace, pod) (DCGM_FI_DEV_GPU_UTIL{pod!=""}) < 5',
             f"{GPU_IDLE_MINUTES}m",
@@ -45,7 +66,7 @@ def platform_rules(airflow: bool, mlflow: bool) -> list[dict[str, Any]]:
         ),
         # The gauge holds the last XID seen, so alert on a change, not on its value (which
         # would fire until the node restarts).
-        _rule(
+        rule(
             "GpuHardwareXid",
             "changes(DCGM_FI_DEV_XID_ERRORS[10m]) > 0 and ("
             + " or ".join(f"DCGM_FI_DEV_XID_ERRORS == {xid}" for xid in HARDWARE_XIDS)
@@ -54,14 +75,14 @@ def platform_rules(airflow: bool, mlflow: bool) -> list[dict[str, Any]]:
             "critical",
             "GPU {{ $labels.gpu }} on {{ $labels.Hostname }} reported hardware XID {{ $value }}",
         ),
-        _rule(
+        rule(
             "GpuXidError",
             "changes(DCGM_FI_DEV_XID_ERRORS[10m]) > 0",
             "0m",
             "warning",
             "GPU {{ $labels.gpu }} on {{ $labels.Hostname }} reported XID {{ $value }}",
         ),
-        _rule(
+        rule(
             "GpuMemoryPressure",
             "DCGM_FI_DEV_FB_USED / (DCGM_FI_DEV_FB_USED + DCGM_FI_DEV_FB_FREE) > 0.95",
             "10m",
@@ -70,7 +91,7 @@ def platform_rules(airflow: bool, mlflow: bool) -> list[dict[str, Any]]:
         ),
     ]
     nodes = [
-        _rule(
+        rule(
             "NodeNotReady",
             'kube_node_status_condition{condition="Ready",status="true"} == 0',
             "10m",
@@ -78,32 +99,9 @@ def platform_rules(airflow: bool, mlflow: bool) -> list[dict[str, Any]]:
             "node {{ $labels.node }} has not been Ready for 10 minutes",
         )
     ]
-    services = []
-    if airflow:
-        services.append(
-            _rule(
-                "AirflowSchedulerHeartbeatMissing",
-                f"absent({HEARTBEAT}) or sum(rate({HEARTBEAT}[5m])) == 0",
-                "5m",
-                "critical",
-                "the Airflow scheduler has not sent a heartbeat for 5 minutes",
-            )
-        )
-    if mlflow:
-        services.append(
-            _rule(
-                "MlflowDown",
-                'sum(kube_deployment_status_replicas_available{namespace="mlflow",'
-                'deployment="mlflow"}) < 1 or absent(kube_deployment_status_replicas_available'
-                '{namespace="mlflow",deployment="mlflow"})',
-                "5m",
-                "critical",
-                "no MLflow tracking server replica is available",
-            )
-        )
     groups = [{"name": "mlplat.gpu", "rules": gpu}, {"name": "mlplat.nodes", "rules": nodes}]
-    if services:
-        groups.append({"name": "mlplat.services", "rules": services})
+    if service_rules:
+        groups.append({"name": "mlplat.services", "rules": [dict(r) for r in service_rules]})
     return groups
 
 

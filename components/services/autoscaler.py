@@ -67,6 +67,7 @@ class ClusterAutoscaler(pulumi.ComponentResource):
             namespace=NAMESPACE,
             values=autoscaler_values(args, identity.service_account_annotations),
             version=args.spec.chart_version,
+            overrides=args.spec.values,
             provider=args.provider,
             parent=self,
         )

@@ -33,6 +33,17 @@ class ObjectStore:
 
 
 @dataclass(frozen=True)
+class OnlineStoreEndpoint:
+    """The platform's Redis (ElastiCache, or in-cluster), as its clients connect to it."""
+
+    host: pulumi.Input[str]
+    port: int
+    tls: bool
+    password: pulumi.Input[str]
+    """Redis AUTH password (a Pulumi secret)."""
+
+
+@dataclass(frozen=True)
 class Exposure:
     domain: str
     """Hosts are <service>.<domain>."""

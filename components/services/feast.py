@@ -19,7 +19,11 @@ import pulumi_kubernetes as k8s
 import yaml
 
 from mlplat.components.charts import IMAGES
-from mlplat.components.services.context import S3_CREDENTIALS_SECRET, ServiceContext
+from mlplat.components.services.context import (
+    S3_CREDENTIALS_SECRET,
+    OnlineStoreEndpoint,
+    ServiceContext,
+)
 from mlplat.components.services.fence import (
     Allowance,
     NetworkPeers,
@@ -53,15 +57,6 @@ SERVICE_ACCOUNT = "feast"
 FEAST_UID = 1001
 ONLINE_SECRET = "feast-online-store"
 """Secret (key password) with the online store's AUTH token."""
-
-
-@dataclass(frozen=True)
-class OnlineStoreEndpoint:
-    host: pulumi.Input[str]
-    port: int
-    tls: bool
-    password: pulumi.Input[str]
-    """Redis AUTH password (a Pulumi secret)."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +118,7 @@ class FeatureStore(pulumi.ComponentResource):
             namespace=NAMESPACE,
             values=feast_values(args, config),
             version=args.spec.chart_version,
+            overrides=args.spec.values,
             provider=ctx.provider,
             parent=self,
             depends_on=[ns, online, account, *fenced, *args.depends_on],

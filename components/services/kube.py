@@ -111,6 +111,26 @@ def resources(cpu: str, memory: str, limit_memory: str | None = None) -> dict[st
     }
 
 
+def merge_values(values: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """``overrides`` over ``values`` as Helm merges values files: maps merge key by key;
+    anything else (a list, a scalar, null) replaces what was there. A map whose value is
+    known only after apply (a workload role's annotations) is merged once it is known."""
+    merged = dict(values)
+    for key, value in overrides.items():
+        merged[key] = _merge(merged[key], value) if key in merged else value
+    return merged
+
+
+def _merge(ours: Any, theirs: Any) -> Any:
+    if not isinstance(theirs, Mapping):
+        return theirs
+    if isinstance(ours, Mapping):
+        return merge_values(ours, theirs)
+    if isinstance(ours, pulumi.Output):
+        return ours.apply(lambda known: _merge(known, theirs))
+    return theirs
+
+
 def release(
     name: str,
     chart: str,
@@ -121,8 +141,10 @@ def release(
     provider: k8s.Provider,
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource] = (),
+    overrides: Mapping[str, Any] | None = None,
 ) -> k8s.helm.v3.Release:
-    """A Helm release of a pinned chart (``version`` overrides the pin).
+    """A Helm release of a pinned chart (``version`` overrides the pin; ``overrides``,
+    the spec's ``values``, are merged last into ``values``).
 
     helm.v3.Release, not a templated Chart: Airflow and MLflow rely on Helm hooks and
     ``lookup``, and operators keep ``helm list`` and ``helm rollback``.
@@ -136,7 +158,7 @@ def release(
         version=version or pinned.version,
         repository_opts=None if oci else {"repo": pinned.repo},
         namespace=namespace,
-        values=dict(values),
+        values=merge_values(values, overrides or {}),
         cleanup_on_fail=True,
         max_history=10,
         timeout=900,

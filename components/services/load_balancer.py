@@ -105,6 +105,7 @@ class LoadBalancerController(pulumi.ComponentResource):
             namespace=NAMESPACE,
             values=values,
             version=args.spec.chart_version,
+            overrides=args.spec.values,
             provider=args.provider,
             parent=self,
         )

@@ -167,6 +167,7 @@ class Mlflow(pulumi.ComponentResource):
                 cache=args.cache is not None and _needs_cache(args.spec),
             ),
             version=args.spec.chart_version,
+            overrides=args.spec.values,
             provider=ctx.provider,
             parent=self,
             depends_on=after,

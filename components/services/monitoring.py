@@ -9,7 +9,7 @@ its own privileged namespace and the rest of the stack stays at baseline.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -51,8 +51,8 @@ class MonitoringArgs:
     """StorageClass of the Prometheus volume; None uses the cluster default."""
     gpus: bool
     """Whether the cluster has GPU nodes (adds the GPU dashboard and alerts)."""
-    airflow: bool
-    mlflow: bool
+    service_rules: list[dict[str, Any]] = field(default_factory=list)
+    """Alerting rules the enabled services bring (group mlplat.services)."""
     peers: NetworkPeers | None = None
     """The platform's network peers; the monitoring namespaces are fenced with them (None
     leaves them to the caller)."""
@@ -117,6 +117,7 @@ class Monitoring(pulumi.ComponentResource):
             namespace=NAMESPACE,
             values=monitoring_values(args),
             version=args.spec.chart_version,
+            overrides=args.spec.values,
             provider=provider,
             parent=self,
             depends_on=[ns, node_ns, admin, *dashboards],
@@ -137,7 +138,7 @@ def monitoring_values(args: MonitoringArgs) -> dict[str, Any]:
         f"{kind}SelectorNilUsesHelmValues": False
         for kind in ("serviceMonitor", "podMonitor", "rule", "probe", "scrapeConfig")
     }
-    groups = platform_rules(airflow=args.airflow, mlflow=args.mlflow)
+    groups = platform_rules(args.service_rules)
     if not args.gpus:
         groups = [g for g in groups if g["name"] != "mlplat.gpu"]
     return {

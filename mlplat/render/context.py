@@ -108,20 +108,13 @@ def render_context(
         return RenderContext(_full(version), policy_config, (), outputs, stack=stack)
     aws = spec.cloud.provider is CloudProvider.AWS
     version = kube_version or (spec.cluster.kubernetes_version if aws else STANDARD_SUPPORT[-1])
-    provided: list[ProvidedSecret] = []
-    airflow, mlflow = spec.services.airflow, spec.services.mlflow
-    if airflow is not None and airflow.dags is not None and airflow.dags.ssh_key_secret:
-        provided.append(
-            ProvidedSecret(
-                "airflow", airflow.dags.ssh_key_secret, "the operator (services.airflow.dags)"
-            )
-        )
-    if mlflow is not None and mlflow.oidc is not None:
-        provided.append(
-            ProvidedSecret(
-                "mlflow", mlflow.oidc.client_secret_name, "the operator (services.mlflow.oidc)"
-            )
-        )
+    # The services' declarations import their components (Pulumi): a render has planned.
+    from mlplat.config_secrets import provided as config_secrets
+
+    provided = [
+        ProvidedSecret(s.namespace, s.secret_name, f"the operator (mlplat:{s.key})")
+        for s in config_secrets(spec)
+    ]
     ingress = spec.services.ingress
     lb_cidrs: tuple[str, ...] = ()
     node_cidrs: tuple[str, ...] = ()

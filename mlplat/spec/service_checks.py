@@ -132,13 +132,16 @@ def _ingress(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
         for key, set_ in (
             ("certificateArn", ingress.certificate_arn is not None),
             ("scheme", ingress.scheme is not LoadBalancerScheme.INTERNAL),
+            ("values", bool(ingress.values)),
+            ("chartVersion", ingress.chart_version is not None),
         ):
             if set_:
                 yield error_at(
                     doc,
                     "not-applicable",
                     (*where, key),
-                    f"{key} configures the AWS load balancer and is only used with provider aws",
+                    f"{key} configures the AWS load balancer (and its controller's chart) "
+                    "and is only used with provider aws",
                     f"remove {key}",
                 )
     acknowledged = spec.policy.enforcement.get(INTERNAL_LB_CONTROL) in (

@@ -1,9 +1,9 @@
 """The typed `services:` section: the platform services installed on the cluster.
 
 A service is on when its key is present (``mlflow: {}`` installs MLflow with defaults) and
-off when absent; there are no enable flags. ``service_needs`` is the cross-field rule that
-turns the enabled services into the databases, bucket prefixes and identities they need,
-so a user never has to declare them separately.
+off when absent; there are no enable flags. What each one needs from the platform (its
+database, bucket prefix, identity) is the service's own declaration (``mlplat/services``),
+so a user never has to declare it separately.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class Executor(enum.StrEnum):
@@ -65,6 +66,9 @@ class AirflowSpec:
     """git-sync source of the DAGs; None ships no DAGs."""
     chart_version: str | None = None
     """Override the pinned chart version."""
+    values: Mapping[str, Any] = field(default_factory=dict)
+    """Chart values merged last into mlplat's (maps merge, the rest replaces); rendered and
+    policy-checked like mlplat's own."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,9 @@ class MlflowSpec:
     """Tracking server replicas."""
     chart_version: str | None = None
     """Override the pinned chart version."""
+    values: Mapping[str, Any] = field(default_factory=dict)
+    """Chart values merged last into mlplat's (maps merge, the rest replaces); rendered and
+    policy-checked like mlplat's own."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,9 @@ class FeatureStoreSpec:
     """Feature server replicas."""
     chart_version: str | None = None
     """Override the pinned chart version."""
+    values: Mapping[str, Any] = field(default_factory=dict)
+    """Chart values merged last into mlplat's (maps merge, the rest replaces); rendered and
+    policy-checked like mlplat's own."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +126,9 @@ class MonitoringSpec:
     """Prometheus volume size."""
     chart_version: str | None = None
     """Override the pinned kube-prometheus-stack version."""
+    values: Mapping[str, Any] = field(default_factory=dict)
+    """Chart values merged last into mlplat's (maps merge, the rest replaces); rendered and
+    policy-checked like mlplat's own."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +137,9 @@ class AutoscalingSpec:
     """How cluster-autoscaler picks a pool to grow; least-waste suits GPU pools."""
     chart_version: str | None = None
     """Override the pinned cluster-autoscaler chart version."""
+    values: Mapping[str, Any] = field(default_factory=dict)
+    """Chart values merged last into mlplat's (maps merge, the rest replaces); rendered and
+    policy-checked like mlplat's own."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +154,9 @@ class IngressSpec:
     """Ingress class of the cluster's controller (existing clusters; aws uses alb)."""
     chart_version: str | None = None
     """Override the pinned AWS Load Balancer Controller chart version."""
+    values: Mapping[str, Any] = field(default_factory=dict)
+    """Chart values merged last into mlplat's (maps merge, the rest replaces); rendered and
+    policy-checked like mlplat's own."""
 
 
 @dataclass(frozen=True)
@@ -154,35 +173,3 @@ class ServicesSpec:
     """cluster-autoscaler (aws)."""
     ingress: IngressSpec | None = None
     """How the services are reached."""
-
-
-@dataclass(frozen=True)
-class ServiceNeeds:
-    """What one enabled service needs from the platform's stores and identity."""
-
-    namespace: str
-    """Namespace the service runs in; also its workload identity's namespace."""
-    service_account: str
-    """Service account its pods run as; the workload role trusts exactly this one."""
-    databases: tuple[str, ...]
-    """Logical databases (each with a login role of the same name) on the platform database."""
-    bucket: str | None
-    """Platform bucket it writes to (artifacts, data or logs)."""
-    prefix: str | None
-    """Key prefix it owns in that bucket."""
-
-
-def service_needs(services: ServicesSpec) -> Mapping[str, ServiceNeeds]:
-    """The derived needs of every enabled service, keyed by service name."""
-    needs: dict[str, ServiceNeeds] = {}
-    if services.airflow is not None:
-        needs["airflow"] = ServiceNeeds("airflow", "airflow", ("airflow",), "logs", "airflow/")
-    if services.mlflow is not None:
-        # Users and permissions live apart from runs: both keep their own alembic history.
-        databases = ("mlflow", "mlflowauth")
-        needs["mlflow"] = ServiceNeeds("mlflow", "mlflow", databases, "artifacts", "mlflow/")
-    store = services.feature_store
-    if store is not None:
-        databases = ("feast",) if store.registry is FeastRegistry.SQL else ()
-        needs["feast"] = ServiceNeeds("feast", "feast", databases, "data", "feast/")
-    return needs

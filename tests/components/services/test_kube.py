@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pulumi
+import pulumi_kubernetes as k8s
 import pytest
 
+from mlplat.components.services.kube import merge_values
 from tests.components.services.helpers import of_type
 from tests.conftest import ALL_SPECS, EXAMPLE_SPECS, STACKS
 
@@ -61,3 +65,44 @@ def test_gpu_namespace_exists_only_with_gpu_nodes() -> None:
     assert "gpu-system" in _levels(STACKS / "prod.yaml")
     assert "gpu-system" not in _levels(STACKS / "dev.yaml")
     assert "gpu-system" not in _levels(STACKS / "local.yaml")
+
+
+def test_chart_values_from_the_spec_merge_as_helm_merges_values_files() -> None:
+    ours = {
+        "workers": {"replicas": 1, "resources": {"requests": {"cpu": "500m"}}},
+        "tolerations": [{"operator": "Exists"}],
+        "image": {"tag": "3.2.0"},
+    }
+    merged = merge_values(
+        ours,
+        {
+            "workers": {"replicas": 4},  # a map merges: its other keys stay
+            "tolerations": [],  # a list replaces
+            "image": "other",  # a scalar replaces a map
+            "extra": {"a": 1},  # a new key is added
+            "resources": None,  # null is kept: Helm then drops the chart's default
+        },
+    )
+    assert merged == {
+        "workers": {"replicas": 4, "resources": {"requests": {"cpu": "500m"}}},
+        "tolerations": [],
+        "image": "other",
+        "extra": {"a": 1},
+        "resources": None,
+    }
+    assert ours["workers"]["replicas"] == 1, "mlplat's values are not changed in place"
+
+
+def test_a_map_known_only_after_apply_merges_once_known(synth) -> None:
+    def program() -> None:
+        annotations = pulumi.Output.from_input({"eks.amazonaws.com/role-arn": "arn:role"})
+        values = merge_values(
+            {"serviceAccount": {"annotations": annotations}},
+            {"serviceAccount": {"annotations": {"team": "ml"}}},
+        )
+        k8s.core.v1.ConfigMap("merged", data={"values": pulumi.Output.json_dumps(values)})
+
+    (config,) = synth(program).of_type("kubernetes:core/v1:ConfigMap")
+    assert json.loads(config.inputs["data"]["values"]) == {
+        "serviceAccount": {"annotations": {"eks.amazonaws.com/role-arn": "arn:role", "team": "ml"}}
+    }

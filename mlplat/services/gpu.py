@@ -1,0 +1,69 @@
+"""GPU software: the NVIDIA device plugin, the DCGM exporter and the EFA device plugin,
+installed when the platform has GPU nodes (no spec section of its own: the node pools,
+or an existing cluster's ``gpuNodeSelector``, decide)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mlplat.components.node_pool import ACCELERATOR_LABEL, DEVICE_PLUGIN_LABEL, EFA_LABEL
+from mlplat.components.services import gpu_software as component
+from mlplat.components.services.gpu_software import GpuSoftware, GpuSoftwareArgs
+from mlplat.services.service import Built, Namespace, Provided, Service
+from mlplat.spec import instances
+from mlplat.spec.model import CloudProvider, PlatformSpec
+
+
+@dataclass(frozen=True)
+class GpuNodes:
+    """Where the GPU software runs."""
+
+    plugin: dict[str, str] | None
+    """Labels of the nodes that need the device plugin; None when none does (Bottlerocket
+    GPU nodes run their own)."""
+    gpus: dict[str, str]
+    """Labels of every GPU node (where DCGM runs)."""
+
+
+def gpu_nodes(spec: PlatformSpec) -> GpuNodes | None:
+    """The GPU nodes' selectors, or None when the platform has no GPU nodes."""
+    if spec.cloud.provider is CloudProvider.EXISTING:
+        selector = dict(spec.cloud.gpu_node_selector)
+        return GpuNodes(selector, selector) if selector else None
+    facts = [p.facts for p in spec.node_pools]
+    if not any(f.is_gpu for f in facts):
+        return None
+    plugin = {DEVICE_PLUGIN_LABEL: "true"} if any(f.device_plugin for f in facts) else None
+    return GpuNodes(plugin, {ACCELERATOR_LABEL: instances.NVIDIA})
+
+
+def _build(nodes: GpuNodes, provided: Provided) -> Built:
+    pools = provided.spec.node_pools
+    GpuSoftware(
+        provided.name,
+        GpuSoftwareArgs(
+            provider=provided.context.provider,
+            node_selector=nodes.plugin,
+            gpu_node_selector=nodes.gpus,
+            sharing={
+                p.facts.sharing_config: p.gpu_sharing
+                for p in pools
+                if p.facts.sharing_config and p.gpu_sharing
+            },
+            monitoring=provided.context.monitoring,
+            efa_node_selector={EFA_LABEL: "true"} if any(p.facts.efa for p in pools) else None,
+            peers=provided.peers,
+        ),
+    )
+    return Built()
+
+
+SERVICE = Service(
+    name="gpu",
+    section=gpu_nodes,
+    build=_build,
+    charts=("device-plugin", "dcgm-exporter", "efa-device-plugin"),
+    privileged=(
+        Namespace(component.NAMESPACE, component.NAMESPACE_LEVEL, component.NAMESPACE_REASON),
+    ),
+)

@@ -1,0 +1,59 @@
+"""Monitoring: kube-prometheus-stack, with the alerting rules every enabled service brings."""
+
+from __future__ import annotations
+
+from mlplat.components.services import monitoring as component
+from mlplat.components.services.monitoring import Monitoring, MonitoringArgs
+from mlplat.services.gpu import gpu_nodes
+from mlplat.services.service import (
+    Built,
+    Namespace,
+    Needs,
+    Pods,
+    Provided,
+    Service,
+    Shared,
+    secret_ref,
+)
+from mlplat.spec.model import PlatformSpec
+from mlplat.spec.services import MonitoringSpec
+
+
+def _needs(section: MonitoringSpec, spec: PlatformSpec) -> Needs:
+    return Needs(scraper=Pods(component.NAMESPACE, component.PROMETHEUS_POD))
+
+
+def _build(section: MonitoringSpec, provided: Provided) -> Built:
+    monitoring = Monitoring(
+        provided.name,
+        MonitoringArgs(
+            spec=section,
+            provider=provided.context.provider,
+            storage_class=provided.cluster.storage_class,
+            gpus=gpu_nodes(provided.spec) is not None,
+            service_rules=[dict(rule) for rule in provided.alert_rules],
+            peers=provided.peers,
+        ),
+    )
+    return Built(
+        outputs={
+            "grafanaAdminSecret": secret_ref(component.NAMESPACE, monitoring.grafana_admin_secret)
+        },
+        shared=Shared(monitoring=monitoring.release),
+    )
+
+
+SERVICE = Service(
+    name="monitoring",
+    section=lambda spec: spec.services.monitoring,
+    needs=_needs,
+    build=_build,
+    charts=("monitoring",),
+    privileged=(
+        Namespace(
+            component.NODE_EXPORTER_NAMESPACE,
+            component.NODE_EXPORTER_LEVEL,
+            component.NODE_EXPORTER_REASON,
+        ),
+    ),
+)
