@@ -27,6 +27,9 @@ if TYPE_CHECKING:
         Registry,
         RegistryArgs,
     )
+    from mlplat.components.services.fence import NetworkPeers, Reach
+    from mlplat.components.services.gpu_software import GpuSoftware, GpuSoftwareArgs
+    from mlplat.components.services.monitoring import Monitoring, MonitoringArgs
     from mlplat.components.storage import Storage, StorageArgs
     from mlplat.components.storage_class import EbsStorageClass, EbsStorageClassArgs
     from mlplat.components.workload_identity import (
@@ -46,11 +49,17 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "registry": ("Registry", "RegistryArgs", "EcrRepository", "PullThroughCacheRule"),
     "workload_identity": ("WorkloadIdentity", "WorkloadIdentityArgs", "ClusterIdentity"),
     "storage_class": ("EbsStorageClass", "EbsStorageClassArgs"),
+    "services.monitoring": ("Monitoring", "MonitoringArgs"),
+    "services.gpu_software": ("GpuSoftware", "GpuSoftwareArgs"),
+    "services.fence": ("NetworkPeers", "Reach"),
 }
-"""Module -> the public names it defines: each public component first, then its types."""
+"""Module -> the public names it defines: each public component first, then its types
+(services.fence defines types the service components share, and no component)."""
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
-PUBLIC_COMPONENTS: tuple[str, ...] = tuple(names[0] for names in _EXPORTS.values())
+PUBLIC_COMPONENTS: tuple[str, ...] = tuple(
+    names[0] for module, names in _EXPORTS.items() if module != "services.fence"
+)
 """The components the plugin serves to other languages, by class name (= type token)."""
 
 __all__ = [
@@ -65,14 +74,20 @@ __all__ = [
     "EksCluster",
     "EksClusterArgs",
     "GpuSharingConfig",
+    "GpuSoftware",
+    "GpuSoftwareArgs",
+    "Monitoring",
+    "MonitoringArgs",
     "Network",
     "NetworkArgs",
+    "NetworkPeers",
     "NodePool",
     "NodePoolArgs",
     "NodeTaint",
     "PlatformKey",
     "PlatformKeyArgs",
     "PullThroughCacheRule",
+    "Reach",
     "Registry",
     "RegistryArgs",
     "SecureBucket",

@@ -113,7 +113,7 @@ def _plain_members(hint: Any) -> list[Any]:
 
 
 def _value(hint: Any, value: Any, path: str) -> Any:
-    if isinstance(value, pulumi.Output) or inspect.isawaitable(value):
+    if hint is Any or isinstance(value, pulumi.Output) or inspect.isawaitable(value):
         return value
     if _is_union(hint):
         if value is None:

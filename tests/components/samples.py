@@ -17,6 +17,9 @@ from mlplat.components.network import NetworkArgs
 from mlplat.components.node_pool import GpuSharingConfig, NodePoolArgs, NodeTaint
 from mlplat.components.platform_key import PlatformKeyArgs
 from mlplat.components.registry import EcrRepository, PullThroughCacheRule, RegistryArgs
+from mlplat.components.services.fence import NetworkPeers, Reach, tcp, udp
+from mlplat.components.services.gpu_software import GpuSoftwareArgs
+from mlplat.components.services.monitoring import MonitoringArgs
 from mlplat.components.storage import StorageArgs
 from mlplat.components.storage_class import EbsStorageClassArgs
 from mlplat.components.workload_identity import WorkloadIdentityArgs
@@ -33,6 +36,17 @@ from mlplat.spec.model import (
 from tests.components.fixtures import IDENTITY, KEY
 
 ACCOUNT = "111122223333"
+
+PEERS = NetworkPeers(
+    dns=Reach(
+        [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}],
+        [*udp(53), *tcp(53)],
+    ),
+    kubernetes_api=Reach([{"ipBlock": {"cidr": "172.20.0.1/32"}}], tcp(443)),
+    control_plane=[{"ipBlock": {"cidr": "10.20.0.0/19"}}],
+    endpoint_services=("sts",),
+    nodes=[{"ipBlock": {"cidr": "10.20.0.0/16"}}],
+)
 
 SAMPLES: dict[str, object] = {
     "PlatformKey": PlatformKeyArgs(
@@ -138,6 +152,23 @@ SAMPLES: dict[str, object] = {
         more_namespaces=("mlflow-jobs",),
     ),
     "EbsStorageClass": EbsStorageClassArgs(kms_key_arn=KEY, retain=True),
+    "Monitoring": MonitoringArgs(
+        storage_class="gp3-encrypted",
+        gpus=True,
+        service_rules=[{"alert": "MlflowDown", "expr": "up == 0", "for": "5m"}],
+        peers=PEERS,
+        retention="30d",
+        storage_gib=100,
+        values={"grafana": {"replicas": 2}},
+    ),
+    "GpuSoftware": GpuSoftwareArgs(
+        gpu_node_selector={"mlplat.dev/accelerator": "nvidia"},
+        node_selector={"mlplat.dev/nvidia-device-plugin": "true"},
+        sharing={"gpu-notebooks": GpuSharingConfig(strategy=GpuSharing.TIME_SLICING)},
+        service_monitor=True,
+        efa_node_selector={"mlplat.dev/efa": "true"},
+        peers=PEERS,
+    ),
 }
 
 

@@ -1,6 +1,8 @@
 """coerce: the plain values the plugin host hands a component become its Args."""
 
 import dataclasses
+import enum
+from collections.abc import Mapping, Sequence
 
 import pulumi
 import pytest
@@ -13,6 +15,7 @@ from mlplat.components.network import NetworkArgs
 from mlplat.components.node_pool import GpuSharingConfig, NodePoolArgs, NodeTaint
 from mlplat.components.plugin import MlplatProvider, args_type, public_components
 from mlplat.components.registry import EcrRepository, PullThroughCacheRule, RegistryArgs
+from mlplat.components.services.monitoring import MonitoringArgs
 from mlplat.components.storage import StorageArgs
 from mlplat.spec.model import (
     ClusterSpec,
@@ -30,6 +33,7 @@ from mlplat.spec.model import (
     TaintSpec,
     Upstream,
 )
+from mlplat.spec.services import MonitoringSpec
 from tests.components.fixtures import KEY
 from tests.components.samples import SAMPLES, to_wire
 
@@ -54,8 +58,23 @@ def test_every_public_args_round_trips_through_the_hosts_mapping(provider, name)
     # What the SDK's host makes of the camelCase values another language sends.
     mapped = provider.map_inputs(to_wire(sample), provider._component_defs[name])
     assert isinstance(mapped, dict) and mapped
-    assert coerce(type(sample), mapped) == sample
+    assert _shape(coerce(type(sample), mapped)) == _shape(sample)
     assert coerce(type(sample), sample) is sample
+
+
+def _shape(value: object) -> object:
+    """``value`` with its types (dataclasses, enums) kept and any sequence as a list: the
+    plugin delivers lists where a Python caller may have written tuples."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: _shape(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return (type(value), fields)
+    if isinstance(value, enum.Enum):
+        return (type(value), value.value)
+    if isinstance(value, Mapping):
+        return {k: _shape(v) for k, v in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return [_shape(v) for v in value]
+    return value
 
 
 def test_fields_left_out_take_the_dataclass_defaults() -> None:
@@ -136,6 +155,7 @@ FROM_SPEC = [
     (NodePoolArgs, NodePoolSpec, {"availability_zone"}, set()),
     (NodeTaint, TaintSpec, set(), set()),
     (GpuSharingConfig, GpuSharingSpec, set(), set()),
+    (MonitoringArgs, MonitoringSpec, set(), set()),
 ]
 
 

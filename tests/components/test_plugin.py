@@ -78,6 +78,24 @@ def test_only_fields_without_a_default_are_required(schema, component) -> None:
     assert {_snake(k) for k in required} == no_default
 
 
+def test_every_field_that_admits_none_has_a_default(schema) -> None:
+    """The schema makes such a field optional, and the host then leaves it out: coerce
+    can only fill it from a default."""
+    for component in public_components():
+        resource = schema["resources"][f"{PACKAGE}:index:{component.__name__}"]
+        required = set(resource.get("requiredInputs", []))
+        for field in dataclasses.fields(args_type(component)):
+            if _key_of(resource, field.name) not in required:
+                assert (
+                    field.default is not dataclasses.MISSING
+                    or field.default_factory is not dataclasses.MISSING
+                ), f"{component.__name__}.{field.name}"
+
+
+def _key_of(resource: dict, name: str) -> str:
+    return next(k for k in resource["inputProperties"] if _snake(k) == name)
+
+
 def test_scalar_defaults_show_in_the_schema(schema) -> None:
     network = schema["resources"][f"{PACKAGE}:index:Network"]["inputProperties"]
     assert network["cidr"]["default"] == "10.0.0.0/16"
@@ -106,7 +124,10 @@ def _declared(run) -> list[tuple]:
     )
 
 
-@pytest.mark.parametrize("name", ["Network", "NodePool", "Registry", "Database", "EbsStorageClass"])
+@pytest.mark.parametrize(
+    "name",
+    ["Network", "NodePool", "Registry", "Database", "EbsStorageClass", "Monitoring", "GpuSoftware"],
+)
 def test_construct_through_the_plugin_declares_what_the_python_api_does(synth, name) -> None:
     component = getattr(mlplat.components, name)
     provider = MlplatProvider(public_components(), "0.0.0")
