@@ -32,6 +32,15 @@ if TYPE_CHECKING:
     from mlplat.components.services.monitoring import Monitoring, MonitoringArgs
     from mlplat.components.storage import Storage, StorageArgs
     from mlplat.components.storage_class import EbsStorageClass, EbsStorageClassArgs
+    from mlplat.components.team import (
+        ContainerDefaults,
+        GpuQuota,
+        Team,
+        TeamArgs,
+        TeamCloud,
+        TeamMembers,
+        TeamQuota,
+    )
     from mlplat.components.workload_identity import (
         ClusterIdentity,
         WorkloadIdentity,
@@ -51,6 +60,15 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "storage_class": ("EbsStorageClass", "EbsStorageClassArgs"),
     "services.monitoring": ("Monitoring", "MonitoringArgs"),
     "services.gpu_software": ("GpuSoftware", "GpuSoftwareArgs"),
+    "team": (
+        "Team",
+        "TeamArgs",
+        "TeamCloud",
+        "TeamMembers",
+        "TeamQuota",
+        "GpuQuota",
+        "ContainerDefaults",
+    ),
     "services.fence": ("NetworkPeers", "Reach"),
 }
 """Module -> the public names it defines: each public component first, then its types
@@ -66,6 +84,7 @@ __all__ = [
     "PUBLIC_COMPONENTS",
     "AccessLogTarget",
     "ClusterIdentity",
+    "ContainerDefaults",
     "Database",
     "DatabaseArgs",
     "EbsStorageClass",
@@ -73,6 +92,7 @@ __all__ = [
     "EcrRepository",
     "EksCluster",
     "EksClusterArgs",
+    "GpuQuota",
     "GpuSharingConfig",
     "GpuSoftware",
     "GpuSoftwareArgs",
@@ -94,6 +114,11 @@ __all__ = [
     "SecureBucketArgs",
     "Storage",
     "StorageArgs",
+    "Team",
+    "TeamArgs",
+    "TeamCloud",
+    "TeamMembers",
+    "TeamQuota",
     "WorkloadIdentity",
     "WorkloadIdentityArgs",
 ]

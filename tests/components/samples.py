@@ -22,6 +22,8 @@ from mlplat.components.services.gpu_software import GpuSoftwareArgs
 from mlplat.components.services.monitoring import MonitoringArgs
 from mlplat.components.storage import StorageArgs
 from mlplat.components.storage_class import EbsStorageClassArgs
+from mlplat.components.team import GpuQuota, TeamArgs, TeamMembers, TeamQuota
+from mlplat.components.tenancy.outputs import PlatformOutputs
 from mlplat.components.workload_identity import WorkloadIdentityArgs
 from mlplat.spec.enums import WorkloadIdentityMode
 from mlplat.spec.model import (
@@ -47,6 +49,18 @@ PEERS = NetworkPeers(
     endpoint_services=("sts",),
     nodes=[{"ipBlock": {"cidr": "10.20.0.0/16"}}],
 )
+
+TEAM_PLATFORM = PlatformOutputs(
+    platform="plat",
+    environment="dev",
+    provider="existing",
+    cohort="plat",
+    gpu_quotas={},
+    services={"mlflow": {"namespace": "mlflow", "port": 5000}},
+    teams=("fraud",),
+    namespaces=("fraud",),
+).exported()
+"""A platform's teamPlatform output (an existing cluster, no GPU pools)."""
 
 SAMPLES: dict[str, object] = {
     "PlatformKey": PlatformKeyArgs(
@@ -160,6 +174,16 @@ SAMPLES: dict[str, object] = {
         retention="30d",
         storage_gib=100,
         values={"grafana": {"replicas": 2}},
+    ),
+    "Team": TeamArgs(
+        name="fraud",
+        platform=TEAM_PLATFORM,
+        namespaces=("fraud", "fraud-batch"),
+        members=TeamMembers(admins=(f"arn:aws:iam::{ACCOUNT}:role/fraud-admin",)),
+        quota=TeamQuota(cpu="32", pods=50, gpus=(GpuQuota(pool="gpu", gpus=2),)),
+        repositories=("models",),
+        cost_center="cc-42",
+        tags={"team": "fraud"},
     ),
     "GpuSoftware": GpuSoftwareArgs(
         gpu_node_selector={"mlplat.dev/accelerator": "nvidia"},

@@ -17,6 +17,7 @@ from mlplat.components.plugin import MlplatProvider, args_type, public_component
 from mlplat.components.registry import EcrRepository, PullThroughCacheRule, RegistryArgs
 from mlplat.components.services.monitoring import MonitoringArgs
 from mlplat.components.storage import StorageArgs
+from mlplat.components.team import ContainerDefaults, GpuQuota, TeamArgs, TeamMembers, TeamQuota
 from mlplat.spec.model import (
     ClusterSpec,
     DatabaseSpec,
@@ -34,6 +35,13 @@ from mlplat.spec.model import (
     Upstream,
 )
 from mlplat.spec.services import MonitoringSpec
+from mlplat.spec.teams import (
+    ContainerDefaultsSpec,
+    GpuQuotaSpec,
+    TeamMembersSpec,
+    TeamQuotaSpec,
+    TeamSpec,
+)
 from tests.components.fixtures import KEY
 from tests.components.samples import SAMPLES, to_wire
 
@@ -156,6 +164,11 @@ FROM_SPEC = [
     (NodeTaint, TaintSpec, set(), set()),
     (GpuSharingConfig, GpuSharingSpec, set(), set()),
     (MonitoringArgs, MonitoringSpec, set(), set()),
+    (TeamArgs, TeamSpec, set(), set()),
+    (TeamMembers, TeamMembersSpec, set(), set()),
+    (TeamQuota, TeamQuotaSpec, set(), set()),
+    (GpuQuota, GpuQuotaSpec, set(), set()),
+    (ContainerDefaults, ContainerDefaultsSpec, set(), set()),
 ]
 
 
@@ -215,3 +228,16 @@ def test_a_pool_comes_back_as_the_spec_stated_it() -> None:
     )
     assert args.pool() == spec
     assert args.pool().facts == spec.facts and spec.facts.advertised_gpus > 0
+
+
+def test_a_team_comes_back_as_the_spec_stated_it() -> None:
+    spec = TeamSpec(
+        name="fraud",
+        namespaces=("fraud", "fraud-batch"),
+        members=TeamMembersSpec(admins=("arn:aws:iam::111122223333:role/a",)),
+        quota=TeamQuotaSpec(cpu="8", gpus=(GpuQuotaSpec(pool="gpu", gpus=2, borrowing_limit=1),)),
+        container_defaults=ContainerDefaultsSpec(cpu_request="100m"),
+        repositories=("models",),
+        cost_center="cc-1",
+    )
+    assert TeamArgs.from_spec(spec, platform={}).team() == spec

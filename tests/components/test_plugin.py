@@ -126,7 +126,16 @@ def _declared(run) -> list[tuple]:
 
 @pytest.mark.parametrize(
     "name",
-    ["Network", "NodePool", "Registry", "Database", "EbsStorageClass", "Monitoring", "GpuSoftware"],
+    [
+        "Network",
+        "NodePool",
+        "Registry",
+        "Database",
+        "EbsStorageClass",
+        "Monitoring",
+        "GpuSoftware",
+        "Team",
+    ],
 )
 def test_construct_through_the_plugin_declares_what_the_python_api_does(synth, name) -> None:
     component = getattr(mlplat.components, name)
