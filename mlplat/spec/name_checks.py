@@ -16,7 +16,6 @@ from mlplat.spec.enums import CloudProvider
 from mlplat.spec.errors import Path, SpecError
 from mlplat.spec.findings import error_at
 from mlplat.spec.model import PlatformSpec
-from mlplat.spec.pools import TEMPLATE_PREFIX
 from mlplat.spec.teams import TEAM_REPOSITORIES
 from mlplat.spec.yaml_source import SourceDoc
 
@@ -24,7 +23,6 @@ ROLE = "aws:iam/role:Role"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 REPOSITORY = "aws:ecr/repository:Repository"
-ASG_TAG = "aws:autoscaling/tag:Tag"
 
 
 def _too_long(
@@ -64,8 +62,6 @@ def name_checks(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
         base = f"{platform}-{pool.name}"
         yield from _too_long(doc, at, ROLE, f"{base}-node-role", autonamed=True, shorten=both)
         yield from _too_long(doc, at, NODE_GROUP, f"{base}-ng", autonamed=True, shorten=both)
-        if pool.min_size == 0:
-            yield from _template_keys(doc, i, spec)
     for i, team in enumerate(spec.teams or ()):
         at = ("teams", i, "name")
         role = f"{platform}-team-{team.name}-workload-role"
@@ -90,27 +86,4 @@ def name_checks(spec: PlatformSpec, doc: SourceDoc) -> Iterator[SpecError]:
             f"{platform}-online-redis",
             autonamed=True,
             shorten="the platform name (the Feast online store's ElastiCache group)",
-        )
-
-
-def _template_keys(doc: SourceDoc, i: int, spec: PlatformSpec) -> Iterator[SpecError]:
-    """A pool that scales from zero writes its labels and taints into tag keys."""
-    pool = spec.node_pools[i]
-    for key in pool.labels:
-        yield from _too_long(
-            doc,
-            ("nodePools", i, "labels", key),
-            ASG_TAG,
-            f"{TEMPLATE_PREFIX}/label/{key}",
-            autonamed=False,
-            shorten="the label key",
-        )
-    for j, taint in enumerate(pool.taints):
-        yield from _too_long(
-            doc,
-            ("nodePools", i, "taints", j, "key"),
-            ASG_TAG,
-            f"{TEMPLATE_PREFIX}/taint/{taint.key}",
-            autonamed=False,
-            shorten="the taint key",
         )
