@@ -7,14 +7,13 @@ and policies can only see them as separate resources. Stateful: protected, retai
 and never force-destroyed in prod.
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
+from mlplat.components.args import coerce
 from mlplat.components.iam import bucket_policy
 from mlplat.components.options import stateful
 
@@ -23,6 +22,8 @@ ABORT_INCOMPLETE_UPLOAD_DAYS = 7
 
 @dataclass(frozen=True)
 class AccessLogTarget:
+    """Where a bucket's server access logs go."""
+
     bucket: pulumi.Input[str]
     """Name of the bucket that receives the access logs."""
     prefix: str
@@ -31,6 +32,8 @@ class AccessLogTarget:
 
 @dataclass(frozen=True)
 class SecureBucketArgs:
+    """Inputs of a SecureBucket: its name, owner, key and how long data is kept."""
+
     bucket_name: pulumi.Input[str]
     """Physical name, globally unique and stable between plans."""
     partition: str
@@ -52,12 +55,18 @@ class SecureBucketArgs:
 
 
 class SecureBucket(pulumi.ComponentResource):
+    """An S3 bucket with ownership enforced, public access blocked, SSE-KMS, versioning,
+    TLS-only access, lifecycle rules and access logging."""
+
     name: pulumi.Output[str]
+    """Name of the bucket."""
     arn: pulumi.Output[str]
+    """ARN of the bucket."""
 
     def __init__(
         self, name: str, args: SecureBucketArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        args = coerce(SecureBucketArgs, args)
         super().__init__("mlplat:index:SecureBucket", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         bucket = aws.s3.Bucket(

@@ -10,13 +10,13 @@ host's OS metrics through a role only the RDS monitoring service of this account
 assume, holding only the AWS-managed AmazonRDSEnhancedMonitoringRole policy.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
+from typing import Any, Self
 
 import pulumi
 import pulumi_aws as aws
 
+from mlplat.components.args import coerce, spec_fields
 from mlplat.components.iam import assume_role_policy, managed_policy_arn
 from mlplat.components.options import stateful
 from mlplat.components.security_groups import cluster_only
@@ -31,8 +31,8 @@ MONITORING_POLICY = "service-role/AmazonRDSEnhancedMonitoringRole"
 
 @dataclass(frozen=True)
 class DatabaseArgs:
-    spec: DatabaseSpec
-    """The spec's database section."""
+    """Inputs of a Database: its size and engine, its network, and who may connect."""
+
     identifier: str
     """Physical RDS identifier; stable, so plans and the console agree."""
     vpc_id: pulumi.Input[str]
@@ -43,6 +43,16 @@ class DatabaseArgs:
     """The only security group allowed to connect (the cluster's)."""
     kms_key_arn: pulumi.Input[str]
     """Key for storage, snapshots and the master-password secret."""
+    engine_version: str = "17"
+    """PostgreSQL major version."""
+    instance_class: str = "db.t4g.medium"
+    """RDS instance class."""
+    allocated_storage_gib: int = 50
+    """Initial storage in GiB."""
+    max_allocated_storage_gib: int = 200
+    """Storage autoscaling ceiling in GiB."""
+    backup_retention_days: int = 7
+    """Days automated backups are kept."""
     multi_az: bool = False
     """Keep a synchronous standby in another zone."""
     protect: bool = False
@@ -54,18 +64,29 @@ class DatabaseArgs:
     partition: str = "aws"
     """ARN partition (aws, aws-us-gov), for the managed monitoring policy."""
 
+    @classmethod
+    def from_spec(cls, spec: DatabaseSpec, **rest: Any) -> Self:
+        """Args with the spec's database section; ``rest`` gives the other fields (and
+        ``multi_az``, which the spec leaves to the environment when unset)."""
+        return cls(**{**spec_fields(spec, cls), **rest})
+
 
 class Database(pulumi.ComponentResource):
+    """PostgreSQL on RDS in private subnets: TLS only, encrypted, with a master password
+    that RDS generates and rotates in Secrets Manager."""
+
     address: pulumi.Output[str]
+    """Host name of the instance."""
     port: pulumi.Output[int]
+    """PostgreSQL port."""
     master_secret_arn: pulumi.Output[str]
     """Secrets Manager secret holding the RDS-managed master credentials."""
 
     def __init__(
         self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        args = coerce(DatabaseArgs, args)
         super().__init__("mlplat:index:Database", name, None, opts)
-        spec = args.spec
         child = pulumi.ResourceOptions(parent=self)
         group = cluster_only(
             f"{name}-db",
@@ -83,7 +104,7 @@ class Database(pulumi.ComponentResource):
         )
         parameters = aws.rds.ParameterGroup(
             f"{name}-db",
-            family=f"postgres{spec.engine_version}",
+            family=f"postgres{args.engine_version}",
             description=f"{args.identifier}: TLS only",
             parameters=[
                 {"name": "rds.force_ssl", "value": "1", "apply_method": "pending-reboot"},
@@ -100,10 +121,10 @@ class Database(pulumi.ComponentResource):
             f"{name}-db",
             identifier=args.identifier,
             engine="postgres",
-            engine_version=spec.engine_version,
-            instance_class=spec.instance_class,
-            allocated_storage=spec.allocated_storage_gib,
-            max_allocated_storage=spec.max_allocated_storage_gib,
+            engine_version=args.engine_version,
+            instance_class=args.instance_class,
+            allocated_storage=args.allocated_storage_gib,
+            max_allocated_storage=args.max_allocated_storage_gib,
             storage_type="gp3",
             storage_encrypted=True,
             kms_key_id=args.kms_key_arn,
@@ -117,7 +138,7 @@ class Database(pulumi.ComponentResource):
             iam_database_authentication_enabled=True,
             parameter_group_name=parameters.name,
             multi_az=args.multi_az,
-            backup_retention_period=spec.backup_retention_days,
+            backup_retention_period=args.backup_retention_days,
             copy_tags_to_snapshot=True,
             auto_minor_version_upgrade=True,
             allow_major_version_upgrade=False,
@@ -142,7 +163,11 @@ class Database(pulumi.ComponentResource):
         """The Enhanced Monitoring role and what the instance waits for; none when off."""
         if args.monitoring_interval == 0:
             return None, []
-        assert args.account_id is not None, "monitoring needs the account id for its trust"
+        if args.account_id is None:
+            raise ValueError(
+                f"Database {name}: monitoring_interval {args.monitoring_interval} needs "
+                "account_id (the account whose RDS may assume the monitoring role)"
+            )
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
             f"{name}-db-monitoring",

@@ -11,14 +11,15 @@ and the CIDRs the spec lists (a runner inside the VPC), or through a proxy the k
 names (a tunnel). Add-ons live in ``EksAddons``.
 """
 
-from __future__ import annotations
-
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Self
 
 import pulumi
 import pulumi_aws as aws
 
+from mlplat.components.args import coerce, spec_fields
 from mlplat.components.iam import (
     IRSA_AUDIENCE,
     assume_role_policy,
@@ -36,8 +37,8 @@ LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 
 @dataclass(frozen=True)
 class EksClusterArgs:
-    spec: ClusterSpec
-    """The spec's cluster section (version, endpoint access, admins)."""
+    """Inputs of an EksCluster: where it lives, who administers it, who reaches its API."""
+
     cluster_name: str
     """Physical EKS cluster name; changing it replaces the cluster."""
     subnet_ids: pulumi.Input[list[str]]
@@ -53,25 +54,53 @@ class EksClusterArgs:
     service_cidr: str | None = None
     """Range of Service IPs; None lets EKS choose (NetworkPolicies then cannot name the API
     server's Service IP)."""
+    kubernetes_version: str = "1.35"
+    """Kubernetes minor version of the EKS control plane."""
+    endpoint_access: EndpointAccess = EndpointAccess.PRIVATE
+    """Who can reach the API server endpoint: private, public or both."""
+    public_access_cidrs: Sequence[str] = ()
+    """CIDRs allowed to reach a public endpoint."""
+    private_access_cidrs: Sequence[str] = ()
+    """Private CIDRs (runners in the VPC, a VPN) admitted to the private endpoint on 443."""
+    kubeconfig_proxy_url: str | None = None
+    """A proxy (e.g. a SOCKS tunnel into the VPC) the kubeconfig reaches the API through."""
+    admins: Sequence[str] = ()
+    """IAM principal ARNs granted cluster admin via access entries."""
+    log_retention_days: int = 365
+    """Days control-plane logs are kept."""
+
+    @classmethod
+    def from_spec(cls, spec: ClusterSpec, **rest: Any) -> Self:
+        """Args with the spec's cluster section; ``rest`` gives the other fields."""
+        return cls(**{**spec_fields(spec, cls), **rest})
 
 
 class EksCluster(pulumi.ComponentResource):
+    """An EKS control plane: private endpoint, encrypted secrets, every log type, access
+    entries for its admins and an OIDC provider for workload roles."""
+
     name: pulumi.Output[str]
+    """Name of the cluster."""
     arn: pulumi.Output[str]
+    """ARN of the cluster."""
     endpoint: pulumi.Output[str]
+    """URL of the Kubernetes API server."""
     version: pulumi.Output[str]
+    """Kubernetes minor version the control plane runs."""
     security_group_id: pulumi.Output[str]
     """The EKS-created cluster security group, shared by the control plane and nodes."""
     oidc_provider_arn: pulumi.Output[str]
+    """ARN of the cluster's IAM OIDC provider (IRSA trusts it)."""
     oidc_issuer: pulumi.Output[str]
+    """Issuer URL of the cluster's service-account tokens."""
     kubeconfig: pulumi.Output[str]
     """Secret. Released only once every admin access entry exists."""
 
     def __init__(
         self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        args = coerce(EksClusterArgs, args)
         super().__init__("mlplat:index:EksCluster", name, None, opts)
-        spec = args.spec
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
             f"{name}-cluster-role",
@@ -95,15 +124,15 @@ class EksCluster(pulumi.ComponentResource):
         logs = aws.cloudwatch.LogGroup(
             f"{name}-control-plane-logs",
             name=f"/aws/eks/{args.cluster_name}/cluster",
-            retention_in_days=spec.log_retention_days,
+            retention_in_days=args.log_retention_days,
             kms_key_id=args.kms_key_arn,
             opts=child,
         )
-        public = spec.endpoint_access is not EndpointAccess.PRIVATE
+        public = args.endpoint_access is not EndpointAccess.PRIVATE
         cluster = aws.eks.Cluster(
             f"{name}-cluster",
             name=args.cluster_name,
-            version=spec.kubernetes_version,
+            version=args.kubernetes_version,
             role_arn=role.arn,
             # Pinned to the range EKS picks itself, so NetworkPolicies can name the API
             # server's Service IP (an unchanged value on clusters created before).
@@ -112,7 +141,7 @@ class EksCluster(pulumi.ComponentResource):
                 "subnet_ids": args.subnet_ids,
                 "endpoint_private_access": True,
                 "endpoint_public_access": public,
-                "public_access_cidrs": list(spec.public_access_cidrs) if public else None,
+                "public_access_cidrs": list(args.public_access_cidrs) if public else None,
             },
             access_config={
                 "authentication_mode": "API",
@@ -132,7 +161,7 @@ class EksCluster(pulumi.ComponentResource):
         )
 
         grants = []
-        for arn in spec.admins:
+        for arn in args.admins:
             key = f"{name}-admin-{principal_key(arn)}"
             entry = aws.eks.AccessEntry(
                 key, cluster_name=cluster.name, principal_arn=arn, type="STANDARD", opts=child
@@ -148,7 +177,7 @@ class EksCluster(pulumi.ComponentResource):
                 )
             )
 
-        for cidr in spec.private_access_cidrs:
+        for cidr in args.private_access_cidrs:
             aws.vpc.SecurityGroupIngressRule(
                 f"{name}-api-from-{cidr.replace('.', '-').replace('/', '-')}",
                 security_group_id=cluster.vpc_config.cluster_security_group_id,
@@ -175,7 +204,7 @@ class EksCluster(pulumi.ComponentResource):
         )
         self.kubeconfig = pulumi.Output.secret(
             ready.apply(
-                lambda v: kubeconfig(v[0], v[1], v[2], args.region, spec.kubeconfig_proxy_url)
+                lambda v: kubeconfig(v[0], v[1], v[2], args.region, args.kubeconfig_proxy_url)
             )
         )
         self.register_outputs(

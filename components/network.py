@@ -10,13 +10,14 @@ carry policies that keep them to the platform's account: its buckets, its princi
 its roles. Every flow is logged to an encrypted log group with a retention period.
 """
 
-from __future__ import annotations
-
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Self
 
 import pulumi
 import pulumi_aws as aws
 
+from mlplat.components.args import coerce, spec_fields
 from mlplat.components.iam import assume_role_policy, document, log_delivery
 from mlplat.spec.model import NatGateways, NetworkSpec
 from mlplat.spec.subnets import plan_subnets
@@ -36,10 +37,11 @@ ECR_LAYERS = "prod-{region}-starport-layer-bucket"
 
 @dataclass(frozen=True)
 class NetworkArgs:
-    spec: NetworkSpec
-    """The spec's network section (CIDR, zones or their count, NAT layout)."""
+    """Inputs of a Network: the VPC's layout, and the account its endpoints admit."""
+
     cluster_name: str
-    """EKS cluster name, for the kubernetes.io/cluster/<name> subnet tag."""
+    """EKS cluster name, for the kubernetes.io/cluster/<name> subnet tag; also the prefix of
+    the bucket names the S3 endpoint admits."""
     region: str
     """Region, for endpoint service names."""
     kms_key_arn: pulumi.Input[str]
@@ -48,24 +50,52 @@ class NetworkArgs:
     """The platform's account: the endpoints admit only its principals, roles and buckets."""
     partition: str
     """ARN partition (aws, aws-us-gov)."""
+    cidr: str = "10.0.0.0/16"
+    """VPC IPv4 CIDR."""
+    availability_zones: int = 3
+    """Number of availability zones to spread subnets over (when zones is empty)."""
+    zones: Sequence[str] = ()
+    """The zones to use, in order; empty takes the first availability_zones AWS lists."""
+    nat_gateways: NatGateways = NatGateways.PER_ZONE
+    """One NAT gateway per zone, or a single shared one."""
+    interface_endpoints: Sequence[str] = ()
+    """Services reached through private interface endpoints (ecr, sts, logs, ec2, eks-auth)."""
+    flow_log_retention_days: int = 365
+    """Days VPC flow logs are kept."""
+
+    @property
+    def zone_count(self) -> int:
+        """How many zones the network spans: the zones named, else availability_zones."""
+        return len(self.zones) or self.availability_zones
+
+    @classmethod
+    def from_spec(cls, spec: NetworkSpec, **rest: Any) -> Self:
+        """Args with the spec's network section; ``rest`` gives the other fields."""
+        return cls(**{**spec_fields(spec, cls), **rest})
 
 
 class Network(pulumi.ComponentResource):
+    """A VPC over several zones: private and public subnets, NAT, endpoints, flow logs."""
+
     vpc_id: pulumi.Output[str]
+    """Id of the VPC."""
     private_subnet_ids: pulumi.Output[list[str]]
+    """The private subnets (where nodes and databases live), one per zone, in zone order."""
     public_subnet_ids: pulumi.Output[list[str]]
+    """The public subnets (load balancers, NAT gateways), one per zone, in zone order."""
     availability_zones: pulumi.Output[list[str]]
+    """The zones of the private subnets, in the same order."""
 
     def __init__(
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        args = coerce(NetworkArgs, args)
         super().__init__("mlplat:index:Network", name, None, opts)
-        spec = args.spec
-        layout = plan_subnets(spec.cidr, spec.zone_count)
+        layout = plan_subnets(args.cidr, args.zone_count)
         child = pulumi.ResourceOptions(parent=self)
         zones: pulumi.Input[list[str]] = (
-            list(spec.zones)
-            if spec.zones
+            list(args.zones)
+            if args.zones
             else aws.get_availability_zones_output(
                 state="available",
                 filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
@@ -76,7 +106,7 @@ class Network(pulumi.ComponentResource):
 
         vpc = aws.ec2.Vpc(
             f"{name}-vpc",
-            cidr_block=spec.cidr,
+            cidr_block=args.cidr,
             enable_dns_support=True,
             enable_dns_hostnames=True,
             tags={"Name": f"{name}-vpc"},
@@ -103,13 +133,13 @@ class Network(pulumi.ComponentResource):
         )
         self._vpc_id, self._zones, self._cluster_tag = vpc.id, zones, cluster_tag
         public, private, nats, private_rts = [], [], [], []
-        for i in range(spec.zone_count):
+        for i in range(args.zone_count):
             suffix = i + 1
             public_subnet = self._subnet(
                 f"{name}-public-{suffix}", layout.public[i], i, "kubernetes.io/role/elb", public_rt
             )
             public.append(public_subnet)
-            if spec.nat_gateways is NatGateways.PER_ZONE or i == 0:
+            if args.nat_gateways is NatGateways.PER_ZONE or i == 0:
                 eip = aws.ec2.Eip(
                     f"{name}-nat-{suffix}",
                     domain="vpc",
@@ -190,7 +220,7 @@ class Network(pulumi.ComponentResource):
     def _interface_endpoints(
         self, name: str, args: NetworkArgs, vpc_id: pulumi.Output[str], cidrs: tuple[str, ...]
     ) -> None:
-        services = [svc for key in args.spec.interface_endpoints for svc in ENDPOINT_SERVICES[key]]
+        services = [svc for key in args.interface_endpoints for svc in ENDPOINT_SERVICES[key]]
         if not services:
             return
         # Their own subnets (no load balancer or cluster tags, the main route table's local
@@ -216,7 +246,7 @@ class Network(pulumi.ComponentResource):
                     "protocol": "tcp",
                     "from_port": 443,
                     "to_port": 443,
-                    "cidr_blocks": [args.spec.cidr],
+                    "cidr_blocks": [args.cidr],
                     "description": "HTTPS from the VPC",
                 }
             ],
@@ -246,7 +276,7 @@ class Network(pulumi.ComponentResource):
         group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",
             name=f"/mlplat/{args.cluster_name}/vpc-flow-logs",
-            retention_in_days=args.spec.flow_log_retention_days,
+            retention_in_days=args.flow_log_retention_days,
             kms_key_id=args.kms_key_arn,
             opts=child,
         )

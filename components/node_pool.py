@@ -16,18 +16,28 @@ count), the mlplat.dev/efa label the EFA device plugin selects, and a cluster pl
 group.
 """
 
-from __future__ import annotations
-
 import base64
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Self
 
 import pulumi
 import pulumi_aws as aws
 
+from mlplat.components.args import coerce, spec_fields
 from mlplat.components.iam import assume_role_policy, ecr_pull_through_cache, managed_policy_arn
 from mlplat.components.node_template import first_release_name
-from mlplat.spec.model import CapacityType, NodeOs, NodePoolSpec, TaintEffect
+from mlplat.components.options import waits_of
+from mlplat.spec.model import (
+    CapacityType,
+    GpuSharing,
+    GpuSharingSpec,
+    MigStrategy,
+    NodeOs,
+    NodePoolSpec,
+    TaintEffect,
+    TaintSpec,
+)
 
 # The labels the GPU software selects on are the pool's facts; re-exported (``as``) for
 # the composition root.
@@ -64,9 +74,42 @@ _EKS_EFFECTS = {
 
 
 @dataclass(frozen=True)
+class NodeTaint:
+    """A Kubernetes taint on every node of the pool."""
+
+    key: str
+    """Taint key."""
+    effect: TaintEffect
+    """NoSchedule, PreferNoSchedule or NoExecute."""
+    value: str = ""
+    """Taint value; empty means none."""
+
+
+@dataclass(frozen=True)
+class GpuSharingConfig:
+    """How the pool's GPUs are shared between pods."""
+
+    strategy: GpuSharing
+    """timeSlicing (several pods take turns on a GPU) or mig (hardware partitions)."""
+    replicas: int = 4
+    """Pods per GPU with timeSlicing."""
+    mig_strategy: MigStrategy = MigStrategy.SINGLE
+    """How MIG devices are advertised with mig: single (as nvidia.com/gpu) or mixed."""
+
+
+@dataclass(frozen=True)
 class NodePoolArgs:
-    spec: NodePoolSpec
-    """The pool's spec entry."""
+    """Inputs of a NodePool: the pool's nodes, and the cluster and network they join.
+
+    What the nodes are (GPUs, AMI, labels, taints) follows from the instance types, as
+    for a pool of the spec. The node group waits for the component's ``depends_on`` (on
+    EKS, the vpc-cni and kube-proxy add-ons: without them no node becomes Ready).
+    """
+
+    name: str
+    """Pool name: the mlplat.dev/pool label, and the GPU sharing config's name."""
+    instance_types: Sequence[str]
+    """EC2 instance types of one CPU architecture (and, for GPUs, one GPU model and count)."""
     cluster_name: pulumi.Input[str]
     """Cluster the node group joins."""
     kubernetes_version: pulumi.Input[str]
@@ -82,21 +125,77 @@ class NodePoolArgs:
     pull_through_cache: Sequence[pulumi.Input[str]] = ()
     """Repository ARNs (``repository/<prefix>/*``) of the registry's pull-through cache
     rules: a node's first pull through one creates the repository and imports the image."""
-    after: Sequence[pulumi.Resource] = ()
-    """What the node group waits for: the vpc-cni and kube-proxy add-ons (the cluster has
-    no self-managed copies, so a node would never become Ready without them)."""
+    min_size: int = 1
+    """Fewest nodes."""
+    desired_size: int | None = None
+    """Nodes at creation; None means min_size."""
+    max_size: int = 3
+    """Most nodes."""
+    disk_size_gib: int = 50
+    """Root volume size in GiB."""
+    capacity_type: CapacityType = CapacityType.ON_DEMAND
+    """On-demand, spot, an On-Demand Capacity Reservation or a Capacity Block for ML."""
+    capacity_reservation_id: str | None = None
+    """The reservation (cr-...) the pool launches into, with a reserved capacity type."""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """Extra Kubernetes node labels."""
+    os: NodeOs = NodeOs.AL2023
+    """Amazon Linux 2023 or Bottlerocket."""
+    taints: Sequence[NodeTaint] = ()
+    """Extra Kubernetes taints."""
+    efa: bool = False
+    """Attach EFA interfaces and use a cluster placement group (types that have EFA)."""
+    gpu_sharing: GpuSharingConfig | None = None
+    """Share each GPU between pods (GPU pools on al2023); None gives whole GPUs."""
+
+    @classmethod
+    def from_spec(cls, spec: NodePoolSpec, **rest: Any) -> Self:
+        """Args with one of the spec's pools; ``rest`` gives the other fields."""
+        fields = spec_fields(spec, cls)
+        fields["taints"] = tuple(NodeTaint(**spec_fields(t, NodeTaint)) for t in spec.taints)
+        if spec.gpu_sharing is not None:
+            fields["gpu_sharing"] = GpuSharingConfig(
+                **spec_fields(spec.gpu_sharing, GpuSharingConfig)
+            )
+        return cls(**{**fields, **rest})
+
+    def pool(self) -> NodePoolSpec:
+        """The pool as the spec states one, whose facts decide what the nodes are."""
+        sharing = self.gpu_sharing
+        return NodePoolSpec(
+            name=self.name,
+            instance_types=tuple(self.instance_types),
+            min_size=self.min_size,
+            desired_size=self.desired_size,
+            max_size=self.max_size,
+            disk_size_gib=self.disk_size_gib,
+            capacity_type=self.capacity_type,
+            capacity_reservation_id=self.capacity_reservation_id,
+            labels=dict(self.labels),
+            os=self.os,
+            taints=tuple(TaintSpec(**spec_fields(t, TaintSpec)) for t in self.taints),
+            efa=self.efa,
+            gpu_sharing=(
+                None if sharing is None else GpuSharingSpec(**spec_fields(sharing, GpuSharingSpec))
+            ),
+        )
 
 
 class NodePool(pulumi.ComponentResource):
-    node_group: aws.eks.NodeGroup
+    """An EKS managed node group: launch template (IMDSv2, encrypted volumes), node role,
+    and what its instance types make of the nodes (GPU AMI, labels, taints, EFA)."""
+
     node_group_name: pulumi.Output[str]
+    """Name of the EKS node group."""
     role_arn: pulumi.Output[str]
+    """ARN of the nodes' IAM role."""
 
     def __init__(
         self, name: str, args: NodePoolArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        args = coerce(NodePoolArgs, args)
         super().__init__("mlplat:index:NodePool", name, None, opts)
-        spec = args.spec
+        spec = args.pool()
         facts = spec.facts
         assert facts.ami_type is not None, "the spec checks refuse unknown instance types"
         child = pulumi.ResourceOptions(parent=self)
@@ -148,7 +247,8 @@ class NodePool(pulumi.ComponentResource):
             ],
             opts=child,
         )
-        self.node_group = aws.eks.NodeGroup(
+        # Python callers only: resources cannot cross to other languages as outputs.
+        self.node_group: aws.eks.NodeGroup = aws.eks.NodeGroup(
             f"{name}-ng",
             cluster_name=args.cluster_name,
             version=args.kubernetes_version,
@@ -173,7 +273,7 @@ class NodePool(pulumi.ComponentResource):
             taints=[{**t, "effect": _EKS_EFFECTS[t["effect"]]} for t in facts.taints] or None,
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=[*attachments, *args.after],
+                depends_on=[*attachments, *waits_of(opts)],
                 # An autoscaler owns the live node count; pulumi up must not reset it.
                 ignore_changes=["scalingConfig.desiredSize"],
             ),

@@ -12,19 +12,20 @@ has one. The role is account-wide and other Auto Scaling groups may rely on it, 
 never deleted with the stack.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
+from mlplat.components.args import coerce
 from mlplat.components.iam import AUTOSCALING_SERVICE, kms_key_policy
 from mlplat.components.options import stateful
 
 
 @dataclass(frozen=True)
 class PlatformKeyArgs:
+    """Inputs of a PlatformKey."""
+
     alias: str
     """Alias name without the alias/ prefix; the platform name."""
     account_id: pulumi.Input[str]
@@ -42,11 +43,15 @@ class PlatformKeyArgs:
 
 
 class PlatformKey(pulumi.ComponentResource):
+    """The customer-managed KMS key that encrypts the whole platform, rotated yearly."""
+
     arn: pulumi.Output[str]
+    """ARN of the key."""
 
     def __init__(
         self, name: str, args: PlatformKeyArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        args = coerce(PlatformKeyArgs, args)
         super().__init__("mlplat:index:PlatformKey", name, None, opts)
         named_roles: list[pulumi.Resource] = []
         if args.create_autoscaling_role:

@@ -11,24 +11,47 @@ account and region: only the stack whose spec manages the account's settings dec
 them, so two platforms in one account do not overwrite each other.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import pulumi
 import pulumi_aws as aws
 
+from mlplat.components.args import coerce, spec_fields
 from mlplat.components.options import stateful
-from mlplat.spec.model import RegistrySpec, RepositorySpec, Scanning
+from mlplat.spec.model import RegistrySpec, Scanning, Upstream
+
+
+@dataclass(frozen=True)
+class EcrRepository:
+    """One ECR repository and how long it keeps artifacts."""
+
+    name: str
+    """Repository name under the registry's prefix."""
+    keep_last_tagged: int | None = None
+    """Tagged artifacts to keep; None keeps all."""
+    untagged_expiry_days: int = 7
+    """Days before untagged artifacts expire."""
+
+
+@dataclass(frozen=True)
+class PullThroughCacheRule:
+    """An ECR prefix that caches images of an upstream registry."""
+
+    prefix: str
+    """ECR prefix for cached images."""
+    upstream: Upstream
+    """Upstream registry."""
+    credential_arn: str | None = None
+    """Secrets Manager secret with upstream credentials (Docker Hub, GitHub, GitLab)."""
 
 
 @dataclass(frozen=True)
 class RegistryArgs:
-    spec: RegistrySpec
-    """The spec's registry section."""
+    """Inputs of a Registry: its repositories, how they are scanned, and cached upstreams."""
+
     prefix: pulumi.Input[str]
     """Repository namespace: repositories are <prefix>/<name> (the platform's name, or a
     team's <platform>/teams/<team>)."""
@@ -38,22 +61,48 @@ class RegistryArgs:
     """Protect and retain repositories; never force-delete them (prod)."""
     tags: dict[str, pulumi.Input[str]] | None = None
     """Tags on each repository beyond the provider's defaults (a team's cost tags)."""
-    team_prefixes: tuple[str, ...] = ()
+    team_prefixes: Sequence[str] = ()
     """Repository namespaces of the platform's own teams outside ``prefix`` (unscoped team
     repositories), scanned continuously like its own."""
+    scanning: Scanning = Scanning.ON_PUSH
+    """Basic scan on push, or Inspector enhanced scanning."""
+    repositories: Sequence[EcrRepository] = ()
+    """Repositories to create."""
+    pull_through_cache: Sequence[PullThroughCacheRule] = ()
+    """Pull-through cache rules."""
+    manage_account_settings: bool = True
+    """Manage the registry's account-wide settings (scanning configuration, cache rules);
+    False on all but one platform of an account and region."""
+
+    @classmethod
+    def from_spec(cls, spec: RegistrySpec, **rest: Any) -> Self:
+        """Args with the spec's registry section; ``rest`` gives the other fields."""
+        fields = spec_fields(spec, cls)
+        fields["repositories"] = tuple(
+            EcrRepository(**spec_fields(r, EcrRepository)) for r in spec.repositories
+        )
+        fields["pull_through_cache"] = tuple(
+            PullThroughCacheRule(**spec_fields(r, PullThroughCacheRule))
+            for r in spec.pull_through_cache
+        )
+        return cls(**{**fields, **rest})
 
 
 class Registry(pulumi.ComponentResource):
+    """ECR repositories with immutable tags, KMS encryption, scanning and lifecycle rules."""
+
     repository_urls: pulumi.Output[dict[str, str]]
+    """Repository URL by repository name."""
     repository_arns: pulumi.Output[dict[str, str]]
+    """Repository ARN by repository name."""
 
     def __init__(
         self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        args = coerce(RegistryArgs, args)
         super().__init__("mlplat:index:Registry", name, None, opts)
-        spec = args.spec
         child = pulumi.ResourceOptions(parent=self)
-        enhanced = spec.scanning is Scanning.ENHANCED and spec.manage_account_settings
+        enhanced = args.scanning is Scanning.ENHANCED and args.manage_account_settings
         if enhanced:
             aws.ecr.RegistryScanningConfiguration(
                 f"{name}-scanning",
@@ -64,7 +113,7 @@ class Registry(pulumi.ComponentResource):
                 opts=child,
             )
         urls, arns = {}, {}
-        for repo in spec.repositories:
+        for repo in args.repositories:
             key = f"{name}-{repo.name.replace('/', '-')}"
             repository = aws.ecr.Repository(
                 key,
@@ -81,7 +130,7 @@ class Registry(pulumi.ComponentResource):
             )
             urls[repo.name] = repository.repository_url
             arns[repo.name] = repository.arn
-        for rule in spec.pull_through_cache if spec.manage_account_settings else ():
+        for rule in args.pull_through_cache if args.manage_account_settings else ():
             aws.ecr.PullThroughCacheRule(
                 f"{name}-cache-{rule.prefix}",
                 ecr_repository_prefix=rule.prefix,
@@ -118,7 +167,7 @@ def enhanced_scanning_rules(prefixes: Sequence[str]) -> list[dict[str, Any]]:
     ]
 
 
-def lifecycle_policy(repo: RepositorySpec) -> str:
+def lifecycle_policy(repo: EcrRepository) -> str:
     """Expire untagged artifacts after N days; keep the newest N tagged ones if asked."""
     rules: list[dict[str, object]] = [
         {

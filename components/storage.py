@@ -6,12 +6,12 @@ and data buckets send access logs to the logs bucket, which only S3 log delivery
 those two buckets may write to.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
+from typing import Any, Self
 
 import pulumi
 
+from mlplat.components.args import coerce, spec_fields
 from mlplat.components.bucket import AccessLogTarget, SecureBucket, SecureBucketArgs
 from mlplat.spec.model import StorageSpec
 
@@ -22,8 +22,8 @@ DATA_BUCKETS = ("artifacts", "data")
 
 @dataclass(frozen=True)
 class StorageArgs:
-    spec: StorageSpec
-    """The spec's storage section."""
+    """Inputs of a Storage: whose buckets, where, and how long old data is kept."""
+
     platform: str
     """Platform name, the bucket-name prefix."""
     region: str
@@ -36,15 +36,28 @@ class StorageArgs:
     """Key for default encryption."""
     protect: bool = False
     """Protect and retain the buckets (prod)."""
+    noncurrent_version_expiry_days: int = 90
+    """Days old object versions are kept in the artifacts and data buckets."""
+    access_log_expiry_days: int = 365
+    """Days access logs are kept."""
+
+    @classmethod
+    def from_spec(cls, spec: StorageSpec, **rest: Any) -> Self:
+        """Args with the spec's storage section; ``rest`` gives the other fields."""
+        return cls(**{**spec_fields(spec, cls), **rest})
 
 
 class Storage(pulumi.ComponentResource):
-    buckets: dict[str, SecureBucket]
+    """The platform's artifacts, data and logs buckets, each a SecureBucket; the first two
+    log their access into the third."""
+
     bucket_names: pulumi.Output[dict[str, str]]
+    """Bucket name by purpose (artifacts, data, logs)."""
 
     def __init__(
         self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        args = coerce(StorageArgs, args)
         super().__init__("mlplat:index:Storage", name, None, opts)
         names = {
             purpose: pulumi.Output.from_input(args.account_id).apply(
@@ -68,20 +81,21 @@ class Storage(pulumi.ComponentResource):
             SecureBucketArgs(
                 **common("logs"),
                 noncurrent_version_expiry_days=LOG_VERSION_EXPIRY_DAYS,
-                expiry_days=args.spec.access_log_expiry_days,
+                expiry_days=args.access_log_expiry_days,
                 log_sources=[
                     names[p].apply(lambda n: f"arn:{args.partition}:s3:::{n}") for p in DATA_BUCKETS
                 ],
             ),
             child,
         )
-        self.buckets = {"logs": logs}
+        # Python callers only: resources of a component cannot cross to other languages.
+        self.buckets: dict[str, SecureBucket] = {"logs": logs}
         for purpose in DATA_BUCKETS:
             self.buckets[purpose] = SecureBucket(
                 f"{name}-{purpose}",
                 SecureBucketArgs(
                     **common(purpose),
-                    noncurrent_version_expiry_days=args.spec.noncurrent_version_expiry_days,
+                    noncurrent_version_expiry_days=args.noncurrent_version_expiry_days,
                     access_logs=AccessLogTarget(bucket=logs.name, prefix=f"{purpose}/"),
                 ),
                 child,

@@ -6,12 +6,12 @@ platform key, bound in the zone of the pod that first uses it. In prod a release
 volume is retained, so deleting a claim never deletes data.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
+
+from mlplat.components.args import coerce
 
 CLASS_NAME = "gp3-encrypted"
 EBS_CSI_PROVISIONER = "ebs.csi.aws.com"
@@ -19,8 +19,9 @@ EBS_CSI_PROVISIONER = "ebs.csi.aws.com"
 
 @dataclass(frozen=True)
 class EbsStorageClassArgs:
-    provider: k8s.Provider
-    """Provider of the target cluster."""
+    """Inputs of an EbsStorageClass. The target cluster is the Kubernetes provider in the
+    component's resource options (``providers``)."""
+
     kms_key_arn: pulumi.Input[str]
     """Key that encrypts the volumes."""
     retain: bool = False
@@ -28,11 +29,16 @@ class EbsStorageClassArgs:
 
 
 class EbsStorageClass(pulumi.ComponentResource):
+    """The cluster's default StorageClass: gp3 on the EBS CSI driver, encrypted with the
+    platform key, bound in the zone of the pod that first uses it."""
+
     name: pulumi.Output[str]
+    """Name of the StorageClass."""
 
     def __init__(
         self, name: str, args: EbsStorageClassArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        args = coerce(EbsStorageClassArgs, args)
         super().__init__("mlplat:index:EbsStorageClass", name, None, opts)
         storage_class = k8s.storage.v1.StorageClass(
             f"{name}-gp3",
@@ -45,7 +51,7 @@ class EbsStorageClass(pulumi.ComponentResource):
             reclaim_policy="Retain" if args.retain else "Delete",
             volume_binding_mode="WaitForFirstConsumer",
             allow_volume_expansion=True,
-            opts=pulumi.ResourceOptions(parent=self, provider=args.provider),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         self.name = storage_class.metadata.name
         self.register_outputs({"name": self.name})

@@ -9,13 +9,13 @@ scoped to named resources, plus AWS-managed policies only where AWS maintains th
 action list (the CSI and CNI drivers).
 """
 
-from __future__ import annotations
-
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
+from mlplat.components.args import coerce
 from mlplat.components.iam import irsa_trust_policy, managed_policy_arn, pod_identity_trust_policy
 from mlplat.spec.model import WorkloadIdentityMode
 
@@ -27,15 +27,23 @@ class ClusterIdentity:
     """What a workload role needs to know about the cluster."""
 
     cluster_name: pulumi.Input[str]
+    """Name of the EKS cluster (Pod Identity associations name it)."""
     cluster_arn: pulumi.Input[str]
+    """ARN of the cluster (the Pod Identity trust is pinned to it)."""
     oidc_provider_arn: pulumi.Input[str]
+    """ARN of the cluster's IAM OIDC provider (the IRSA trust names it)."""
     oidc_issuer: pulumi.Input[str]
+    """Issuer URL of the cluster's service-account tokens (https://...)."""
     account_id: pulumi.Input[str]
+    """The cluster's account."""
     partition: str
+    """ARN partition (aws, aws-us-gov)."""
 
 
 @dataclass(frozen=True)
 class WorkloadIdentityArgs:
+    """Inputs of a WorkloadIdentity: which service account, how, and what it may do."""
+
     cluster: ClusterIdentity
     """The cluster whose service account gets the role."""
     namespace: str
@@ -46,22 +54,27 @@ class WorkloadIdentityArgs:
     """IRSA or EKS Pod Identity."""
     policy: pulumi.Input[str] | None = None
     """Inline least-privilege permissions (a document from components.iam); None for none."""
-    managed_policies: tuple[str, ...] = ()
+    managed_policies: Sequence[str] = ()
     """Names of AWS-managed policies to attach, e.g. AmazonEBSCSIDriverPolicy."""
-    more_namespaces: tuple[str, ...] = ()
+    more_namespaces: Sequence[str] = ()
     """Further namespaces whose service account of the same name may use the role."""
     tags: dict[str, pulumi.Input[str]] | None = None
     """Tags on the role beyond the provider's defaults (a team's cost tags)."""
 
 
 class WorkloadIdentity(pulumi.ComponentResource):
+    """An IAM role that exactly one Kubernetes service account can use (IRSA or EKS Pod
+    Identity)."""
+
     role_arn: pulumi.Output[str]
+    """ARN of the role, released once its permissions are attached."""
     service_account_annotations: pulumi.Output[dict[str, str]]
     """Annotations the service account needs (the role ARN under IRSA; none under Pod Identity)."""
 
     def __init__(
         self, name: str, args: WorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        args = coerce(WorkloadIdentityArgs, args)
         super().__init__("mlplat:index:WorkloadIdentity", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         cluster = args.cluster

@@ -99,8 +99,8 @@ def build_cloud(spec: PlatformSpec) -> Cloud:
     account = _account(spec)
     network = Network(
         spec.metadata.name,
-        NetworkArgs(
-            spec=spec.network,
+        NetworkArgs.from_spec(
+            spec.network,
             cluster_name=spec.metadata.name,
             region=account.region,
             kms_key_arn=account.key_arn,
@@ -163,8 +163,8 @@ def _account(spec: PlatformSpec) -> Account:
 def _cluster(spec: PlatformSpec, account: Account, network: Network) -> EksCluster:
     return EksCluster(
         spec.metadata.name,
-        EksClusterArgs(
-            spec=spec.cluster,
+        EksClusterArgs.from_spec(
+            spec.cluster,
             cluster_name=spec.metadata.name,
             subnet_ids=network.private_subnet_ids,
             region=account.region,
@@ -203,8 +203,8 @@ def _node_pools(
     pools = {
         pool.name: NodePool(
             f"{name}-{pool.name}",
-            NodePoolArgs(
-                spec=pool,
+            NodePoolArgs.from_spec(
+                pool,
                 cluster_name=cluster.name,
                 kubernetes_version=cluster.version,
                 subnet_ids=(
@@ -216,9 +216,10 @@ def _node_pools(
                 kms_key_arn=account.key_arn,
                 cluster_security_group_id=cluster.security_group_id,
                 pull_through_cache=cache_repositories,
-                after=addons.node_prerequisites,
             ),
-            account.opts,
+            pulumi.ResourceOptions.merge(
+                account.opts, pulumi.ResourceOptions(depends_on=addons.node_prerequisites)
+            ),
         )
         for pool in spec.node_pools
     }
@@ -229,8 +230,8 @@ def _node_pools(
 def _registry(spec: PlatformSpec, account: Account) -> Registry:
     return Registry(
         spec.metadata.name,
-        RegistryArgs(
-            spec=spec.registry,
+        RegistryArgs.from_spec(
+            spec.registry,
             prefix=spec.metadata.name,
             kms_key_arn=account.key_arn,
             protect=spec.is_prod,
@@ -247,8 +248,8 @@ def _registry(spec: PlatformSpec, account: Account) -> Registry:
 def _storage(spec: PlatformSpec, account: Account) -> Storage:
     return Storage(
         spec.metadata.name,
-        StorageArgs(
-            spec=spec.storage,
+        StorageArgs.from_spec(
+            spec.storage,
             platform=spec.metadata.name,
             region=account.region,
             partition=account.partition,
@@ -266,8 +267,8 @@ def _database(
     prod, database = spec.is_prod, spec.database
     return Database(
         spec.metadata.name,
-        DatabaseArgs(
-            spec=database,
+        DatabaseArgs.from_spec(
+            database,
             identifier=f"{spec.metadata.name}-metadata",
             vpc_id=network.vpc_id,
             subnet_ids=network.private_subnet_ids,

@@ -38,8 +38,7 @@ def build_cluster(spec: PlatformSpec, cloud: Cloud | None) -> Cluster:
     kubernetes = KubernetesBase(name, KubernetesBaseArgs(kubeconfig=cloud.cluster.kubeconfig))
     storage_class = EbsStorageClass(
         name,
-        EbsStorageClassArgs(
-            provider=kubernetes.provider, kms_key_arn=cloud.key_arn, retain=spec.is_prod
-        ),
+        EbsStorageClassArgs(kms_key_arn=cloud.key_arn, retain=spec.is_prod),
+        pulumi.ResourceOptions(providers=[kubernetes.provider]),
     )
     return Cluster(kubernetes, storage_class.name, {"storageClass": storage_class.name})

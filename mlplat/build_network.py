@@ -117,7 +117,7 @@ def _aws_peers(
         redis=Reach(private, tcp(6379)) if services.redis is not None else None,
         object_store=Reach(blocks(s3_cidrs(cloud.region, cloud.account.provider)), tcp(443)),
         aws_endpoints=endpoints,
-        endpoint_services=frozenset(network.interface_endpoints),
+        endpoint_services=tuple(sorted(network.interface_endpoints)),
         load_balancer=balancer,
         teams=teams,
         prometheus=prometheus,

@@ -50,25 +50,23 @@ def build_tenancy(
     provider = cluster.kubernetes.provider
     kueue = _kueue(spec, provider, peers, monitors_ready)
     exported = platform_outputs(spec, cloud, services)
-    resolved = pulumi.Output.from_input(exported).apply(PlatformOutputs.from_dict)
     AdmissionFences(f"{name}-fences", AdmissionFencesArgs(provider=provider))
     team_cloud = None
+    on_platform = pulumi.ResourceOptions(providers=[provider], depends_on=[kueue.release])
     if cloud is not None:
-        team_cloud = TeamCloud(
-            identity=cloud.identity, mode=spec.cluster.workload_identity, opts=cloud.opts
-        )
+        team_cloud = TeamCloud(identity=cloud.identity, mode=spec.cluster.workload_identity)
+        on_platform = pulumi.ResourceOptions.merge(cloud.opts, on_platform)
     built = {
         team.name: Team(
             f"{name}-team-{team.name}",
-            TeamArgs(
-                spec=team,
-                platform=resolved,
-                provider=provider,
+            TeamArgs.from_spec(
+                team,
+                platform=exported,
                 cloud=team_cloud,
                 tags=team_tags(team),
-                queues_ready=[kueue.release],
                 protect=spec.is_prod,
             ),
+            on_platform,
         )
         for team in spec.teams
     }

@@ -83,6 +83,7 @@ def build_team_stack(spec_path: str, spec: TeamStackSpec) -> dict[str, Any]:
     )
     tags = team_tags(team)
     cloud = None
+    on_aws = pulumi.ResourceOptions()
     if spec.platform.provider is CloudProvider.AWS:
         aws_provider = aws.Provider(
             f"{team.name}-aws",
@@ -100,18 +101,18 @@ def build_team_stack(spec_path: str, spec: TeamStackSpec) -> dict[str, Any]:
                 partition=UNUSED_PARTITION,
             ),
             mode=spec.platform.workload_identity,
-            opts=on_aws,
         )
     built = Team(
         f"team-{team.name}",
-        TeamArgs(
-            spec=team,
-            platform=platform,
-            provider=provider,
+        TeamArgs.from_spec(
+            team,
+            # The outputs once the team spec is checked against them, in their exported shape.
+            platform=platform.apply(PlatformOutputs.exported),
             cloud=cloud,
             tags=tags,
             protect=spec.platform.environment is Environment.PROD,
         ),
+        pulumi.ResourceOptions.merge(on_aws, pulumi.ResourceOptions(providers=[provider])),
     )
     outputs: dict[str, Any] = {
         "team": team.name,
@@ -130,7 +131,7 @@ def build_team_stack(spec_path: str, spec: TeamStackSpec) -> dict[str, Any]:
                     tags=dict.fromkeys(groups, tags),
                     after=dict.fromkeys(groups, built.namespace_resources),
                 ),
-                cloud.opts,
+                on_aws,
             )
         outputs |= {"roleArn": built.role_arn, "repositoryUrls": built.repository_urls}
     return outputs

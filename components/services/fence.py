@@ -11,8 +11,6 @@ Service address is translated, so the API server is named by its Service IP, and
 that policies reach must listen on their pods' own port.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,7 +63,9 @@ class Reach:
     """Somewhere pods connect to: its peers and ports."""
 
     peers: pulumi.Input[Sequence[Peer]]
+    """NetworkPolicy peers (ipBlock, or namespace and pod selectors)."""
     ports: Sequence[Port]
+    """NetworkPolicy ports (protocol and port)."""
 
     def egress(self) -> dict[str, Any]:
         return {"to": self.peers, "ports": list(self.ports)}
@@ -76,17 +76,21 @@ class NetworkPeers:
     """Where a platform pod's connections go, and come from, on this platform."""
 
     dns: Reach
+    """The cluster DNS (CoreDNS pods, UDP and TCP 53)."""
     kubernetes_api: Reach
     """The API server as pods reach it: its Service IP (before translation) and, on EKS,
     the control plane's addresses in the cluster subnets."""
     control_plane: pulumi.Input[Sequence[Peer]]
     """Where the API server calls webhooks from."""
     database: Reach | None = None
+    """The platform database (PostgreSQL); None without one."""
     redis: Reach | None = None
+    """The platform's Redis (the online store); None without one."""
     object_store: Reach | None = None
+    """An in-cluster object store (MinIO); None when objects go to S3."""
     aws_endpoints: Reach | None = None
     """The VPC's interface endpoints (their subnets, 443); None without any."""
-    endpoint_services: frozenset[str] = frozenset()
+    endpoint_services: Sequence[str] = ()
     """Which AWS APIs have an interface endpoint (spec names: sts, ecr, logs...)."""
     load_balancer: pulumi.Input[Sequence[Peer]] | None = None
     """The ingress load balancer's addresses (ip targets); None without one."""
@@ -105,7 +109,7 @@ class NetworkPeers:
         """Reaching AWS APIs (secretsmanager, ...): their interface endpoints, and the
         public internet on 443 for any that has none."""
         reaches = [self.aws_endpoints] if self.aws_endpoints else []
-        if not set(services) <= self.endpoint_services:
+        if not set(services) <= set(self.endpoint_services):
             reaches.append(Reach([INTERNET], tcp(443)))
         return reaches
 
@@ -156,7 +160,7 @@ def fence(
     allowances: Sequence[Allowance],
     peers: NetworkPeers,
     *,
-    provider: k8s.Provider,
+    provider: pulumi.ProviderResource | None,
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource] = (),
 ) -> list[k8s.networking.v1.NetworkPolicy]:

@@ -47,7 +47,7 @@ class GeneratedSecret(pulumi.ComponentResource):
         self,
         name: str,
         args: GeneratedSecretArgs,
-        provider: k8s.Provider,
+        provider: pulumi.ProviderResource | None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("mlplat:index:GeneratedSecret", name, None, opts)

@@ -8,20 +8,26 @@ strategy), selected by the ``nvidia.com/device-plugin.config`` node label. The D
 exporter runs on every GPU node, tolerating the taint, with a ServiceMonitor.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
 import yaml
 
+from mlplat.components.args import coerce
+from mlplat.components.node_pool import GpuSharingConfig
+from mlplat.components.options import waits_of
 from mlplat.components.services.fence import Allowance, NetworkPeers, fence, ingress_from, tcp
-from mlplat.components.services.kube import PodSecurity, namespace, release, resources
+from mlplat.components.services.kube import (
+    PodSecurity,
+    cluster_provider,
+    namespace,
+    release,
+    resources,
+)
 from mlplat.spec.instances import GPU_RESOURCE
-from mlplat.spec.model import GpuSharing, GpuSharingSpec
+from mlplat.spec.model import GpuSharing
 
 NAMESPACE = "gpu-system"
 NAMESPACE_LEVEL = PodSecurity.PRIVILEGED
@@ -46,38 +52,51 @@ DCGM_POD = {"app.kubernetes.io/name": "dcgm-exporter"}
 
 @dataclass(frozen=True)
 class GpuSoftwareArgs:
-    provider: k8s.Provider
-    node_selector: Mapping[str, str] | None
-    """Labels of the nodes the device plugin serves; None when none needs it (Bottlerocket
-    GPU nodes run their own)."""
+    """Inputs of GpuSoftware: which nodes get which plugin, and how pools share GPUs.
+
+    The cluster is the Kubernetes provider in the resource options (``providers``). The
+    DCGM exporter waits for the component's ``depends_on``: the monitoring release, whose
+    CRDs its ServiceMonitor needs.
+    """
+
     gpu_node_selector: Mapping[str, str]
     """Labels of every GPU node (where DCGM runs)."""
-    sharing: Mapping[str, GpuSharingSpec] = field(default_factory=dict)
+    node_selector: Mapping[str, str] | None = None
+    """Labels of the nodes the device plugin serves; None when none needs it (Bottlerocket
+    GPU nodes run their own)."""
+    sharing: Mapping[str, GpuSharingConfig] = field(default_factory=dict)
     """GPU sharing by pool name (the config name the pool's nodes select)."""
-    monitoring: pulumi.Resource | None = None
-    """The monitoring release; None means no ServiceMonitor."""
+    service_monitor: bool = False
+    """Create the DCGM exporter's ServiceMonitor (the cluster runs the Prometheus operator)."""
     efa_node_selector: Mapping[str, str] | None = None
     """Labels of the EFA pools' nodes, where the EFA device plugin runs; None for none."""
     peers: NetworkPeers | None = None
     """The platform's network peers; the namespace is fenced with them (None leaves it to
     the caller)."""
     device_plugin_version: str | None = None
+    """Override the pinned NVIDIA device plugin chart version."""
     dcgm_version: str | None = None
+    """Override the pinned DCGM exporter chart version."""
 
 
 class GpuSoftware(pulumi.ComponentResource):
+    """The NVIDIA device plugin (with GPU feature discovery), the DCGM exporter and, for EFA
+    pools, the EFA device plugin, in a privileged namespace of their own."""
+
     def __init__(
         self, name: str, args: GpuSoftwareArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        args = coerce(GpuSoftwareArgs, args)
         super().__init__("mlplat:index:GpuSoftware", name, None, opts)
-        ns = namespace(NAMESPACE, NAMESPACE_LEVEL, provider=args.provider, parent=self)
+        provider = cluster_provider(self)
+        ns = namespace(NAMESPACE, NAMESPACE_LEVEL, provider=provider, parent=self)
         before: list[pulumi.Resource] = [ns]
         if args.peers is not None:
             before += fence(
                 NAMESPACE,
                 allowances(args.peers),
                 args.peers,
-                provider=args.provider,
+                provider=provider,
                 parent=self,
                 depends_on=[ns],
             )
@@ -88,7 +107,7 @@ class GpuSoftware(pulumi.ComponentResource):
                 namespace=NAMESPACE,
                 values=device_plugin_values(args.node_selector, args.sharing),
                 version=args.device_plugin_version,
-                provider=args.provider,
+                provider=provider,
                 parent=self,
                 depends_on=before,
             )
@@ -99,7 +118,7 @@ class GpuSoftware(pulumi.ComponentResource):
                 namespace=NAMESPACE,
                 values=efa_plugin_values(args.efa_node_selector),
                 version=None,
-                provider=args.provider,
+                provider=provider,
                 parent=self,
                 depends_on=before,
             )
@@ -107,16 +126,16 @@ class GpuSoftware(pulumi.ComponentResource):
             "dcgm-exporter",
             "dcgm-exporter",
             namespace=NAMESPACE,
-            values=dcgm_values(args.gpu_node_selector, args.monitoring is not None),
+            values=dcgm_values(args.gpu_node_selector, args.service_monitor),
             version=args.dcgm_version,
-            provider=args.provider,
+            provider=provider,
             parent=self,
-            depends_on=before + ([args.monitoring] if args.monitoring else []),
+            depends_on=before + waits_of(opts),
         )
         self.register_outputs({})
 
 
-def sharing_config(sharing: GpuSharingSpec | None) -> str:
+def sharing_config(sharing: GpuSharingConfig | None) -> str:
     """One device plugin config file (version v1)."""
     config: dict[str, Any] = {
         "version": "v1",
@@ -136,7 +155,7 @@ def sharing_config(sharing: GpuSharingSpec | None) -> str:
 
 
 def device_plugin_values(
-    node_selector: Mapping[str, str], sharing: Mapping[str, GpuSharingSpec]
+    node_selector: Mapping[str, str], sharing: Mapping[str, GpuSharingConfig]
 ) -> dict[str, Any]:
     configs = {DEFAULT_CONFIG: sharing_config(None)}
     configs |= {pool: sharing_config(spec) for pool, spec in sorted(sharing.items())}

@@ -30,7 +30,7 @@ def namespace(
     name: str,
     level: PodSecurity,
     *,
-    provider: k8s.Provider,
+    provider: pulumi.ProviderResource | None,
     parent: pulumi.Resource,
     labels: Mapping[str, pulumi.Input[str]] | None = None,
     protect: bool = False,
@@ -138,7 +138,7 @@ def release(
     namespace: pulumi.Input[str],
     values: Mapping[str, Any],
     version: str | None,
-    provider: k8s.Provider,
+    provider: pulumi.ProviderResource | None,
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource] = (),
     overrides: Mapping[str, Any] | None = None,
@@ -164,3 +164,9 @@ def release(
         timeout=900,
         opts=pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=list(depends_on)),
     )
+
+
+def cluster_provider(component: pulumi.Resource) -> pulumi.ProviderResource | None:
+    """The Kubernetes provider a component was given (``providers`` in its resource
+    options), for the children it names explicitly; None means the default provider."""
+    return component.get_provider("kubernetes::")

@@ -7,18 +7,25 @@ node-exporter needs the host's network, PID namespace and root filesystem, so it
 its own privileged namespace and the rest of the stack stays at baseline.
 """
 
-from __future__ import annotations
-
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from mlplat.components.args import coerce, spec_fields
 from mlplat.components.services.alert_rules import gpu_dashboard, platform_rules
 from mlplat.components.services.fence import Allowance, NetworkPeers, fence, ingress_from, tcp
 from mlplat.components.services.generated_secret import GeneratedSecret, GeneratedSecretArgs
-from mlplat.components.services.kube import MANAGED_BY, PodSecurity, namespace, release, resources
+from mlplat.components.services.kube import (
+    MANAGED_BY,
+    PodSecurity,
+    cluster_provider,
+    namespace,
+    release,
+    resources,
+)
 from mlplat.spec.services import MonitoringSpec
 
 NAMESPACE = "monitoring"
@@ -45,28 +52,49 @@ rules are switched off with them)."""
 
 @dataclass(frozen=True)
 class MonitoringArgs:
-    spec: MonitoringSpec
-    provider: k8s.Provider
-    storage_class: pulumi.Input[str] | None
+    """Inputs of Monitoring: how long and where metrics are kept, and what is alerted on.
+
+    The cluster is the Kubernetes provider in the resource options (``providers``).
+    """
+
+    storage_class: pulumi.Input[str] | None = None
     """StorageClass of the Prometheus volume; None uses the cluster default."""
-    gpus: bool
+    gpus: bool = False
     """Whether the cluster has GPU nodes (adds the GPU dashboard and alerts)."""
     service_rules: list[dict[str, Any]] = field(default_factory=list)
     """Alerting rules the enabled services bring (group mlplat.services)."""
     peers: NetworkPeers | None = None
     """The platform's network peers; the monitoring namespaces are fenced with them (None
     leaves them to the caller)."""
+    retention: str = "15d"
+    """How long Prometheus keeps metrics (a Prometheus duration)."""
+    storage_gib: int = 50
+    """Prometheus volume size in GiB."""
+    chart_version: str | None = None
+    """Override the pinned kube-prometheus-stack version."""
+    values: Mapping[str, Any] = field(default_factory=dict)
+    """Chart values merged last into mlplat's (maps merge, the rest replaces); rendered and
+    policy-checked like mlplat's own."""
+
+    @classmethod
+    def from_spec(cls, spec: MonitoringSpec, **rest: Any) -> Self:
+        """Args with the spec's monitoring section; ``rest`` gives the other fields."""
+        return cls(**{**spec_fields(spec, cls), **rest})
 
 
 class Monitoring(pulumi.ComponentResource):
-    release: k8s.helm.v3.Release
+    """kube-prometheus-stack (Prometheus, Alertmanager, Grafana), scraping every
+    ServiceMonitor in the cluster, with the platform's alerts and dashboards."""
+
     grafana_admin_secret: pulumi.Output[str]
+    """Name of the Secret (in the monitoring namespace) with Grafana's admin login."""
 
     def __init__(
         self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        args = coerce(MonitoringArgs, args)
         super().__init__("mlplat:index:Monitoring", name, None, opts)
-        provider = args.provider
+        provider = cluster_provider(self)
         ns = namespace(NAMESPACE, NAMESPACE_LEVEL, provider=provider, parent=self)
         node_ns = namespace(
             NODE_EXPORTER_NAMESPACE, NODE_EXPORTER_LEVEL, provider=provider, parent=self
@@ -111,13 +139,14 @@ class Monitoring(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[ns]),
                 )
             )
-        self.release = release(
+        # Python callers only (what waits for the CRDs): not an output other languages get.
+        self.release: k8s.helm.v3.Release = release(
             "monitoring",
             "monitoring",
             namespace=NAMESPACE,
             values=monitoring_values(args),
-            version=args.spec.chart_version,
-            overrides=args.spec.values,
+            version=args.chart_version,
+            overrides=args.values,
             provider=provider,
             parent=self,
             depends_on=[ns, node_ns, admin, *dashboards],
@@ -127,10 +156,9 @@ class Monitoring(pulumi.ComponentResource):
 
 
 def monitoring_values(args: MonitoringArgs) -> dict[str, Any]:
-    spec = args.spec
     claim: dict[str, Any] = {
         "accessModes": ["ReadWriteOnce"],
-        "resources": {"requests": {"storage": f"{spec.storage_gib}Gi"}},
+        "resources": {"requests": {"storage": f"{args.storage_gib}Gi"}},
     }
     if args.storage_class is not None:
         claim["storageClassName"] = args.storage_class
@@ -170,7 +198,7 @@ def monitoring_values(args: MonitoringArgs) -> dict[str, Any]:
         "prometheus": {
             "prometheusSpec": {
                 **select_all,
-                "retention": spec.retention,
+                "retention": args.retention,
                 "storageSpec": {"volumeClaimTemplate": {"spec": claim}},
                 "resources": resources("500m", "2Gi", "4Gi"),
             }

@@ -82,6 +82,10 @@ class PlatformOutputs:
             return f"{self.repository_namespace}/{TEAM_REPOSITORIES}/{team}"
         return team
 
+    def exported(self) -> dict[str, Any]:
+        """This value in the exported shape, which ``from_dict`` reads back."""
+        return self.export({f.name: getattr(self, f.name) for f in fields(self)})
+
     @classmethod
     def export(cls, values: Mapping[str, Any]) -> dict[str, Any]:
         """The exported shape of ``values`` (field name -> value or Output): camelCase keys

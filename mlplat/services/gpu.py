@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mlplat.components.node_pool import ACCELERATOR_LABEL, DEVICE_PLUGIN_LABEL, EFA_LABEL
+import pulumi
+
+from mlplat.components.args import spec_fields
+from mlplat.components.node_pool import (
+    ACCELERATOR_LABEL,
+    DEVICE_PLUGIN_LABEL,
+    EFA_LABEL,
+    GpuSharingConfig,
+)
 from mlplat.components.services import gpu_software as component
 from mlplat.components.services.gpu_software import GpuSoftware, GpuSoftwareArgs
 from mlplat.services.service import Built, Namespace, Provided, Service
@@ -39,20 +47,26 @@ def gpu_nodes(spec: PlatformSpec) -> GpuNodes | None:
 
 def _build(nodes: GpuNodes, provided: Provided) -> Built:
     pools = provided.spec.node_pools
+    monitoring = provided.context.monitoring
     GpuSoftware(
         provided.name,
         GpuSoftwareArgs(
-            provider=provided.context.provider,
             node_selector=nodes.plugin,
             gpu_node_selector=nodes.gpus,
             sharing={
-                p.facts.sharing_config: p.gpu_sharing
+                p.facts.sharing_config: GpuSharingConfig(
+                    **spec_fields(p.gpu_sharing, GpuSharingConfig)
+                )
                 for p in pools
                 if p.facts.sharing_config and p.gpu_sharing
             },
-            monitoring=provided.context.monitoring,
+            service_monitor=monitoring is not None,
             efa_node_selector={EFA_LABEL: "true"} if any(p.facts.efa for p in pools) else None,
             peers=provided.peers,
+        ),
+        pulumi.ResourceOptions(
+            providers=[provided.context.provider],
+            depends_on=[monitoring] if monitoring is not None else [],
         ),
     )
     return Built()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pulumi
+
 from mlplat.components.services import monitoring as component
 from mlplat.components.services.monitoring import Monitoring, MonitoringArgs
 from mlplat.services.gpu import gpu_nodes
@@ -26,14 +28,14 @@ def _needs(section: MonitoringSpec, spec: PlatformSpec) -> Needs:
 def _build(section: MonitoringSpec, provided: Provided) -> Built:
     monitoring = Monitoring(
         provided.name,
-        MonitoringArgs(
-            spec=section,
-            provider=provided.context.provider,
+        MonitoringArgs.from_spec(
+            section,
             storage_class=provided.cluster.storage_class,
             gpus=gpu_nodes(provided.spec) is not None,
             service_rules=[dict(rule) for rule in provided.alert_rules],
             peers=provided.peers,
         ),
+        pulumi.ResourceOptions(providers=[provided.context.provider]),
     )
     return Built(
         outputs={

@@ -18,11 +18,15 @@ class CloudProvider(enum.StrEnum):
 
 
 class WorkloadIdentityMode(enum.StrEnum):
+    """How pods get AWS credentials: IRSA (OIDC web identity) or EKS Pod Identity."""
+
     IRSA = "irsa"
     POD_IDENTITY = "podIdentity"
 
 
 class CapacityType(enum.StrEnum):
+    """Where a pool's instances come from."""
+
     ON_DEMAND = "onDemand"
     SPOT = "spot"
     CAPACITY_RESERVATION = "capacityReservation"
@@ -35,21 +39,29 @@ class CapacityType(enum.StrEnum):
 
 
 class NodeOs(enum.StrEnum):
+    """The nodes' operating system (EKS-optimized AMIs)."""
+
     AL2023 = "al2023"
     BOTTLEROCKET = "bottlerocket"
 
 
 class TaintEffect(enum.StrEnum):
+    """What a Kubernetes taint does to pods that do not tolerate it."""
+
     NO_SCHEDULE = "NoSchedule"
     PREFER_NO_SCHEDULE = "PreferNoSchedule"
     NO_EXECUTE = "NoExecute"
 
 
 class GpuSharing(enum.StrEnum):
+    """How pods share a GPU."""
+
     TIME_SLICING = "timeSlicing"
     MIG = "mig"
 
 
 class MigStrategy(enum.StrEnum):
+    """How MIG partitions are advertised to pods."""
+
     SINGLE = "single"
     MIXED = "mixed"

@@ -35,11 +35,15 @@ from mlplat.spec.teams import TeamSpec
 
 
 class NatGateways(enum.StrEnum):
+    """NAT layout: a gateway per zone (no cross-zone dependency), or one shared."""
+
     PER_ZONE = "perZone"
     SINGLE = "single"
 
 
 class EndpointAccess(enum.StrEnum):
+    """Who reaches the EKS API endpoint: the VPC only, the internet (listed CIDRs), or both."""
+
     PRIVATE = "private"
     PUBLIC = "public"
     BOTH = "both"
@@ -51,11 +55,15 @@ class ServiceRole(enum.StrEnum):
 
 
 class Scanning(enum.StrEnum):
+    """ECR image scanning: basic scan on push, or Amazon Inspector enhanced scanning."""
+
     ON_PUSH = "onPush"
     ENHANCED = "enhanced"
 
 
 class Upstream(enum.StrEnum):
+    """Registries ECR can cache images of (pull-through cache)."""
+
     ECR_PUBLIC = "public.ecr.aws"
     KUBERNETES = "registry.k8s.io"
     QUAY = "quay.io"

@@ -4,7 +4,6 @@ import pulumi
 import pytest
 
 from mlplat.components.database import Database, DatabaseArgs
-from mlplat.spec.model import DatabaseSpec
 from tests.components.fixtures import KEY
 
 INSTANCE = "aws:rds/instance:Instance"
@@ -15,7 +14,7 @@ def _database(synth, protect=False, monitoring=0, **spec):
         db = Database(
             "plat",
             DatabaseArgs(
-                spec=DatabaseSpec(**spec),
+                **spec,
                 identifier="plat-metadata",
                 vpc_id="vpc-1",
                 subnet_ids=["subnet-a", "subnet-b"],

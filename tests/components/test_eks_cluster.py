@@ -4,7 +4,7 @@ import pulumi
 import pytest
 
 from mlplat.components.eks_cluster import EksCluster, EksClusterArgs, kubeconfig
-from mlplat.spec.model import ClusterSpec, EndpointAccess
+from mlplat.spec.model import EndpointAccess
 from tests.components.fixtures import KEY
 
 ADMINS = ("arn:aws:iam::111122223333:role/platform-admin", "arn:aws:iam::111122223333:user/alice")
@@ -15,7 +15,8 @@ def _cluster(synth, *, protect=False, **spec):
         cluster = EksCluster(
             "plat",
             EksClusterArgs(
-                spec=ClusterSpec(admins=ADMINS, **spec),
+                admins=ADMINS,
+                **spec,
                 cluster_name="plat",
                 subnet_ids=["subnet-a", "subnet-b"],
                 region="eu-west-1",

@@ -5,7 +5,7 @@ import pytest
 
 from mlplat.components.network import Network, NetworkArgs
 from mlplat.plan.placeholders import resource_id
-from mlplat.spec.model import NatGateways, NetworkSpec
+from mlplat.spec.model import NatGateways
 from mlplat.spec.subnets import plan_subnets
 from tests.components.fixtures import KEY
 
@@ -14,7 +14,7 @@ SUBNET = "aws:ec2/subnet:Subnet"
 
 def _network(synth, **spec):
     args = NetworkArgs(
-        spec=NetworkSpec(**spec),
+        **spec,
         cluster_name="plat",
         region="eu-west-1",
         kms_key_arn=KEY,
@@ -149,7 +149,7 @@ def test_private_subnet_in_picks_the_zone_or_fails_clearly(synth) -> None:
         net = Network(
             "net",
             NetworkArgs(
-                spec=NetworkSpec(availability_zones=2),
+                availability_zones=2,
                 cluster_name="plat",
                 region="eu-west-1",
                 kms_key_arn=KEY,

@@ -1,5 +1,6 @@
 import json
 
+import pulumi
 import pytest
 
 from mlplat.components.node_pool import NODE_POLICIES, NodePool, NodePoolArgs
@@ -22,8 +23,8 @@ TEMPLATE_TAG = "k8s.io/cluster-autoscaler/node-template/"
 
 def _pool(synth, **spec):
     spec = {"name": "system", "instance_types": ("m7i.large",), **spec}
-    args = NodePoolArgs(
-        spec=NodePoolSpec(**spec),
+    args = NodePoolArgs.from_spec(
+        NodePoolSpec(**spec),
         cluster_name="plat",
         kubernetes_version="1.35",
         subnet_ids=["subnet-a"],
@@ -251,7 +252,8 @@ def test_node_role_trusts_only_ec2(synth) -> None:
 def test_nodes_may_fill_the_pull_through_cache_under_its_prefixes_only(synth) -> None:
     cache = "arn:aws:ecr:eu-west-1:111122223333:repository/k8s/*"
     args = NodePoolArgs(
-        spec=NodePoolSpec(name="system", instance_types=("m7i.large",)),
+        name="system",
+        instance_types=("m7i.large",),
         cluster_name="plat",
         kubernetes_version="1.35",
         subnet_ids=["subnet-a"],
@@ -354,3 +356,24 @@ def test_the_node_group_is_built_from_the_pools_facts(synth) -> None:
     ]
     assert _autoscaler_tags(out) == facts.template_tags
     assert len(out.one(LAUNCH_TEMPLATE).inputs["networkInterfaces"]) == facts.efa_interfaces
+
+
+def test_the_node_group_waits_for_what_the_pool_waits_for(synth) -> None:
+    def program() -> None:
+        cni = pulumi.CustomResource("test:index:Addon", "cni")
+        args = NodePoolArgs(
+            name="system",
+            instance_types=("m7i.large",),
+            cluster_name="plat",
+            kubernetes_version="1.35",
+            subnet_ids=["subnet-a"],
+            partition="aws",
+            kms_key_arn=KEY,
+            cluster_security_group_id="sg-cluster",
+        )
+        NodePool("plat-system", args, pulumi.ResourceOptions(depends_on=[cni]))
+
+    out = synth(program)
+    cni = out.one("test:index:Addon").urn
+    assert cni in out.one(NODE_GROUP).options["dependsOn"]
+    assert cni not in out.one(LAUNCH_TEMPLATE).options["dependsOn"]

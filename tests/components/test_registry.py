@@ -4,6 +4,7 @@ import pytest
 
 from mlplat.components.registry import (
     MAX_SCAN_FILTERS,
+    EcrRepository,
     Registry,
     RegistryArgs,
     enhanced_scanning_rules,
@@ -23,8 +24,8 @@ REPOS = (RepositorySpec(name="trainers", keep_last_tagged=10), RepositorySpec(na
 
 def _registry(synth, protect=False, team_prefixes=(), **spec):
     spec = {"repositories": REPOS, **spec}
-    args = RegistryArgs(
-        spec=RegistrySpec(**spec),
+    args = RegistryArgs.from_spec(
+        RegistrySpec(**spec),
         prefix="plat",
         kms_key_arn=KEY,
         protect=protect,
@@ -74,8 +75,10 @@ def test_prod_repositories_are_protected_and_never_force_deleted(synth, protect)
 
 
 def test_lifecycle_keeps_tagged_models_and_trims_images() -> None:
-    images = json.loads(lifecycle_policy(REPOS[0]))["rules"]
-    models = json.loads(lifecycle_policy(REPOS[1]))["rules"]
+    images = json.loads(lifecycle_policy(EcrRepository(name="trainers", keep_last_tagged=10)))[
+        "rules"
+    ]
+    models = json.loads(lifecycle_policy(EcrRepository(name="models/churn")))["rules"]
     assert [r["selection"]["tagStatus"] for r in images] == ["untagged", "any"]
     assert images[1]["selection"]["countNumber"] == 10
     assert [r["selection"]["tagStatus"] for r in models] == ["untagged"]

@@ -3,7 +3,6 @@ import json
 import pytest
 
 from mlplat.components.storage import Storage, StorageArgs
-from mlplat.spec.model import StorageSpec
 from tests.components.fixtures import KEY
 
 NAMES = {p: f"plat-{p}-111122223333-eu-west-1" for p in ("artifacts", "data", "logs")}
@@ -11,7 +10,8 @@ NAMES = {p: f"plat-{p}-111122223333-eu-west-1" for p in ("artifacts", "data", "l
 
 def _storage(synth, protect=False):
     args = StorageArgs(
-        spec=StorageSpec(noncurrent_version_expiry_days=60, access_log_expiry_days=400),
+        noncurrent_version_expiry_days=60,
+        access_log_expiry_days=400,
         platform="plat",
         region="eu-west-1",
         partition="aws",

@@ -1,3 +1,4 @@
+import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
@@ -9,7 +10,9 @@ def _storage_class(synth, retain=False):
     def program():
         provider = k8s.Provider("k8s", kubeconfig="{}")
         EbsStorageClass(
-            "plat", EbsStorageClassArgs(provider=provider, kms_key_arn=KEY, retain=retain)
+            "plat",
+            EbsStorageClassArgs(kms_key_arn=KEY, retain=retain),
+            pulumi.ResourceOptions(providers=[provider]),
         )
 
     return synth(program)
@@ -27,3 +30,8 @@ def test_default_class_is_encrypted_gp3_on_the_csi_driver(synth) -> None:
 def test_prod_volumes_outlive_their_claims(synth, retain, policy) -> None:
     sc = _storage_class(synth, retain).one("kubernetes:storage.k8s.io/v1:StorageClass")
     assert sc.inputs["reclaimPolicy"] == policy
+
+
+def test_the_class_goes_to_the_cluster_of_the_components_provider(synth) -> None:
+    sc = _storage_class(synth).one("kubernetes:storage.k8s.io/v1:StorageClass")
+    assert sc.provider.endswith("::pulumi:providers:kubernetes::k8s")

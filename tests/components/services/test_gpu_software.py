@@ -11,8 +11,9 @@ import pytest
 import yaml
 
 from mlplat.components.charts import CHARTS
+from mlplat.components.node_pool import GpuSharingConfig
 from mlplat.components.services.gpu_software import DEFAULT_CONFIG, sharing_config
-from mlplat.spec.model import GpuSharing, GpuSharingSpec, MigStrategy
+from mlplat.spec.model import GpuSharing, MigStrategy
 from tests.components.services.helpers import releases
 from tests.conftest import ROOT, STACKS, planned
 
@@ -39,7 +40,7 @@ def test_each_sharing_pool_gets_its_own_device_plugin_config() -> None:
 
 def test_mig_pools_set_the_mig_strategy() -> None:
     config = yaml.safe_load(
-        sharing_config(GpuSharingSpec(strategy=GpuSharing.MIG, mig_strategy=MigStrategy.MIXED))
+        sharing_config(GpuSharingConfig(strategy=GpuSharing.MIG, mig_strategy=MigStrategy.MIXED))
     )
     assert config["flags"] == {
         "migStrategy": "mixed",
@@ -54,6 +55,15 @@ def test_dcgm_tolerates_the_gpu_taint_and_is_scraped() -> None:
     assert values["tolerations"] == [{"operator": "Exists"}]
     assert values["nodeSelector"] == {"mlplat.dev/accelerator": "nvidia"}
     assert values["serviceMonitor"]["enabled"] is True
+
+
+def test_only_dcgm_waits_for_the_monitoring_release() -> None:
+    """Its ServiceMonitor needs the operator's CRDs; the device plugin must not wait for
+    monitoring before GPU nodes can offer their GPUs."""
+    found = releases(PROD)
+    monitoring = found["monitoring"].urn
+    assert monitoring in found["dcgm-exporter"].options["dependsOn"]
+    assert monitoring not in found["nvidia-device-plugin"].options["dependsOn"]
 
 
 def test_the_device_plugin_hands_out_gpus_as_volume_mounts_only() -> None:

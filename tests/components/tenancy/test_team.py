@@ -269,8 +269,11 @@ def test_team_namespaces_carry_the_team_uid_and_are_kept_in_production():
 def test_team_namespaces_outside_production_can_be_torn_down(synth):
     def program():
         provider = k8s.Provider("k8s", kubeconfig="{}")
-        platform = pulumi.Output.from_input(_platform())
-        Team("t", TeamArgs(spec=TeamSpec("fraud"), platform=platform, provider=provider))
+        Team(
+            "t",
+            TeamArgs(name="fraud", platform=_platform().exported()),
+            pulumi.ResourceOptions(providers=[provider]),
+        )
 
     (ns,) = synth(program).of_type("kubernetes:core/v1:Namespace")
     assert not ns.options.get("protect") and not ns.options.get("retainOnDelete")
