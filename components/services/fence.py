@@ -87,7 +87,7 @@ class NetworkPeers:
     redis: Reach | None = None
     """The platform's Redis (the online store); None without one."""
     object_store: Reach | None = None
-    """An in-cluster object store (MinIO); None when objects go to S3."""
+    """Where objects go: S3 (its prefix list's addresses, 443) or an in-cluster MinIO."""
     aws_endpoints: Reach | None = None
     """The VPC's interface endpoints (their subnets, 443); None without any."""
     endpoint_services: Sequence[str] = ()

@@ -202,7 +202,13 @@ _EXTRAS: dict[str, Callable[[CloudContext, str, dict[str, Any]], dict[str, Any]]
 
 
 def call_result(ctx: CloudContext, token: str, args: dict[str, Any]) -> dict[str, Any]:
-    """Stand-in results for the data sources the program uses."""
+    """Stand-in results for the data sources the program (or a user's program built from
+    mlplat's components) uses."""
+    if token == "aws:index/getRegion:getRegion":
+        return {"name": ctx.region, "region": ctx.region, "id": ctx.region}
+    if token == "aws:index/getPartition:getPartition":
+        suffix = "amazonaws.com.cn" if ctx.partition == "aws-cn" else "amazonaws.com"
+        return {"partition": ctx.partition, "dnsSuffix": suffix, "id": ctx.partition}
     if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
         letters = "abcdef"
         return {

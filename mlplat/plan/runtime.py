@@ -241,14 +241,22 @@ def _without_stack_traces() -> Any:
 
 
 def run_program(
-    program: Any, *, stack: str, config: dict[str, str], ctx: CloudContext
+    program: Any,
+    *,
+    stack: str,
+    config: dict[str, str],
+    ctx: CloudContext,
+    project: str = PROJECT,
 ) -> ProgramRun:
-    """Run ``program`` (a no-argument callable) as stack ``stack`` and capture everything."""
+    """Run ``program`` (a no-argument callable) as stack ``stack`` of ``project`` (whose
+    name is the default config namespace) and capture everything."""
     with _without_stack_traces():
-        return _run(program, stack, config, ctx)
+        return _run(program, stack, config, ctx, project)
 
 
-def _run(program: Any, stack: str, config: dict[str, str], ctx: CloudContext) -> ProgramRun:
+def _run(
+    program: Any, stack: str, config: dict[str, str], ctx: CloudContext, project: str
+) -> ProgramRun:
     loop = asyncio.new_event_loop()
     loop.set_default_executor(_InlineExecutor())
     asyncio.set_event_loop(loop)
@@ -262,7 +270,7 @@ def _run(program: Any, stack: str, config: dict[str, str], ctx: CloudContext) ->
         pulumi_settings.ROOT.set(None)
         pulumi.runtime.set_all_config(config)
         pulumi.runtime.set_mocks(
-            mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor, logger=logger
+            mocks, project=project, stack=stack, preview=False, monitor=monitor, logger=logger
         )
         pulumi.runtime.test(program)()
         root = pulumi_settings.get_root_resource()
@@ -277,7 +285,7 @@ def _run(program: Any, stack: str, config: dict[str, str], ctx: CloudContext) ->
         )
         values, secret = resolved[: len(exported)], resolved[len(exported) :]
         outputs = dict(zip(exported, zip(values, secret, strict=True), strict=True))
-        return ProgramRun(PROJECT, stack, monitor.registrations, outputs, collector.lines)
+        return ProgramRun(project, stack, monitor.registrations, outputs, collector.lines)
     finally:
         pulumi.runtime.set_all_config({})
         pulumi_settings.ROOT.set(None)
