@@ -41,7 +41,11 @@ needs_charts = pytest.mark.skipif(_missing() is not None, reason=_missing() or "
 @cache
 def rendered(spec: Path) -> RenderReport:
     """A shared render of an example stack, as `mlplat render SPEC --charts CHARTS` does."""
-    plan = planned(spec)
+    return render_of(spec, planned(spec))
+
+
+def render_of(spec: Path, plan: Any) -> RenderReport:
+    """The render of ``plan``, the plan of the spec file ``spec``."""
     loaded = load_spec(spec).spec
     assert loaded is not None and plan.policy is not None
     ctx = render_context(loaded, plan.outputs, plan.policy.config, plan.stack)

@@ -6,24 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from mlplat.render.context import render_context
 from mlplat.render.findings import RenderReport
-from mlplat.render.run import RenderOptions, render_plan
-from mlplat.spec import load_spec
 from tests.conftest import STACKS, plan_file
-from tests.render.examples import CHARTS, errors, needs_charts, rendered, rerendered
+from tests.render.examples import errors, needs_charts, render_of, rendered, rerendered
 
 POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 IDENTITY_HOLDERS = {"airflow", "mlflow", "feast", "platform"}
-
-
-def _render(spec: Path) -> RenderReport:
-    plan = plan_file(spec)
-    loaded = load_spec(spec).spec
-    assert loaded is not None and plan.policy is not None
-    ctx = render_context(loaded, plan.outputs, plan.policy.config, plan.stack)
-    resources = [vars(r) for r in plan.resources]
-    return render_plan(resources, ctx, RenderOptions(charts=CHARTS, pull=False))
 
 
 def _credential_flows(report: RenderReport) -> dict[str, str]:
@@ -47,7 +35,7 @@ def test_under_pod_identity_every_service_reaches_the_agent(tmp_path: Path) -> N
     assert "\ncluster:\n" in text
     spec = tmp_path / "dev.yaml"
     spec.write_text(text.replace("\ncluster:\n", "\ncluster:\n  workloadIdentity: podIdentity\n"))
-    report = _render(spec)
+    report = render_of(spec, plan_file(spec))
     flows = _credential_flows(report)
     assert set(flows) >= IDENTITY_HOLDERS
     assert set(flows.values()) == {"EKS Pod Identity agent"}
