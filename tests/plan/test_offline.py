@@ -164,7 +164,7 @@ def test_unknown_data_sources_fail_loudly(synth) -> None:
     import pulumi_aws as aws
 
     with pytest.raises(Exception, match="no placeholder"):
-        synth(lambda: aws.get_region())
+        synth(lambda: aws.ec2.get_vpc(default=True))
 
 
 def test_build_plan_maps_provider_references() -> None:
