@@ -27,8 +27,18 @@ if TYPE_CHECKING:
         Registry,
         RegistryArgs,
     )
+    from mlplat.components.services.airflow import Airflow, AirflowArgs, GitDags
+    from mlplat.components.services.context import Exposure, ObjectStore, OnlineStoreEndpoint
+    from mlplat.components.services.feast import FeatureStore, FeatureStoreArgs
     from mlplat.components.services.fence import NetworkPeers, Reach
     from mlplat.components.services.gpu_software import GpuSoftware, GpuSoftwareArgs
+    from mlplat.components.services.mlflow import (
+        Mlflow,
+        MlflowArgs,
+        MlflowDatabase,
+        MlflowOidc,
+        SharedCache,
+    )
     from mlplat.components.services.monitoring import Monitoring, MonitoringArgs
     from mlplat.components.storage import Storage, StorageArgs
     from mlplat.components.storage_class import EbsStorageClass, EbsStorageClassArgs
@@ -60,6 +70,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "storage_class": ("EbsStorageClass", "EbsStorageClassArgs"),
     "services.monitoring": ("Monitoring", "MonitoringArgs"),
     "services.gpu_software": ("GpuSoftware", "GpuSoftwareArgs"),
+    "services.airflow": ("Airflow", "AirflowArgs", "GitDags"),
+    "services.mlflow": ("Mlflow", "MlflowArgs", "MlflowDatabase", "MlflowOidc", "SharedCache"),
+    "services.feast": ("FeatureStore", "FeatureStoreArgs"),
     "team": (
         "Team",
         "TeamArgs",
@@ -70,19 +83,23 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "ContainerDefaults",
     ),
     "services.fence": ("NetworkPeers", "Reach"),
+    "services.context": ("ObjectStore", "OnlineStoreEndpoint", "Exposure"),
 }
 """Module -> the public names it defines: each public component first, then its types
-(services.fence defines types the service components share, and no component)."""
+(the last two define types the service components share, and no component)."""
+_TYPES_ONLY = ("services.fence", "services.context")
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
 PUBLIC_COMPONENTS: tuple[str, ...] = tuple(
-    names[0] for module, names in _EXPORTS.items() if module != "services.fence"
+    names[0] for module, names in _EXPORTS.items() if module not in _TYPES_ONLY
 )
 """The components the plugin serves to other languages, by class name (= type token)."""
 
 __all__ = [
     "PUBLIC_COMPONENTS",
     "AccessLogTarget",
+    "Airflow",
+    "AirflowArgs",
     "ClusterIdentity",
     "ContainerDefaults",
     "Database",
@@ -92,10 +109,18 @@ __all__ = [
     "EcrRepository",
     "EksCluster",
     "EksClusterArgs",
+    "Exposure",
+    "FeatureStore",
+    "FeatureStoreArgs",
+    "GitDags",
     "GpuQuota",
     "GpuSharingConfig",
     "GpuSoftware",
     "GpuSoftwareArgs",
+    "Mlflow",
+    "MlflowArgs",
+    "MlflowDatabase",
+    "MlflowOidc",
     "Monitoring",
     "MonitoringArgs",
     "Network",
@@ -104,6 +129,8 @@ __all__ = [
     "NodePool",
     "NodePoolArgs",
     "NodeTaint",
+    "ObjectStore",
+    "OnlineStoreEndpoint",
     "PlatformKey",
     "PlatformKeyArgs",
     "PullThroughCacheRule",
@@ -112,6 +139,7 @@ __all__ = [
     "RegistryArgs",
     "SecureBucket",
     "SecureBucketArgs",
+    "SharedCache",
     "Storage",
     "StorageArgs",
     "Team",

@@ -20,12 +20,18 @@ from mlplat.build_cloud import Cloud
 from mlplat.build_cluster import Cluster
 from mlplat.build_stores import Stores, fence_platform, workload
 from mlplat.components.kubernetes_base import PLATFORM_NAMESPACE
-from mlplat.components.services.context import ServiceContext
 from mlplat.components.services.fence import NetworkPeers
 from mlplat.components.services.kube import namespace
 from mlplat.components.services.service_databases import ServiceDatabases, ServiceDatabasesArgs
 from mlplat.services.registry import Enabled, EnabledServices
-from mlplat.services.service import Built, DatabaseAccess, Provided, Shared, secret_ref
+from mlplat.services.service import (
+    Built,
+    DatabaseAccess,
+    Provided,
+    ServiceContext,
+    Shared,
+    secret_ref,
+)
 from mlplat.spec.model import PlatformSpec
 
 
@@ -75,7 +81,7 @@ def build_services(
     }
     logins = _logins(spec, cluster, stores, services, namespaces)
     platform = _Platform(spec, cloud, cluster, peers, stores, services, namespaces, logins)
-    context = ServiceContext(provider=kubernetes.provider, store=stores.object_store, peers=peers)
+    context = ServiceContext(provider=kubernetes.provider, store=stores.object_store)
     built: dict[str, Built] = {}
     for enabled in services:
         result = enabled.service.build(enabled.section, _provided(platform, enabled, context))

@@ -10,15 +10,15 @@ namespace is fenced: the chart's policies govern what each component receives, m
 what every pod may send.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Self
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from mlplat.components.args import coerce, spec_fields
+from mlplat.components.options import waits_of
 from mlplat.components.services.airflow_values import (
     AIRFLOW_IMAGE,
     AIRFLOW_UID,
@@ -31,21 +31,23 @@ from mlplat.components.services.airflow_values import (
     allowances,
     component,
 )
-from mlplat.components.services.context import ServiceContext
-from mlplat.components.services.fence import Reach, fence
+from mlplat.components.services.context import Exposure, ObjectStore
+from mlplat.components.services.fence import NetworkPeers, Reach, fence
 from mlplat.components.services.generated_secret import GeneratedSecret, GeneratedSecretArgs
 from mlplat.components.services.kube import (
     MANAGED_BY,
     RESTRICTED_CONTAINER,
     PodSecurity,
+    cluster_provider,
     release,
     resources,
     restricted_pod,
     service_account,
 )
-from mlplat.spec.services import AirflowSpec
+from mlplat.spec.services import AirflowSpec, Executor
 
 NAMESPACE = "airflow"
+"""The namespace it is installed in unless its Args name another."""
 NAMESPACE_LEVEL = PodSecurity.RESTRICTED
 """Every Airflow pod runs as uid 50000 with the restricted contexts set below."""
 AIRFLOW_HOME = "/opt/airflow"
@@ -65,49 +67,112 @@ fi
 
 
 @dataclass(frozen=True)
+class GitDags:
+    """Where Airflow's DAGs come from: a Git repository that git-sync follows."""
+
+    repo: str
+    """Git repository holding the DAGs (https or ssh URL)."""
+    branch: str = "main"
+    """Branch to follow."""
+    sub_path: str = ""
+    """Folder of the DAGs inside the repository; empty means the root."""
+    ssh_key_secret: str | None = None
+    """Kubernetes Secret (key gitSshKey) in Airflow's namespace with the deploy key,
+    written from ``git_ssh_key`` when given one; required for ssh URLs."""
+    known_hosts: str | None = None
+    """The server's ssh host keys (known_hosts lines); required for ssh URLs."""
+    period: str = "60s"
+    """How often git-sync pulls."""
+
+
+@dataclass(frozen=True)
 class AirflowArgs:
-    spec: AirflowSpec
-    context: ServiceContext
+    """Inputs of Airflow: its metadata database, where task logs go, the executor and the
+    DAGs, and how it is published.
+
+    The cluster is the Kubernetes provider in the resource options (``providers``). The
+    namespace must exist first: the caller creates it, with the metadata database's login
+    Secret, and lists both in the component's ``depends_on``, with anything else its
+    objects must wait for (the monitoring release when ``service_monitor`` is set, the
+    ingress controller's webhook). Every object of the component waits for ``depends_on``.
+    """
+
     metadata_secret: pulumi.Input[str]
-    """Secret whose key ``connection`` is the metadata database URL."""
-    service_account_annotations: pulumi.Input[Mapping[str, str]]
-    """Workload identity of the shared service account (empty off AWS)."""
-    namespace: pulumi.Resource
-    """The airflow namespace (created by the caller, before the database logins)."""
-    depends_on: tuple[pulumi.Resource, ...] = ()
-    """What must exist first (the database bootstrap)."""
+    """Secret in Airflow's namespace whose key ``connection`` is the metadata database's
+    URL (postgresql://user:password@host:port/database)."""
+    object_store: ObjectStore
+    """Where task logs go: its logs bucket, under airflow/logs."""
+    namespace: str = NAMESPACE
+    """The namespace it is installed in; the caller creates it first (Pod Security
+    restricted suffices)."""
+    service_account_annotations: pulumi.Input[Mapping[str, str]] = field(default_factory=dict)
+    """Annotations of the service account every Airflow pod runs as (airflow): its
+    workload identity (the IRSA role); empty off AWS or with EKS Pod Identity."""
+    executor: Executor = Executor.KUBERNETES
+    """KubernetesExecutor (a pod per task) or CeleryExecutor (workers and Redis)."""
+    dags: GitDags | None = None
+    """git-sync source of the DAGs; None ships no DAGs."""
+    chart_version: str | None = None
+    """Override the pinned chart version."""
+    values: Mapping[str, Any] = field(default_factory=dict)
+    """Chart values merged last into mlplat's (maps merge, the rest replaces); rendered and
+    policy-checked like mlplat's own."""
+    exposure: Exposure | None = None
+    """How it is published (an Ingress at airflow.<domain>); None keeps it
+    cluster-internal."""
+    tls: bool = False
+    """Whether people open the published URL over https (TLS ends at the load balancer)."""
+    peers: NetworkPeers | None = None
+    """The platform's network peers; the namespace is fenced with them (None leaves it to
+    the caller)."""
     task_services: Sequence[Reach] = ()
     """Platform services DAG tasks may call (MLflow, Feast)."""
     git_ssh_key: pulumi.Input[str] | None = None
-    """The DAG repository's deploy key (a Pulumi secret), written to the spec's
-    ``dags.sshKeySecret``; None when the repository needs none."""
+    """The DAG repository's deploy key (a Pulumi secret), written to
+    ``dags.ssh_key_secret``; None when the repository needs none or the Secret exists."""
+    service_monitor: bool = False
+    """Create the StatsD exporter's ServiceMonitor (the cluster runs the Prometheus
+    operator: list its release in ``depends_on``); the scheduler heartbeat alert reads it."""
+
+    @classmethod
+    def from_spec(cls, spec: AirflowSpec, **rest: Any) -> Self:
+        """Args with the spec's airflow section; ``rest`` gives the other fields."""
+        fields = spec_fields(spec, cls)
+        if spec.dags is not None:
+            fields["dags"] = GitDags(**spec_fields(spec.dags, GitDags))
+        return cls(**{**fields, **rest})
 
 
 class Airflow(pulumi.ComponentResource):
+    """Apache Airflow (the official chart): the platform database for metadata, task logs
+    in object storage, generated keys and admin, one workload identity, in a fenced
+    namespace."""
+
     url: str
     """Where people open it: the ingress URL, else the in-cluster one."""
     cluster_url: str
     """Where pods reach it (the in-cluster Service)."""
     admin_secret: pulumi.Output[str]
-    release: k8s.helm.v3.Release
+    """Name of the Secret (in its namespace) with the generated admin login."""
 
     def __init__(
         self, name: str, args: AirflowArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        args = coerce(AirflowArgs, args)
         super().__init__("mlplat:index:Airflow", name, None, opts)
-        ctx = args.context
-        provider = ctx.provider
-        ns = args.namespace
-        in_ns = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[ns])
-        before: list[pulumi.Resource] = [ns, *args.depends_on, *ctx.prerequisites]
-        if ctx.peers is not None:
+        provider = cluster_provider(self)
+        namespace = args.namespace
+        waits = waits_of(opts)
+        in_ns = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=waits)
+        before: list[pulumi.Input[pulumi.Resource]] = list(waits)
+        if args.peers is not None:
             before += fence(
-                NAMESPACE,
-                allowances(args.spec, ctx.peers, args.task_services),
-                ctx.peers,
+                namespace,
+                allowances(args, args.peers),
+                args.peers,
                 provider=provider,
                 parent=self,
-                depends_on=[ns],
+                depends_on=waits,
             )
         keys = {
             "fernet": ("airflow-fernet-key", "fernet-key"),
@@ -118,9 +183,9 @@ class Airflow(pulumi.ComponentResource):
             GeneratedSecret(
                 f"{name}-{what}",
                 GeneratedSecretArgs(
-                    namespace=NAMESPACE,
+                    namespace=namespace,
                     secret_name=secret,
-                    after=(ns,),
+                    after=tuple(waits),
                     **({"fernet_keys": (key,)} if what == "fernet" else {"passwords": (key,)}),
                 ),
                 provider,
@@ -131,51 +196,52 @@ class Airflow(pulumi.ComponentResource):
         admin = GeneratedSecret(
             f"{name}-admin",
             GeneratedSecretArgs(
-                namespace=NAMESPACE,
+                namespace=namespace,
                 secret_name="airflow-admin",
                 passwords=("password",),
                 fixed={"username": "admin"},
-                after=(ns,),
+                after=tuple(waits),
             ),
             provider,
             in_ns,
         )
         before.append(
             service_account(
-                f"{name}-sa", SERVICE_ACCOUNT, NAMESPACE, args.service_account_annotations, in_ns
+                f"{name}-sa", SERVICE_ACCOUNT, namespace, args.service_account_annotations, in_ns
             )
         )
-        dags = args.spec.dags
+        dags = args.dags
         if dags is not None and dags.ssh_key_secret and args.git_ssh_key is not None:
             before.append(
                 k8s.core.v1.Secret(
                     f"{name}-git-key",
                     metadata={
                         "name": dags.ssh_key_secret,
-                        "namespace": NAMESPACE,
+                        "namespace": namespace,
                         "labels": MANAGED_BY,
                     },
                     string_data={GIT_KEY: pulumi.Output.secret(args.git_ssh_key)},
                     opts=in_ns,
                 )
             )
-        self.release = release(
+        # Python callers only (what waits for Airflow): not an output other languages get.
+        self.release: k8s.helm.v3.Release = release(
             RELEASE,
             "airflow",
-            namespace=NAMESPACE,
-            values=airflow_values(args.spec, ctx, args.metadata_secret),
-            version=args.spec.chart_version,
-            overrides=args.spec.values,
+            namespace=namespace,
+            values=airflow_values(args),
+            version=args.chart_version,
+            overrides=args.values,
             provider=provider,
             parent=self,
             depends_on=before,
         )
-        self._admin_job(name, admin, args.metadata_secret, provider)
-        if ctx.monitoring is not None:
-            self._statsd_monitor(name, provider, ctx.monitoring)
+        self._admin_job(name, namespace, admin, args.metadata_secret, provider)
+        if args.service_monitor:
+            self._statsd_monitor(name, namespace, provider)
         self.admin_secret = admin.name
-        self.cluster_url = f"http://{RELEASE}-api-server.{NAMESPACE}.svc:{API_PORT}"
-        self.url = ctx.exposure.url("airflow", ctx.tls) if ctx.exposure else self.cluster_url
+        self.cluster_url = f"http://{RELEASE}-api-server.{namespace}.svc:{API_PORT}"
+        self.url = args.exposure.url("airflow", args.tls) if args.exposure else self.cluster_url
         self.register_outputs(
             {"url": self.url, "clusterUrl": self.cluster_url, "adminSecret": self.admin_secret}
         )
@@ -183,9 +249,10 @@ class Airflow(pulumi.ComponentResource):
     def _admin_job(
         self,
         name: str,
+        namespace: str,
         admin: GeneratedSecret,
         metadata_secret: pulumi.Input[str],
-        provider: k8s.Provider,
+        provider: pulumi.ProviderResource | None,
     ) -> None:
         """Create or reset the admin, after the release (so after the migrations).
 
@@ -217,7 +284,7 @@ class Airflow(pulumi.ComponentResource):
         ]
         k8s.batch.v1.Job(
             f"{name}-admin",
-            metadata={"namespace": NAMESPACE, "labels": labels},
+            metadata={"namespace": namespace, "labels": labels},
             spec={
                 "backoffLimit": 4,
                 "template": {
@@ -254,7 +321,7 @@ class Airflow(pulumi.ComponentResource):
         )
 
     def _statsd_monitor(
-        self, name: str, provider: k8s.Provider, monitoring: pulumi.Resource
+        self, name: str, namespace: str, provider: pulumi.ProviderResource | None
     ) -> None:
         """Prometheus scrapes the chart's StatsD exporter (the chart ships no monitor); the
         scheduler heartbeat alert reads it."""
@@ -262,12 +329,11 @@ class Airflow(pulumi.ComponentResource):
             f"{name}-statsd-monitor",
             api_version="monitoring.coreos.com/v1",
             kind="ServiceMonitor",
-            metadata={"name": f"{RELEASE}-statsd", "namespace": NAMESPACE, "labels": MANAGED_BY},
+            metadata={"name": f"{RELEASE}-statsd", "namespace": namespace, "labels": MANAGED_BY},
             spec={
                 "selector": {"matchLabels": component("statsd")},
                 "endpoints": [{"port": STATSD_SCRAPE_NAME, "interval": "30s"}],
             },
-            opts=pulumi.ResourceOptions(
-                parent=self, provider=provider, depends_on=[self.release, monitoring]
-            ),
+            # The release waits for the component's depends_on: the monitoring CRDs.
+            opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[self.release]),
         )

@@ -8,12 +8,11 @@ the chart. Components carry the chart's labels ``tier: airflow``, ``release: air
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
-from mlplat.components.services.context import S3_CREDENTIALS_SECRET, ServiceContext
+from mlplat.components.services.context import S3_CREDENTIALS_SECRET
 from mlplat.components.services.fence import (
     INTERNET,
     Allowance,
@@ -25,7 +24,10 @@ from mlplat.components.services.fence import (
     udp,
 )
 from mlplat.components.services.kube import RESTRICTED_CONTAINER, resources, restricted_pod
-from mlplat.spec.services import AirflowSpec, Executor
+from mlplat.spec.services import Executor
+
+if TYPE_CHECKING:  # the component's module imports this one
+    from mlplat.components.services.airflow import AirflowArgs, GitDags
 
 RELEASE = "airflow"
 SERVICE_ACCOUNT = "airflow"
@@ -61,23 +63,21 @@ def component(name: str) -> dict[str, str]:
     return {**CHART_LABELS, "component": name}
 
 
-def airflow_values(
-    spec: AirflowSpec, ctx: ServiceContext, metadata_secret: pulumi.Input[str]
-) -> dict[str, Any]:
+def airflow_values(args: AirflowArgs) -> dict[str, Any]:
     """The chart values: hooks off (Pulumi awaits the release), one service account with
     the workload identity, restricted contexts, remote logs, network policies that admit
     exactly the API server's callers and Prometheus."""
-    celery = spec.executor is Executor.CELERY
+    celery = args.executor is Executor.CELERY
     container = dict(RESTRICTED_CONTAINER)
     account = {"create": False, "name": SERVICE_ACCOUNT}
-    store = ctx.store
+    store = args.object_store
     log_folder = pulumi.Output.concat("s3://", store.buckets["logs"], "/airflow/logs")
     aws_conn: dict[str, Any] = {"region_name": store.region}
     if store.endpoint_url:
         aws_conn["endpoint_url"] = store.endpoint_url
     groomer = {"resources": resources("10m", "64Mi")}
     values: dict[str, Any] = {
-        "executor": str(spec.executor),
+        "executor": str(args.executor),
         "defaultAirflowRepository": AIRFLOW_IMAGE[0],
         "defaultAirflowTag": AIRFLOW_IMAGE[1],
         "airflowVersion": AIRFLOW_IMAGE[1],
@@ -86,7 +86,7 @@ def airflow_values(
             "enabled": celery,
             "securityContexts": {"pod": restricted_pod(999, 999, 999), "container": container},
         },
-        "data": {"metadataSecretName": metadata_secret},
+        "data": {"metadataSecretName": args.metadata_secret},
         "fernetKeySecretName": "airflow-fernet-key",
         "apiSecretKeySecretName": "airflow-api-secret-key",
         "jwtSecretName": "airflow-jwt-secret",
@@ -141,8 +141,8 @@ def airflow_values(
     }
     for name in _COMPONENTS_WITH_ACCOUNTS:
         values.setdefault(name, {})["serviceAccount"] = account
-    if ctx.peers is not None:
-        _admit(values, ctx.peers)
+    if args.peers is not None:
+        _admit(values, args.peers)
     if store.needs_keys:
         values["secret"] = [
             {"envName": env, "secretName": S3_CREDENTIALS_SECRET, "secretKey": key}
@@ -151,10 +151,10 @@ def airflow_values(
                 ("AWS_SECRET_ACCESS_KEY", "secret-key"),
             )
         ]
-    if spec.dags is not None:
-        values["dags"] = {"gitSync": _git_sync(spec, container)}
-    if ctx.exposure is not None:
-        exposure = ctx.exposure
+    if args.dags is not None:
+        values["dags"] = {"gitSync": _git_sync(args.dags, container)}
+    if args.exposure is not None:
+        exposure = args.exposure
         host: dict[str, Any] = {"name": exposure.host("airflow")}
         if exposure.tls_secret:
             host["tls"] = {"enabled": True, "secretName": exposure.tls_secret}
@@ -187,9 +187,7 @@ def _admit(values: dict[str, Any], peers: NetworkPeers) -> None:
         values["statsd"]["extraNetworkPolicies"] = [peers.prometheus]
 
 
-def _git_sync(spec: AirflowSpec, container: dict[str, Any]) -> dict[str, Any]:
-    dags = spec.dags
-    assert dags is not None
+def _git_sync(dags: GitDags, container: dict[str, Any]) -> dict[str, Any]:
     git_sync: dict[str, Any] = {
         "enabled": True,
         "repo": dags.repo,
@@ -209,9 +207,7 @@ def _git_sync(spec: AirflowSpec, container: dict[str, Any]) -> dict[str, Any]:
     return git_sync
 
 
-def allowances(
-    spec: AirflowSpec, peers: NetworkPeers, task_services: Sequence[Reach]
-) -> list[Allowance]:
+def allowances(args: AirflowArgs, peers: NetworkPeers) -> list[Allowance]:
     """What Airflow's pods may send (the chart's policies govern what they receive).
 
     Every Airflow pod reaches the database, the logs bucket (and AWS's token service for
@@ -225,14 +221,14 @@ def allowances(
         peers.kubernetes_api.egress(),
         {"to": [same_namespace(**component("statsd"))], "ports": udp(STATSD_INGEST_PORT)},
         {"to": [same_namespace(**component("api-server"))], "ports": tcp(API_PORT)},
-        *(r.egress() for r in task_services),
+        *(r.egress() for r in args.task_services),
     ]
-    if spec.dags is not None:
+    if args.dags is not None:
         egress.append({"to": [INTERNET], "ports": tcp(22, 443)})
     log_servers = [
         {"to": [same_namespace(**component("triggerer"))], "ports": tcp(TRIGGERER_LOG_PORT)}
     ]
-    if spec.executor is Executor.CELERY:
+    if args.executor is Executor.CELERY:
         log_servers.append(
             {"to": [same_namespace(**component("worker"))], "ports": tcp(WORKER_LOG_PORT)}
         )
@@ -249,7 +245,7 @@ def allowances(
             ],
         ),
     ]
-    if spec.executor is Executor.CELERY:
+    if args.executor is Executor.CELERY:
         api_server = [same_namespace(**component("api-server"))]
         found += [
             Allowance(

@@ -1,15 +1,11 @@
-"""What every service component receives from the platform: where objects go, how it is
-reached, and whether the monitoring CRDs exist. Plain data, so tests can build one."""
-
-from __future__ import annotations
+"""What the service components (Airflow, MLflow, Feast) are given about the platform: where
+objects go, the online store, and how a service is published. Plain data, documented
+field by field, so a program in any language can pass them through the plugin."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
-import pulumi_kubernetes as k8s
-
-from mlplat.components.services.fence import NetworkPeers
 
 ALB_CLASS = "alb"
 """The AWS Load Balancer Controller's ingress class."""
@@ -19,12 +15,17 @@ S3_CREDENTIALS_SECRET = "object-store-credentials"
 
 @dataclass(frozen=True)
 class ObjectStore:
+    """Where a service keeps objects: AWS S3 through its workload identity, or an
+    S3-compatible store reached with keys."""
+
     buckets: Mapping[str, pulumi.Input[str]]
-    """Bucket name by purpose: artifacts, data, logs."""
+    """Bucket name by purpose: artifacts (MLflow), data (Feast), logs (Airflow's task logs)."""
     region: str = "us-east-1"
     """Region the S3 clients sign for."""
     endpoint_url: str | None = None
-    """An S3-compatible endpoint (in-cluster MinIO); None means AWS S3 via workload identity."""
+    """An S3-compatible endpoint (an in-cluster MinIO), whose clients authenticate with the
+    keys in the Secret object-store-credentials (keys access-key, secret-key) of their
+    namespace; None means AWS S3 through the service's workload identity."""
 
     @property
     def needs_keys(self) -> bool:
@@ -34,21 +35,26 @@ class ObjectStore:
 
 @dataclass(frozen=True)
 class OnlineStoreEndpoint:
-    """The platform's Redis (ElastiCache, or in-cluster), as its clients connect to it."""
+    """A Redis (ElastiCache, or in-cluster) as its clients connect to it."""
 
     host: pulumi.Input[str]
+    """Its address."""
     port: int
+    """Its port."""
     tls: bool
+    """Whether clients connect over TLS (ElastiCache's in-transit encryption)."""
     password: pulumi.Input[str]
     """Redis AUTH password (a Pulumi secret)."""
 
 
 @dataclass(frozen=True)
 class Exposure:
+    """How services are published: an Ingress per service at <service>.<domain>."""
+
     domain: str
     """Hosts are <service>.<domain>."""
     class_name: str
-    """Ingress class."""
+    """Ingress class of the cluster's controller (alb for the AWS Load Balancer Controller)."""
     annotations: Mapping[str, str] = field(default_factory=dict)
     """Annotations every Ingress gets (the ALB settings on aws)."""
     tls_secret: str | None = None
@@ -70,25 +76,3 @@ class Exposure:
 
     def url(self, service: str, tls: bool) -> str:
         return f"{'https' if tls else 'http'}://{self.host(service)}"
-
-
-@dataclass(frozen=True)
-class ServiceContext:
-    provider: k8s.Provider
-    store: ObjectStore
-    exposure: Exposure | None = None
-    """None publishes nothing; services stay cluster-internal."""
-    tls: bool = False
-    """Whether the ingress terminates TLS (an ACM certificate on aws)."""
-    monitoring: pulumi.Resource | None = None
-    """The monitoring release, once its CRDs exist; None means no ServiceMonitors."""
-    ingress_controller: pulumi.Resource | None = None
-    """What must run before Ingresses are created (the controller's admission webhook)."""
-    peers: NetworkPeers | None = None
-    """Where the service's pods connect to and from; each service fences its namespace
-    with them. None leaves the namespace unfenced (the caller fences it)."""
-
-    @property
-    def prerequisites(self) -> list[pulumi.Resource]:
-        """Releases a service waits for: the monitoring CRDs and the ingress webhook."""
-        return [r for r in (self.monitoring, self.ingress_controller) if r is not None]

@@ -17,9 +17,13 @@ from mlplat.components import (
     ClusterIdentity,
     GpuSoftware,
     GpuSoftwareArgs,
+    Mlflow,
+    MlflowArgs,
+    MlflowDatabase,
     NetworkPeers,
     NodePool,
     NodePoolArgs,
+    ObjectStore,
     Reach,
     SecureBucket,
     SecureBucketArgs,
@@ -29,16 +33,15 @@ from mlplat.components import (
 from mlplat.components.iam import s3_prefix_access
 from mlplat.components.iam_services import secret_read
 from mlplat.components.services import mlflow, service_databases
-from mlplat.components.services.context import ObjectStore, ServiceContext
 from mlplat.components.services.fence import INTERNET, blocks, fence, in_namespace, tcp, udp
 from mlplat.components.services.kube import PodSecurity, namespace
+from mlplat.components.services.mlflow_values import SERVICE_ACCOUNT as MLFLOW_ACCOUNT
 from mlplat.components.services.service_databases import (
     MasterFromSecretsManager,
     ServiceDatabases,
     ServiceDatabasesArgs,
 )
 from mlplat.spec.pools import POOL_LABEL
-from mlplat.spec.services import MlflowSpec
 
 SETUP_NAMESPACE = "mlflow-setup"
 """Where the Job that creates MLflow's databases and logins runs (fenced apart)."""
@@ -114,7 +117,7 @@ mlflow_identity = WorkloadIdentity(
     WorkloadIdentityArgs(
         cluster=cluster,
         namespace=mlflow.NAMESPACE,
-        service_account=mlflow.SERVICE_ACCOUNT,
+        service_account=MLFLOW_ACCOUNT,
         policy=artifacts.arn.apply(
             lambda arn: s3_prefix_access(arn, [ARTIFACTS_PREFIX], kms_key_arn, region, write=True)
         ),
@@ -161,21 +164,24 @@ fence(
     parent=holder,
     depends_on=[namespaces[SETUP_NAMESPACE]],
 )
-store = ObjectStore(buckets={"artifacts": artifacts.name}, region=region)
-server = mlflow.Mlflow(
+# MLflow in the namespace made above, once its logins exist: basic auth with a generated
+# admin and one replica (MlflowArgs documents OIDC, replicas and an Ingress).
+server = Mlflow(
     "mlflow",
-    mlflow.MlflowArgs(
-        spec=MlflowSpec(),  # basic auth, one replica: see MlflowSpec for OIDC and more
-        context=ServiceContext(provider=kubernetes, store=store, peers=peers),
-        database=mlflow.MlflowDatabase(
+    MlflowArgs(
+        database=MlflowDatabase(
             host=database_host,
             port=5432,
             backend_secret=databases.secret_names["mlflow"],
             auth_secret=databases.secret_names["mlflowauth"],
         ),
+        object_store=ObjectStore(buckets={"artifacts": artifacts.name}, region=region),
         service_account_annotations=mlflow_identity.service_account_annotations,
-        namespace=namespaces[mlflow.NAMESPACE],
-        depends_on=(databases,),
+        peers=peers,
+    ),
+    opts=pulumi.ResourceOptions.merge(
+        on_cluster,
+        pulumi.ResourceOptions(depends_on=[namespaces[mlflow.NAMESPACE], databases]),
     ),
 )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlplat.components.services import airflow, feast, mlflow, monitoring
+from mlplat.components.services import airflow, feast, mlflow, mlflow_values, monitoring
 from mlplat.components.tenancy.outputs import PlatformOutputs
 from mlplat.plan.placeholders import ACCOUNT_ID
 from mlplat.spec.capacity import RESERVED_NAMESPACES
@@ -36,7 +36,7 @@ def stub_platform(spec: TeamStackSpec) -> dict[str, Any]:
         },
         "services": {
             "airflow": {"namespace": airflow.NAMESPACE, "port": airflow.API_PORT},
-            "mlflow": {"namespace": mlflow.NAMESPACE, "port": mlflow.PORT},
+            "mlflow": {"namespace": mlflow.NAMESPACE, "port": mlflow_values.PORT},
             "feast": {"namespace": feast.NAMESPACE, "port": feast.POD_PORT},
         },
         "monitoring_namespace": monitoring.NAMESPACE,

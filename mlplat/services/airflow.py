@@ -57,20 +57,23 @@ def _needs(section: AirflowSpec, spec: PlatformSpec) -> Needs:
 
 
 def _build(section: AirflowSpec, provided: Provided) -> Built:
-    database, namespace = provided.database, provided.namespace
-    assert namespace is not None, "its needs ask for one"
+    database, context = provided.database, provided.context
+    assert provided.namespace is not None, "its needs ask for one"
     airflow = Airflow(
         provided.name,
-        AirflowArgs(
-            spec=section,
-            context=provided.context,
+        AirflowArgs.from_spec(
+            section,
             metadata_secret=database.logins[DATABASE],
+            object_store=context.store,
             service_account_annotations=provided.identity,
-            namespace=namespace,
-            depends_on=provided.after,
+            exposure=context.exposure,
+            tls=context.tls,
+            peers=provided.peers,
             task_services=provided.calls,
             git_ssh_key=provided.config.get(GIT_SSH_KEY),
+            service_monitor=context.monitoring is not None,
         ),
+        provided.on_cluster(),
     )
     return Built(
         url=airflow.url,

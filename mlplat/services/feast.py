@@ -39,25 +39,24 @@ def _needs(section: FeatureStoreSpec, spec: PlatformSpec) -> Needs:
 
 
 def _build(section: FeatureStoreSpec, provided: Provided) -> Built:
-    database, namespace, online = provided.database, provided.namespace, provided.redis
-    assert namespace is not None and online is not None, "its needs ask for both"
-    context = provided.context
+    database, online = provided.database, provided.redis
+    assert provided.namespace is not None and online is not None, "its needs ask for both"
     store = FeatureStore(
         provided.name,
-        FeatureStoreArgs(
-            spec=section,
-            context=context,
+        FeatureStoreArgs.from_spec(
+            section,
             online=online,
+            object_store=provided.context.store,
             registry_secret=database.logins.get(DATABASE),
             database_host=database.host,
             database_port=database.port,
             database_tls=database.tls,
             service_account_annotations=provided.identity,
-            namespace=namespace,
-            depends_on=(*provided.after, *context.prerequisites),
+            peers=provided.peers,
             online_reach=provided.peers.redis,
             clients=provided.clients,
         ),
+        provided.on_cluster(),
     )
     return Built(url=store.url, cluster_url=store.url)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from mlplat.components.services import mlflow as component
 from mlplat.components.services.alert_rules import MLFLOW_DOWN
 from mlplat.components.services.mlflow import Mlflow, MlflowArgs, MlflowDatabase, SharedCache
+from mlplat.components.services.mlflow_values import POD_LABELS, PORT, SERVICE_ACCOUNT
 from mlplat.services.service import (
     Built,
     ConfigSecret,
@@ -43,9 +44,9 @@ def _needs(section: MlflowSpec, spec: PlatformSpec) -> Needs:
     return Needs(
         namespace=Namespace(component.NAMESPACE, component.NAMESPACE_LEVEL),
         databases=(RUNS, USERS),
-        identity=Identity(component.SERVICE_ACCOUNT, prefix_access("artifacts", "mlflow/")),
+        identity=Identity(SERVICE_ACCOUNT, prefix_access("artifacts", "mlflow/")),
         config_secrets=secrets,
-        endpoint=Endpoint(Pods(component.NAMESPACE, component.POD_LABELS), component.PORT),
+        endpoint=Endpoint(Pods(component.NAMESPACE, POD_LABELS), PORT),
         alert_rules=(MLFLOW_DOWN,),
     )
 
@@ -53,6 +54,7 @@ def _needs(section: MlflowSpec, spec: PlatformSpec) -> Needs:
 def _build(section: MlflowSpec, provided: Provided) -> Built:
     database, namespace, online = provided.database, provided.namespace, provided.redis
     assert namespace is not None, "its needs ask for one"
+    context = provided.context
     cache = None
     if online is not None:
         cache = SharedCache(
@@ -60,23 +62,24 @@ def _build(section: MlflowSpec, provided: Provided) -> Built:
         )
     mlflow = Mlflow(
         provided.name,
-        MlflowArgs(
-            spec=section,
-            context=provided.context,
+        MlflowArgs.from_spec(
+            section,
             database=MlflowDatabase(
                 host=database.host,
                 port=database.port,
                 backend_secret=database.logins[RUNS],
                 auth_secret=database.logins[USERS],
-                require_tls=database.tls,
             ),
+            object_store=context.store,
             service_account_annotations=provided.identity,
-            namespace=namespace,
-            depends_on=provided.after,
+            exposure=context.exposure,
+            tls=context.tls,
+            peers=provided.peers,
             oidc_client_secret=provided.config.get(OIDC_CLIENT_SECRET),
             cache=cache,
             clients=provided.clients,
         ),
+        provided.on_cluster(),
     )
     credentials = {}
     if mlflow.admin_secret is not None:

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import pulumi
+import pulumi_kubernetes as k8s
 
 from mlplat.build_cloud import Cloud
 from mlplat.build_cluster import Cluster
 from mlplat.components.iam import s3_prefix_access
-from mlplat.components.services.context import Exposure, OnlineStoreEndpoint, ServiceContext
+from mlplat.components.services.context import Exposure, ObjectStore, OnlineStoreEndpoint
 from mlplat.components.services.fence import NetworkPeers, Peer, Reach, in_namespace, tcp
 from mlplat.components.services.kube import PodSecurity
 from mlplat.spec.model import PlatformSpec
@@ -145,6 +146,28 @@ class Needs:
 
 
 @dataclass(frozen=True)
+class ServiceContext:
+    """What the services built so far offer the next: the cluster, the object store, and
+    what ``Shared`` adds (monitoring's CRDs, the ingress exposure)."""
+
+    provider: k8s.Provider
+    store: ObjectStore
+    exposure: Exposure | None = None
+    """None publishes nothing; services stay cluster-internal."""
+    tls: bool = False
+    """Whether the ingress terminates TLS (an ACM certificate on aws)."""
+    monitoring: pulumi.Resource | None = None
+    """The monitoring release, once its CRDs exist; None means no ServiceMonitors."""
+    ingress_controller: pulumi.Resource | None = None
+    """What must run before Ingresses are created (the controller's admission webhook)."""
+
+    @property
+    def prerequisites(self) -> list[pulumi.Resource]:
+        """Releases a service waits for: the monitoring CRDs and the ingress webhook."""
+        return [r for r in (self.monitoring, self.ingress_controller) if r is not None]
+
+
+@dataclass(frozen=True)
 class DatabaseAccess:
     """The platform database as a service sees it."""
 
@@ -168,7 +191,7 @@ class Provided:
     cluster: Cluster
     """The Kubernetes provider's layer (its default StorageClass)."""
     context: ServiceContext
-    """Provider, object store, exposure, monitoring CRDs and peers: what charts need."""
+    """Provider, object store, exposure, monitoring CRDs: what charts need."""
     peers: NetworkPeers
     database: DatabaseAccess
     """The platform database, with the logins it asked for."""
@@ -188,6 +211,16 @@ class Provided:
     """The other services' endpoints, for its workloads."""
     alert_rules: tuple[Mapping[str, Any], ...] = ()
     """Every enabled service's alerting rules (for monitoring)."""
+
+    def on_cluster(self) -> pulumi.ResourceOptions:
+        """Options of a component on the cluster: the Kubernetes provider, and waiting for
+        its namespace, the database bootstrap and stores (``after``) and what the context
+        says must run first (monitoring's CRDs, the ingress webhook)."""
+        namespace = [self.namespace] if self.namespace is not None else []
+        return pulumi.ResourceOptions(
+            providers=[self.context.provider],
+            depends_on=[*namespace, *self.after, *self.context.prerequisites],
+        )
 
 
 @dataclass(frozen=True)

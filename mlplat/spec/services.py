@@ -15,16 +15,22 @@ from typing import Any
 
 
 class Executor(enum.StrEnum):
+    """How Airflow runs tasks: a pod per task, or Celery workers fed through Redis."""
+
     KUBERNETES = "KubernetesExecutor"
     CELERY = "CeleryExecutor"
 
 
 class MlflowAuth(enum.StrEnum):
+    """How people log in to MLflow: its own basic auth, or an OpenID Connect provider."""
+
     BASIC = "basic"
     OIDC = "oidc"
 
 
 class FeastRegistry(enum.StrEnum):
+    """Where Feast's registry lives: SQL on the platform database, or a file in a bucket."""
+
     SQL = "sql"
     S3 = "s3"
 

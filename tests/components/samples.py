@@ -17,8 +17,12 @@ from mlplat.components.network import NetworkArgs
 from mlplat.components.node_pool import GpuSharingConfig, NodePoolArgs, NodeTaint
 from mlplat.components.platform_key import PlatformKeyArgs
 from mlplat.components.registry import EcrRepository, PullThroughCacheRule, RegistryArgs
-from mlplat.components.services.fence import NetworkPeers, Reach, tcp, udp
+from mlplat.components.services.airflow import AirflowArgs, GitDags
+from mlplat.components.services.context import Exposure, ObjectStore, OnlineStoreEndpoint
+from mlplat.components.services.feast import FeatureStoreArgs
+from mlplat.components.services.fence import NetworkPeers, Reach, in_namespace, tcp, udp
 from mlplat.components.services.gpu_software import GpuSoftwareArgs
+from mlplat.components.services.mlflow import MlflowArgs, MlflowDatabase, MlflowOidc, SharedCache
 from mlplat.components.services.monitoring import MonitoringArgs
 from mlplat.components.storage import StorageArgs
 from mlplat.components.storage_class import EbsStorageClassArgs
@@ -35,6 +39,7 @@ from mlplat.spec.model import (
     TaintEffect,
     Upstream,
 )
+from mlplat.spec.services import Executor, FeastRegistry, MlflowAuth
 from tests.components.fixtures import IDENTITY, KEY
 
 ACCOUNT = "111122223333"
@@ -49,6 +54,27 @@ PEERS = NetworkPeers(
     endpoint_services=("sts",),
     nodes=[{"ipBlock": {"cidr": "10.20.0.0/16"}}],
 )
+
+PEERS_WITH_STORES = NetworkPeers(
+    dns=PEERS.dns,
+    kubernetes_api=PEERS.kubernetes_api,
+    control_plane=PEERS.control_plane,
+    database=Reach([{"ipBlock": {"cidr": "10.20.64.0/19"}}], tcp(5432)),
+    object_store=Reach([{"ipBlock": {"cidr": "52.218.0.0/17"}}], tcp(443)),
+    load_balancer=[{"ipBlock": {"cidr": "10.20.0.0/19"}}],
+    teams={"namespaceSelector": {"matchLabels": {"mlplat.dev/team": "true"}}},
+    prometheus=in_namespace("monitoring", **{"app.kubernetes.io/name": "prometheus"}),
+    nodes=PEERS.nodes,
+    credentials=Reach([{"ipBlock": {"cidr": "10.20.96.0/19"}}], tcp(443)),
+)
+"""Peers of a platform with a database, S3, a load balancer, teams and Prometheus."""
+REDIS = Reach([{"ipBlock": {"cidr": "10.20.128.0/19"}}], tcp(6379))
+EXPOSURE = Exposure(
+    domain="ml.example.com",
+    class_name="alb",
+    annotations={"alb.ingress.kubernetes.io/scheme": "internal"},
+)
+TASK_PODS = in_namespace("airflow", component="worker")
 
 TEAM_PLATFORM = PlatformOutputs(
     platform="plat",
@@ -192,6 +218,79 @@ SAMPLES: dict[str, object] = {
         service_monitor=True,
         efa_node_selector={"mlplat.dev/efa": "true"},
         peers=PEERS,
+    ),
+    "Airflow": AirflowArgs(
+        metadata_secret="airflow-db",
+        object_store=ObjectStore(
+            buckets={"logs": "plat-logs"}, endpoint_url="http://minio.platform.svc:9000"
+        ),
+        namespace="orchestration",
+        service_account_annotations={"eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/af"},
+        executor=Executor.CELERY,
+        dags=GitDags(
+            repo="git@github.com:example-org/dags.git",
+            branch="release",
+            sub_path="dags",
+            ssh_key_secret="dags-deploy-key",
+            known_hosts="github.com ssh-ed25519 AAAAC3Nza",
+            period="120s",
+        ),
+        chart_version="1.21.0",
+        values={"workers": {"replicas": 3}},
+        exposure=EXPOSURE,
+        tls=True,
+        peers=PEERS_WITH_STORES,
+        task_services=(Reach([in_namespace("mlflow")], tcp(5000)),),
+        git_ssh_key="-----BEGIN OPENSSH PRIVATE KEY-----",
+        service_monitor=True,
+    ),
+    "Mlflow": MlflowArgs(
+        database=MlflowDatabase(
+            host="db.example.internal",
+            port=5433,
+            backend_secret="mlflow-db",
+            auth_secret="mlflowauth-db",
+        ),
+        object_store=ObjectStore(buckets={"artifacts": "plat-artifacts"}, region="eu-west-1"),
+        namespace="tracking",
+        service_account_annotations={"eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/ml"},
+        auth=MlflowAuth.OIDC,
+        oidc=MlflowOidc(
+            discovery_url="https://idp.example.com/.well-known/openid-configuration",
+            client_id="mlflow",
+            client_secret_name="mlflow-oidc",
+            user_groups=("ml-users",),
+            admin_groups=("ml-admins",),
+        ),
+        replicas=2,
+        values={"resources": {"requests": {"cpu": "500m"}}},
+        exposure=EXPOSURE,
+        tls=True,
+        peers=PEERS_WITH_STORES,
+        oidc_client_secret="client-secret-value",
+        cache=SharedCache(
+            host="redis.example.internal", port=6380, tls=True, password="redis-pw", reach=REDIS
+        ),
+        clients=(TASK_PODS,),
+    ),
+    "FeatureStore": FeatureStoreArgs(
+        online=OnlineStoreEndpoint(
+            host="redis.example.internal", port=6380, tls=True, password="redis-pw"
+        ),
+        object_store=ObjectStore(buckets={"data": "plat-data"}, region="eu-west-1"),
+        namespace="features",
+        service_account_annotations={"eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/fs"},
+        project="fraud",
+        registry=FeastRegistry.SQL,
+        registry_secret="feast-db",
+        database_host="db.example.internal",
+        database_port=5433,
+        database_tls=False,
+        replicas=2,
+        chart_version="0.50.0",
+        peers=PEERS_WITH_STORES,
+        online_reach=REDIS,
+        clients=(TASK_PODS,),
     ),
 }
 

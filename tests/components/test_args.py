@@ -15,6 +15,10 @@ from mlplat.components.network import NetworkArgs
 from mlplat.components.node_pool import GpuSharingConfig, NodePoolArgs, NodeTaint
 from mlplat.components.plugin import MlplatProvider, args_type, public_components
 from mlplat.components.registry import EcrRepository, PullThroughCacheRule, RegistryArgs
+from mlplat.components.services.airflow import AirflowArgs, GitDags
+from mlplat.components.services.context import ObjectStore, OnlineStoreEndpoint
+from mlplat.components.services.feast import FeatureStoreArgs
+from mlplat.components.services.mlflow import MlflowArgs, MlflowDatabase, MlflowOidc
 from mlplat.components.services.monitoring import MonitoringArgs
 from mlplat.components.storage import StorageArgs
 from mlplat.components.team import ContainerDefaults, GpuQuota, TeamArgs, TeamMembers, TeamQuota
@@ -34,7 +38,17 @@ from mlplat.spec.model import (
     TaintSpec,
     Upstream,
 )
-from mlplat.spec.services import MonitoringSpec
+from mlplat.spec.services import (
+    AirflowSpec,
+    Executor,
+    FeastRegistry,
+    FeatureStoreSpec,
+    GitDagsSpec,
+    MlflowAuth,
+    MlflowSpec,
+    MonitoringSpec,
+    OidcSpec,
+)
 from mlplat.spec.teams import (
     ContainerDefaultsSpec,
     GpuQuotaSpec,
@@ -164,6 +178,11 @@ FROM_SPEC = [
     (NodeTaint, TaintSpec, set(), set()),
     (GpuSharingConfig, GpuSharingSpec, set(), set()),
     (MonitoringArgs, MonitoringSpec, set(), set()),
+    (AirflowArgs, AirflowSpec, set(), set()),
+    (GitDags, GitDagsSpec, set(), set()),
+    (MlflowArgs, MlflowSpec, set(), set()),
+    (MlflowOidc, OidcSpec, set(), set()),
+    (FeatureStoreArgs, FeatureStoreSpec, {"online_node_type"}, set()),
     (TeamArgs, TeamSpec, set(), set()),
     (TeamMembers, TeamMembersSpec, set(), set()),
     (TeamQuota, TeamQuotaSpec, set(), set()),
@@ -204,6 +223,74 @@ def test_from_spec_copies_the_section() -> None:
         multi_az=True,
     )
     assert (database.multi_az, database.backup_retention_days) == (True, 3)
+
+
+STORE = ObjectStore(buckets={"artifacts": "a", "data": "d", "logs": "l"})
+ONLINE = OnlineStoreEndpoint(host="redis", port=6379, tls=False, password="pw")
+
+
+def test_service_args_from_spec_carry_their_nested_sections() -> None:
+    dags = GitDagsSpec(repo="https://example.com/dags.git", sub_path="dags", period="30s")
+    airflow = AirflowArgs.from_spec(
+        AirflowSpec(executor=Executor.CELERY, dags=dags, values={"a": 1}),
+        metadata_secret="airflow-db",
+        object_store=STORE,
+    )
+    assert airflow.dags == GitDags(repo=dags.repo, sub_path="dags", period="30s")
+    assert (airflow.executor, airflow.values) == (Executor.CELERY, {"a": 1})
+    oidc = OidcSpec(
+        discovery_url="https://idp/.well-known/openid-configuration",
+        client_id="c",
+        client_secret_name="s",
+        user_groups=("u",),
+        admin_groups=("a",),
+    )
+    mlflow = MlflowArgs.from_spec(
+        MlflowSpec(auth=MlflowAuth.OIDC, oidc=oidc, replicas=3),
+        database=MlflowDatabase(host="db", port=5432, backend_secret="b", auth_secret="a"),
+        object_store=STORE,
+    )
+    assert mlflow.oidc == MlflowOidc(
+        discovery_url=oidc.discovery_url,
+        client_id="c",
+        client_secret_name="s",
+        user_groups=("u",),
+        admin_groups=("a",),
+    )
+    assert (mlflow.auth, mlflow.replicas) == (MlflowAuth.OIDC, 3)
+    feast = FeatureStoreArgs.from_spec(
+        FeatureStoreSpec(project="fraud", registry=FeastRegistry.S3, replicas=2),
+        online=ONLINE,
+        object_store=STORE,
+    )
+    assert (feast.project, feast.registry, feast.replicas) == ("fraud", FeastRegistry.S3, 2)
+
+
+@pytest.mark.parametrize(
+    ("cls", "value", "message"),
+    [
+        (
+            MlflowArgs,
+            {
+                "database": {"host": "db", "port": 5432, "backend_secret": "b", "auth_secret": "a"},
+                "object_store": {"buckets": {"artifacts": "a"}},
+                "auth": "oidc",
+            },
+            r"MlflowArgs.oidc: auth 'oidc' needs the identity provider's settings",
+        ),
+        (
+            FeatureStoreArgs,
+            {
+                "online": {"host": "redis", "port": 6379.0, "tls": False, "password": "pw"},
+                "object_store": {"buckets": {"data": "d"}},
+            },
+            r"FeatureStoreArgs: registry 'sql' needs registry_secret and database_host",
+        ),
+    ],
+)
+def test_service_args_refuse_settings_that_cannot_work(cls, value, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        coerce(cls, value)
 
 
 def test_a_pool_comes_back_as_the_spec_stated_it() -> None:

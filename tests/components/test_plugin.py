@@ -119,9 +119,19 @@ def _snake(name: str) -> str:
 
 def _declared(run) -> list[tuple]:
     return sorted(
-        (r.urn, r.parent or "", r.provider or "", json.dumps(r.inputs, sort_keys=True))
+        (
+            r.urn,
+            r.parent or "",
+            r.provider or "",
+            json.dumps(r.inputs, sort_keys=True),
+            json.dumps(r.options["dependsOn"]),
+        )
         for r in run.resources
     )
+
+
+SERVICES = ("Airflow", "Mlflow", "FeatureStore")
+"""Components installed into a namespace their caller creates and lists in depends_on."""
 
 
 @pytest.mark.parametrize(
@@ -135,6 +145,7 @@ def _declared(run) -> list[tuple]:
         "Monitoring",
         "GpuSoftware",
         "Team",
+        *SERVICES,
     ],
 )
 def test_construct_through_the_plugin_declares_what_the_python_api_does(synth, name) -> None:
@@ -144,8 +155,19 @@ def test_construct_through_the_plugin_declares_what_the_python_api_does(synth, n
     results = []
 
     def opts() -> pulumi.ResourceOptions:
-        # The storage class reaches its cluster through the caller's providers.
-        return pulumi.ResourceOptions(providers=[k8s.Provider("k8s", kubeconfig="{}")])
+        # Kubernetes components reach their cluster through the caller's providers.
+        cluster = k8s.Provider("k8s", kubeconfig="{}")
+        waits = []
+        if name in SERVICES:
+            namespace = SAMPLES[name].namespace
+            waits.append(
+                k8s.core.v1.Namespace(
+                    "ns",
+                    metadata={"name": namespace},
+                    opts=pulumi.ResourceOptions(provider=cluster),
+                )
+            )
+        return pulumi.ResourceOptions(providers=[cluster], depends_on=waits)
 
     def through_plugin() -> None:
         results.append(provider.construct("plat", token, to_wire(SAMPLES[name]), opts()))
@@ -178,3 +200,46 @@ def test_plugin_folder_runs_the_provider_from_this_checkout() -> None:
     assert requirements == [".."]
     assert (PLUGIN / ".." / "pyproject.toml").resolve() == ROOT / "pyproject.toml"
     assert 'name = "mlplat"' in Path(ROOT / "pyproject.toml").read_text()
+
+
+def _waits(run, resource) -> set[str]:
+    """Everything ``resource`` waits for through dependsOn, directly or not."""
+    by_urn = {r.urn: r for r in run.resources}
+    found, todo = set(), list(resource.options["dependsOn"])
+    while todo:
+        urn = todo.pop()
+        if urn not in found:
+            found.add(urn)
+            todo += by_urn[urn].options["dependsOn"] if urn in by_urn else []
+    return found
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_a_service_constructed_through_the_plugin_fills_its_namespace_after_it(synth, name) -> None:
+    """A service's namespace comes from its caller: every object the component puts on the
+    cluster lands in it, through the caller's provider, after it exists."""
+    provider = MlplatProvider(public_components(), "0.0.0")
+    sample = SAMPLES[name]
+
+    def program() -> None:
+        cluster = k8s.Provider("k8s", kubeconfig="{}")
+        namespace = k8s.core.v1.Namespace(
+            "ns", metadata={"name": sample.namespace}, opts=pulumi.ResourceOptions(provider=cluster)
+        )
+        opts = pulumi.ResourceOptions(providers=[cluster], depends_on=[namespace])
+        provider.construct("plat", f"{PACKAGE}:index:{name}", to_wire(sample), opts)
+
+    run = synth(program)
+    namespace = run.one("kubernetes:core/v1:Namespace")
+    (cluster,) = [r.urn for r in run.resources if r.type == "pulumi:providers:kubernetes"]
+    objects = [
+        r
+        for r in run.resources
+        if r.custom and r.type.startswith("kubernetes:") and r is not namespace
+    ]
+    assert len(objects) > 5
+    for r in objects:
+        where = r.inputs.get("namespace") or r.inputs["metadata"]["namespace"]
+        assert where == sample.namespace, r.name
+        assert r.provider == cluster, r.name
+        assert namespace.urn in _waits(run, r), r.name

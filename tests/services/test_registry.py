@@ -16,7 +16,6 @@ import pytest
 import mlplat.services
 from mlplat.build import build
 from mlplat.components.charts import CHARTS
-from mlplat.components.services.context import ServiceContext
 from mlplat.components.services.kube import PodSecurity
 from mlplat.services import registry
 from mlplat.services.registry import SERVICES, enabled_services
@@ -29,6 +28,7 @@ from mlplat.services.service import (
     Pods,
     Provided,
     Service,
+    ServiceContext,
     Shared,
     prefix_access,
 )

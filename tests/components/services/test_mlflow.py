@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mlplat.components.services.mlflow import allowed_hosts
+from mlplat.components.services.mlflow import NAMESPACE
+from mlplat.components.services.mlflow_values import allowed_hosts
 from tests.components.services.helpers import of_type, releases
 from tests.conftest import EXAMPLE_SPECS, STACKS
 from tests.render.examples import errors, needs_charts, rendered, rerendered
@@ -49,8 +50,8 @@ def _env(report, name: str) -> str:
     ["mlflow.mlflow.svc:5000", "mlflow.mlflow.svc.cluster.local:5000", "mlflow", "mlflow.mlflow"],
 )
 def test_in_cluster_clients_pass_mlflows_host_check(host: str) -> None:
-    assert _allowed(host, allowed_hosts())
-    assert not _allowed("evil.example.com", allowed_hosts())
+    assert _allowed(host, allowed_hosts(NAMESPACE))
+    assert not _allowed("evil.example.com", allowed_hosts(NAMESPACE))
 
 
 @needs_charts
@@ -105,3 +106,9 @@ def test_oidc_groups_come_from_the_spec_and_sessions_are_shared() -> None:
 def test_the_load_balancer_checks_mlflows_unauthenticated_health_endpoint() -> None:
     annotations = releases(PROD)["mlflow"].inputs["values"]["ingress"]["annotations"]
     assert annotations["alb.ingress.kubernetes.io/healthcheck-path"] == "/health"
+
+
+def test_the_host_check_follows_the_namespace_it_is_installed_in() -> None:
+    hosts = allowed_hosts("tracking")
+    assert _allowed("mlflow.tracking.svc:5000", hosts)
+    assert not _allowed("mlflow.mlflow.svc:5000", hosts)
