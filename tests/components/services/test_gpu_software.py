@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import base64
-import shutil
 import subprocess
-from pathlib import Path
 
-import pytest
 import yaml
 
 from mlplat.components.charts import CHARTS
 from mlplat.components.node_pool import GpuSharingConfig
 from mlplat.components.services.gpu_software import DEFAULT_CONFIG, sharing_config
+from mlplat.render.helm import find_helm
 from mlplat.spec.model import GpuSharing, MigStrategy
 from tests.components.services.helpers import releases
-from tests.conftest import ROOT, STACKS, planned
+from tests.conftest import STACKS, planned
+from tests.render.examples import CHARTS as CHART_PACKAGES
+from tests.render.examples import needs_charts
 
 PROD = STACKS / "prod.yaml"
 
@@ -102,24 +102,15 @@ def test_al2023_gpu_nodes_ignore_nvidia_visible_devices_from_unprivileged_pods()
             assert script == "", name
 
 
-CHART = (
-    ROOT.parent
-    / "shared"
-    / "charts"
-    / f"nvidia-device-plugin-{CHARTS['device-plugin'].version}.tgz"
-)
-HELM = shutil.which("helm") or str(ROOT.parent / "tools" / "bin" / "helm")
+CHART = CHART_PACKAGES / f"nvidia-device-plugin-{CHARTS['device-plugin'].version}.tgz"
 
 
-@pytest.mark.skipif(
-    not (CHART.exists() and Path(HELM).exists()),
-    reason=f"needs helm and {CHART} (the offline chart fixtures) to render the chart",
-)
+@needs_charts
 def test_the_rendered_device_plugin_uses_volume_mounts(tmp_path) -> None:
     values = tmp_path / "values.yaml"
     values.write_text(yaml.safe_dump(releases(PROD)["nvidia-device-plugin"].inputs["values"]))
     rendered = subprocess.run(
-        [HELM, "template", "nvidia-device-plugin", str(CHART), "-n", "gpu-system", "-f",
+        [find_helm().path, "template", "nvidia-device-plugin", str(CHART), "-n", "gpu-system", "-f",
          str(values), "--kube-version", "1.35.0"],
         capture_output=True, text=True, check=True, timeout=120,
     ).stdout  # fmt: skip

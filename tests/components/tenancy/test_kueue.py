@@ -1,29 +1,28 @@
 """Kueue as the prod example installs it: every ordinary job is admissible, Kueue and the
 namespace quota agree, and the controller is scoped and highly available.
 
-The chart test renders the pinned Kueue chart with the exact values of the plan (Helm from
-PATH or ../tools/bin, the chart from ../shared/charts), as `helm template` would; without
-either it is skipped and says so.
+The chart test renders the pinned Kueue chart with the exact values of the plan (Helm as
+`mlplat render` finds it, the chart from ../shared/charts), as `helm template` would;
+without either it is skipped and says so.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from collections import defaultdict
-from pathlib import Path
 
-import pytest
 import yaml
 
 from mlplat.components.charts import CHARTS
 from mlplat.components.tenancy import kueue
-from tests.conftest import ROOT, STACKS, planned
+from mlplat.render.helm import find_helm
+from tests.conftest import STACKS, planned
+from tests.render.examples import CHARTS as CHART_PACKAGES
+from tests.render.examples import needs_charts
 
 PROD = STACKS / "prod.yaml"
-CHART = ROOT.parent / "shared" / "charts" / f"kueue-{CHARTS['kueue'].version}.tgz"
-HELM = shutil.which("helm") or str(ROOT.parent / "tools" / "bin" / "helm")
+CHART = CHART_PACKAGES / f"kueue-{CHARTS['kueue'].version}.tgz"
 JOB_GROUPS = {"", "batch", "apps", "jobset.x-k8s.io", "kubeflow.org", "ray.io",
               "leaderworkerset.x-k8s.io", "workload.codeflare.dev", "trainer.kubeflow.org",
               "sparkoperator.k8s.io"}  # fmt: skip
@@ -117,15 +116,12 @@ def test_kueue_manages_team_namespaces_only_and_runs_highly_available():
     assert _release().inputs["version"] == "0.19.2"
 
 
-@pytest.mark.skipif(
-    not (CHART.exists() and Path(HELM).exists()),
-    reason=f"needs helm and {CHART} (the offline chart fixtures) to render the chart",
-)
+@needs_charts
 def test_the_rendered_chart_scopes_every_job_webhook_and_keeps_a_replica_up(tmp_path):
     values = tmp_path / "values.yaml"
     values.write_text(yaml.safe_dump(_release().inputs["values"]))
     rendered = subprocess.run(
-        [HELM, "template", "kueue", str(CHART), "-n", "kueue-system", "-f", str(values),
+        [find_helm().path, "template", "kueue", str(CHART), "-n", "kueue-system", "-f", str(values),
          "--kube-version", "1.35.0"],
         capture_output=True, text=True, check=True, timeout=120,
     ).stdout  # fmt: skip
