@@ -275,10 +275,10 @@ def _with_plan(args: argparse.Namespace, report: Any) -> int:
     gc.disable()
     try:
         plan = plan_spec(args.spec, result.spec, result.files, stack, platform)
+        rendered = render_of(args, result.spec, plan) if args.render else None
+        return int(report(args, plan, rendered))
     finally:
         gc.enable()
-    rendered = render_of(args, result.spec, plan) if args.render else None
-    return int(report(args, plan, rendered))
 
 
 def _report_plan(args: argparse.Namespace, plan: Any, rendered: Any) -> int:

@@ -11,7 +11,7 @@ from mlplat.build_teams import OUTPUT
 from mlplat.plan.model import Plan, build_plan
 from mlplat.plan.placeholders import PLACEHOLDER_SECRET_PREFIX, CloudContext
 from mlplat.plan.policy_check import check
-from mlplat.plan.runtime import PROJECT, run_program
+from mlplat.plan.runtime import PROJECT, collecting_only_new_objects, run_program
 from mlplat.policy_config import policy_config
 from mlplat.program import SPEC_CONFIG_KEY, main
 from mlplat.spec import AnySpec, TeamStackSpec
@@ -38,14 +38,15 @@ def plan_spec(
     else:
         region = spec.cloud.region or "us-east-1"
         references = {}
-    run = run_program(
-        functools.partial(main, spec),
-        stack=stack,
-        config=program_config(spec_path, spec),
-        ctx=CloudContext(region=region, partition=partition(region), stack_outputs=references),
-    )
-    plan = build_plan(run, files)
-    plan.policy = check((vars(r) for r in plan.resources), policy_config(spec))
+    with collecting_only_new_objects():
+        run = run_program(
+            functools.partial(main, spec),
+            stack=stack,
+            config=program_config(spec_path, spec),
+            ctx=CloudContext(region=region, partition=partition(region), stack_outputs=references),
+        )
+        plan = build_plan(run, files)
+        plan.policy = check((vars(r) for r in plan.resources), policy_config(spec))
     return plan
 
 

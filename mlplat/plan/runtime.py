@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import gc
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -240,6 +241,31 @@ def _without_stack_traces() -> Any:
         pulumi_resource._get_stack_trace = original
 
 
+_freezes = 0
+"""How many collecting_only_new_objects blocks are open (they nest)."""
+
+
+@contextlib.contextmanager
+def collecting_only_new_objects() -> Any:
+    """Keep the garbage collector off the objects that existed before the plan.
+
+    The SDKs' modules leave about a million objects on the heap; every full collection the
+    plan's allocations trigger walks all of them again, which costs about a third of a
+    plan's run time. Frozen objects are skipped (nothing of the plan is among them) and
+    return to the oldest generation when the outermost block ends.
+    """
+    global _freezes
+    if _freezes == 0:
+        gc.freeze()
+    _freezes += 1
+    try:
+        yield
+    finally:
+        _freezes -= 1
+        if _freezes == 0:
+            gc.unfreeze()
+
+
 def run_program(
     program: Any,
     *,
@@ -250,7 +276,7 @@ def run_program(
 ) -> ProgramRun:
     """Run ``program`` (a no-argument callable) as stack ``stack`` of ``project`` (whose
     name is the default config namespace) and capture everything."""
-    with _without_stack_traces():
+    with _without_stack_traces(), collecting_only_new_objects():
         return _run(program, stack, config, ctx, project)
 
 
