@@ -326,6 +326,9 @@ class Team(pulumi.ComponentResource):
             ns_name,
             annotations,
             in_ns,
+            # Team jobs may start pods of their own (Spark drivers, Ray heads); the team's
+            # own Roles say what the token may do.
+            api_token=True,
         )
         k8s.apiextensions.CustomResource(
             f"{key}-queue",

@@ -12,23 +12,36 @@ from __future__ import annotations
 from typing import Any
 
 from mlplat.components.charts import IMAGES
+from mlplat.components.tenancy.kueue import NAMESPACE as KUEUE_NAMESPACE
 from mlplat.policies import CONTROLS, pod_security
 from mlplat.policies.workloads import DEFAULT_REGISTRIES, repository_of
 from mlplat.services.registry import SERVICES
+from mlplat.services.service import ApiClient
 from mlplat.spec import PlatformSpec, TeamStackSpec
 
 PSA_LABELS = "k8s-namespace-psa-labels"
 POD_SECURITY = tuple(c.id for c in pod_security.CONTROLS)
 """The Pod Security controls a privileged namespace's node agents are exempt from."""
-BUILT_IN_EXEMPTIONS: tuple[tuple[str, dict[str, str]], ...] = tuple(
-    (control, {"namespace": namespace.name, "reason": namespace.reason})
-    for service in SERVICES
-    for namespace in service.privileged
-    for control in (PSA_LABELS, *POD_SECURITY)
+API_TOKEN = "k8s-sa-token-automount"
+KUEUE = ApiClient(
+    f"{KUEUE_NAMESPACE}/Deployment/kueue-controller-manager",
+    "admits queued workloads: watches jobs, pods and queues and serves its webhooks",
 )
-"""Exemptions mlplat needs for what it installs itself, each with the component's reason:
-the node agents of the services' privileged namespaces (printed with every exempted
-finding)."""
+BUILT_IN_EXEMPTIONS: tuple[tuple[str, dict[str, str]], ...] = (
+    *(
+        (control, {"namespace": namespace.name, "reason": namespace.reason})
+        for service in SERVICES
+        for namespace in service.privileged
+        for control in (PSA_LABELS, *POD_SECURITY)
+    ),
+    *(
+        (API_TOKEN, {"workload": client.workload, "reason": client.reason})
+        for client in (*(c for service in SERVICES for c in service.api_clients), KUEUE)
+    ),
+)
+"""Exemptions mlplat needs for what it installs itself, each with the component's reason
+(printed with every exempted finding): the node agents of the services' privileged
+namespaces, and the chart workloads that call the Kubernetes API (their token stays)."""
 
 
 def own_images() -> list[str]:

@@ -207,7 +207,14 @@ class Airflow(pulumi.ComponentResource):
         )
         before.append(
             service_account(
-                f"{name}-sa", SERVICE_ACCOUNT, namespace, args.service_account_annotations, in_ns
+                f"{name}-sa",
+                SERVICE_ACCOUNT,
+                namespace,
+                args.service_account_annotations,
+                in_ns,
+                # Every Airflow pod runs as this account, the scheduler too: it launches
+                # the task pods and the API server reads their logs through the API.
+                api_token=True,
             )
         )
         dags = args.dags

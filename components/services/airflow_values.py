@@ -46,16 +46,12 @@ GIT_KEY = "gitSshKey"
 """The key of the deploy-key Secret git-sync reads."""
 CHART_LABELS = {"tier": "airflow", "release": RELEASE}
 """Labels every pod the chart runs carries (plus ``component``)."""
-_COMPONENTS_WITH_ACCOUNTS = (
-    "scheduler",
-    "apiServer",
-    "triggerer",
-    "dagProcessor",
-    "migrateDatabaseJob",
-    "statsd",
-    "redis",
-    "workers",
-)
+_COMPONENTS_WITH_ACCOUNTS = ("scheduler", "apiServer", "triggerer", "dagProcessor", "workers")
+"""Components that run as the shared account with the workload identity (they read or
+write task logs in object storage)."""
+_COMPONENTS_WITHOUT_TOKENS = ("migrateDatabaseJob", "statsd", "redis")
+"""Components that call neither AWS nor the Kubernetes API: each gets the chart's own
+account, which mounts no API token."""
 
 
 def component(name: str) -> dict[str, str]:
@@ -141,6 +137,11 @@ def airflow_values(args: AirflowArgs) -> dict[str, Any]:
     }
     for name in _COMPONENTS_WITH_ACCOUNTS:
         values.setdefault(name, {})["serviceAccount"] = account
+    for name in _COMPONENTS_WITHOUT_TOKENS:
+        values.setdefault(name, {})["serviceAccount"] = {
+            "create": True,
+            "automountServiceAccountToken": False,
+        }
     if args.peers is not None:
         _admit(values, args.peers)
     if store.needs_keys:

@@ -161,7 +161,12 @@ class FeatureStore(pulumi.ComponentResource):
             opts=in_ns,
         )
         account = service_account(
-            f"{name}-sa", SERVICE_ACCOUNT, args.namespace, args.service_account_annotations, in_ns
+            f"{name}-sa",
+            SERVICE_ACCOUNT,
+            args.namespace,
+            args.service_account_annotations,
+            in_ns,
+            api_token=False,  # the feature server never calls the Kubernetes API
         )
         config = pulumi.Output.all(
             args.object_store.buckets["data"],

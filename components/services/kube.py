@@ -67,8 +67,14 @@ def service_account(
     namespace: pulumi.Input[str],
     annotations: pulumi.Input[Mapping[str, str]],
     opts: pulumi.ResourceOptions,
+    *,
+    api_token: bool,
 ) -> k8s.core.v1.ServiceAccount:
-    """A service account carrying a workload identity's annotations (none off AWS)."""
+    """A service account carrying a workload identity's annotations (none off AWS).
+
+    ``api_token`` says whether its pods get a Kubernetes API token when they do not say
+    (only pods that call the API need one; IRSA and Pod Identity project their own).
+    """
     return k8s.core.v1.ServiceAccount(
         name,
         metadata={
@@ -77,6 +83,7 @@ def service_account(
             "labels": MANAGED_BY,
             "annotations": annotations,
         },
+        automount_service_account_token=None if api_token else False,
         opts=opts,
     )
 

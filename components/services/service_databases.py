@@ -177,6 +177,7 @@ class ServiceDatabases(pulumi.ComponentResource):
                 args.namespace,
                 master.role_annotations,
                 pulumi.ResourceOptions(parent=self, provider=provider),
+                api_token=False,
             )
             run_as = {"serviceAccountName": account.metadata.name}
             init.append(

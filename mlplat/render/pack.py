@@ -17,6 +17,7 @@ from mlplat.policies.runner import Resource, Status, evaluate
 from mlplat.render.context import RenderContext
 from mlplat.render.findings import Finding, Severity
 from mlplat.render.objects import MLPLAT, Inventory, K8sObject
+from mlplat.render.pods import template_path
 
 _KUBERNETES_CONTROLS = tuple(
     c for c in CONTROLS if all(t.startswith("kubernetes:") and "helm.sh" not in t for t in c.types)
@@ -39,9 +40,42 @@ def placed_manifest(obj: K8sObject) -> Mapping[str, Any]:
     return {**obj.manifest, "metadata": {**metadata, "namespace": obj.namespace}}
 
 
+TOKEN = "automountServiceAccountToken"
+
+
+def with_account_token(manifest: Mapping[str, Any], inventory: Inventory) -> Mapping[str, Any]:
+    """The manifest with its pod's API token as admission decides it: a pod that does not
+    say takes its service account's setting (Kubernetes' ServiceAccount admission), so a
+    chart that turns the token off on the account is not reported as mounting one."""
+    path = template_path(str(manifest.get("kind")))
+    if path is None:
+        return manifest
+    spec: Any = manifest
+    for key in path:
+        spec = spec.get(key) if isinstance(spec, Mapping) else None
+    if not isinstance(spec, Mapping) or TOKEN in spec:
+        return manifest
+    name = str(spec.get("serviceAccountName") or spec.get("serviceAccount") or "default")
+    namespace = (manifest.get("metadata") or {}).get("namespace")
+    account = inventory.find("ServiceAccount", namespace, name)
+    if account is None or account.manifest.get(TOKEN) is not False:
+        return manifest
+    return _replaced(manifest, path, {**spec, TOKEN: False})
+
+
+def _replaced(tree: Mapping[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    head, *rest = path
+    return {**tree, head: _replaced(tree[head], tuple(rest), value) if rest else value}
+
+
 def check(inventory: Inventory, ctx: RenderContext) -> Iterator[Finding]:
     resources = [
-        Resource(urn=urn_of(o, ctx.stack), type=o.type_token, name=o.name, props=placed_manifest(o))
+        Resource(
+            urn=urn_of(o, ctx.stack),
+            type=o.type_token,
+            name=o.name,
+            props=with_account_token(placed_manifest(o), inventory),
+        )
         for o in inventory.objects
         if not o.synthetic and o.type_token in _INSPECTED
     ]

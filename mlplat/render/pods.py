@@ -65,12 +65,19 @@ class PodTemplate:
         return [p for c in self.spec.get("containers") or [] for p in c.get("ports") or []]
 
 
+def template_path(kind: str) -> tuple[str, ...] | None:
+    """Where a workload of this kind keeps its pod spec; None for other kinds."""
+    if kind in _TEMPLATE_PATHS:
+        return _TEMPLATE_PATHS[kind]
+    return ("spec", "template", "spec") if kind in _WORKLOADS else None
+
+
 def pod_templates(inventory: Inventory) -> Iterator[PodTemplate]:
     for obj in inventory.objects:
         if obj.namespace is None:
             continue
-        if obj.kind in _WORKLOADS or obj.kind in _TEMPLATE_PATHS:
-            path = _TEMPLATE_PATHS.get(obj.kind, ("spec", "template", "spec"))
+        path = template_path(obj.kind)
+        if path is not None:
             spec: Any = obj.manifest
             for key in path:
                 spec = (spec or {}).get(key) if isinstance(spec, Mapping) else None

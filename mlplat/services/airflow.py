@@ -8,11 +8,13 @@ from mlplat.components.services.airflow import Airflow, AirflowArgs
 from mlplat.components.services.airflow_values import (
     AIRFLOW_IMAGE,
     API_PORT,
+    RELEASE,
     SERVICE_ACCOUNT,
 )
 from mlplat.components.services.airflow_values import component as airflow_pods
 from mlplat.components.services.alert_rules import AIRFLOW_HEARTBEAT_MISSING
 from mlplat.services.service import (
+    ApiClient,
     Built,
     ConfigSecret,
     Endpoint,
@@ -89,4 +91,14 @@ SERVICE = Service(
     build=_build,
     charts=("airflow",),
     images=(":".join(AIRFLOW_IMAGE),),
+    api_clients=(
+        ApiClient(
+            f"{component.NAMESPACE}/Deployment/{RELEASE}-scheduler",
+            "launches and watches a pod per task (KubernetesExecutor)",
+        ),
+        ApiClient(
+            f"{component.NAMESPACE}/Deployment/{RELEASE}-api-server",
+            "reads running task pods' logs (KubernetesExecutor)",
+        ),
+    ),
 )

@@ -3,8 +3,12 @@ this cluster's node groups."""
 
 from __future__ import annotations
 
-from mlplat.components.services.autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
-from mlplat.services.service import Built, Provided, Service
+from mlplat.components.services.autoscaler import (
+    NAMESPACE,
+    ClusterAutoscaler,
+    ClusterAutoscalerArgs,
+)
+from mlplat.services.service import ApiClient, Built, Provided, Service
 from mlplat.spec.model import CloudProvider, PlatformSpec
 from mlplat.spec.services import AutoscalingSpec
 
@@ -39,4 +43,10 @@ SERVICE = Service(
     section=_section,
     build=_build,
     charts=("cluster-autoscaler",),
+    api_clients=(
+        ApiClient(
+            f"{NAMESPACE}/Deployment/cluster-autoscaler-aws-cluster-autoscaler",
+            "watches pending pods and nodes to size the node groups",
+        ),
+    ),
 )

@@ -17,7 +17,7 @@ from mlplat.components.node_pool import (
 )
 from mlplat.components.services import gpu_software as component
 from mlplat.components.services.gpu_software import GpuSoftware, GpuSoftwareArgs
-from mlplat.services.service import Built, Namespace, Provided, Service
+from mlplat.services.service import ApiClient, Built, Namespace, Provided, Service
 from mlplat.spec import instances
 from mlplat.spec.model import CloudProvider, PlatformSpec
 
@@ -72,11 +72,41 @@ def _build(nodes: GpuNodes, provided: Provided) -> Built:
     return Built()
 
 
+_CONFIG_MANAGER = "its config-manager sidecar reads its node's GPU-sharing label"
+
 SERVICE = Service(
     name="gpu",
     section=gpu_nodes,
     build=_build,
     charts=("device-plugin", "dcgm-exporter", "efa-device-plugin"),
+    api_clients=tuple(
+        ApiClient(f"{component.NAMESPACE}/{kind}/nvidia-device-plugin{suffix}", reason)
+        for kind, suffix, reason in (
+            ("DaemonSet", "", _CONFIG_MANAGER),
+            ("DaemonSet", "-gpu-feature-discovery", _CONFIG_MANAGER),
+            ("DaemonSet", "-mps-control-daemon", _CONFIG_MANAGER),
+            (
+                "DaemonSet",
+                "-node-feature-discovery-worker",
+                "publishes its node's features as a NodeFeature object",
+            ),
+            (
+                "Deployment",
+                "-node-feature-discovery-master",
+                "labels nodes from their NodeFeature objects",
+            ),
+            (
+                "Deployment",
+                "-node-feature-discovery-gc",
+                "deletes the NodeFeature objects of removed nodes",
+            ),
+            (
+                "Job",
+                "-node-feature-discovery-prune",
+                "removes the discovery labels from nodes when the release is deleted",
+            ),
+        )
+    ),
     privileged=(
         Namespace(component.NAMESPACE, component.NAMESPACE_LEVEL, component.NAMESPACE_REASON),
     ),

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from mlplat.components.services.context import Exposure
 from mlplat.components.services.load_balancer import (
+    NAMESPACE,
     LoadBalancerController,
     LoadBalancerControllerArgs,
 )
-from mlplat.services.service import Built, Needs, Provided, Service, Shared
+from mlplat.services.service import ApiClient, Built, Needs, Provided, Service, Shared
 from mlplat.spec.model import PlatformSpec
 from mlplat.spec.services import IngressSpec
 
@@ -51,4 +52,10 @@ SERVICE = Service(
     needs=_needs,
     build=_build,
     charts=("load-balancer-controller",),
+    api_clients=(
+        ApiClient(
+            f"{NAMESPACE}/Deployment/aws-load-balancer-controller",
+            "turns Ingresses into load balancers and registers the pods behind them",
+        ),
+    ),
 )

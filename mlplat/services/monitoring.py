@@ -8,6 +8,7 @@ from mlplat.components.services import monitoring as component
 from mlplat.components.services.monitoring import Monitoring, MonitoringArgs
 from mlplat.services.gpu import gpu_nodes
 from mlplat.services.service import (
+    ApiClient,
     Built,
     Namespace,
     Needs,
@@ -51,6 +52,32 @@ SERVICE = Service(
     needs=_needs,
     build=_build,
     charts=("monitoring",),
+    api_clients=tuple(
+        ApiClient(f"{component.NAMESPACE}/{workload}", reason)
+        for workload, reason in (
+            (
+                "Deployment/monitoring-kube-prometheus-operator",
+                "turns Prometheus, Alertmanager and the monitors into StatefulSets, Secrets "
+                "and ConfigMaps",
+            ),
+            (
+                "Deployment/monitoring-kube-state-metrics",
+                "lists and watches cluster objects to export their state as metrics",
+            ),
+            (
+                "Deployment/monitoring-grafana",
+                "its sidecars watch its namespace's ConfigMaps for dashboards and data sources",
+            ),
+            (
+                "Job/monitoring-kube-prometheus-admission-create",
+                "writes the admission webhook's certificate Secret",
+            ),
+            (
+                "Job/monitoring-kube-prometheus-admission-patch",
+                "writes the certificate authority into the webhook configurations",
+            ),
+        )
+    ),
     privileged=(
         Namespace(
             component.NODE_EXPORTER_NAMESPACE,

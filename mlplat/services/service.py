@@ -257,6 +257,17 @@ def _no_needs(section: Any, spec: PlatformSpec) -> Needs:
 
 
 @dataclass(frozen=True)
+class ApiClient:
+    """A workload of a service's chart that calls the Kubernetes API, so the policy pack's
+    token control exempts it (with the reason, printed with the finding)."""
+
+    workload: str
+    """<namespace>/<Kind>/<name>, as the chart renders it."""
+    reason: str
+    """What it does with the API."""
+
+
+@dataclass(frozen=True)
 class Service(Generic[S]):
     """One platform service: everything the root needs to install it."""
 
@@ -275,6 +286,9 @@ class Service(Generic[S]):
     policy pack exempts their node agents."""
     images: tuple[str, ...] = ()
     """Images it runs outside any chart (the policy pack's registry allowlist)."""
+    api_clients: tuple[ApiClient, ...] = ()
+    """Its workloads that call the Kubernetes API and keep their token; every other pod
+    mounting one is reported."""
 
 
 def secret_ref(namespace: str, name: pulumi.Input[str]) -> pulumi.Output[str]:

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from mlplat.policy_config import API_TOKEN, BUILT_IN_EXEMPTIONS
 from mlplat.render import pack
-from tests.render.helpers import container, context, deployment, inventory
+from tests.conftest import STACKS
+from tests.render.examples import needs_charts, rendered
+from tests.render.helpers import container, context, deployment, inventory, obj
 
 
 def _latest() -> object:
@@ -59,3 +62,66 @@ def test_workload_exemptions_match_objects_whose_template_leaves_the_namespace_t
         if "k8s-image-pinned" in f.message
     ]
     assert noted.severity == "info"
+
+
+def _token_findings(*objects) -> list:
+    config = {"k8s-sa-token-automount": {"enforcementLevel": "advisory"}}
+    return [
+        f
+        for f in pack.check(inventory(*objects), context(policy_config=config))
+        if "[k8s-sa-token-automount]" in f.message
+    ]
+
+
+def _pod_of(account: str | None, token: bool | None = None) -> object:
+    """A Deployment whose pod runs as ``account`` and sets the token only if ``token``."""
+    made = deployment(pod={"containers": [container()]})
+    spec = made.manifest["spec"]["template"]["spec"]
+    del spec["automountServiceAccountToken"]
+    if account is not None:
+        spec["serviceAccountName"] = account
+    if token is not None:
+        spec["automountServiceAccountToken"] = token
+    return made
+
+
+def _account(name: str, token: bool | None, namespace: str = "app") -> object:
+    body: dict = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name}}
+    if token is not None:
+        body["automountServiceAccountToken"] = token
+    return obj(body, namespace=namespace)
+
+
+def test_a_pod_that_does_not_say_takes_its_accounts_token_setting() -> None:
+    # The chart turns the token off on the account (MLflow's serviceAccount.automount).
+    assert _token_findings(_pod_of("runner"), _account("runner", False)) == []
+    # An account that says nothing, or no account in the inventory: the token mounts.
+    assert len(_token_findings(_pod_of("runner"), _account("runner", None))) == 1
+    assert len(_token_findings(_pod_of("runner"))) == 1
+    # No serviceAccountName means the namespace's default account.
+    assert _token_findings(_pod_of(None), _account("default", False)) == []
+    # The pod's own setting wins over its account's.
+    assert len(_token_findings(_pod_of("runner", token=True), _account("runner", False))) == 1
+
+
+def test_the_accounts_setting_is_read_from_the_pods_own_namespace() -> None:
+    elsewhere = _account("runner", False, namespace="other")
+    assert len(_token_findings(_pod_of("runner"), elsewhere)) == 1
+
+
+@needs_charts
+def test_only_airflow_pods_sharing_the_schedulers_account_mount_a_token_they_do_not_use() -> None:
+    """Every chart workload that calls the API is exempt by name (with its reason); MLflow
+    and Feast turn the token off on their accounts, Airflow's StatsD, migrations and Redis
+    run as tokenless accounts of their own. The triggerer and DAG processor remain: they
+    share the account whose identity writes task logs, and which the scheduler uses."""
+    report = rendered(STACKS / "prod.yaml")
+    token = [f for f in report.findings if "[k8s-sa-token-automount]" in f.message]
+    warned = {f.object for f in token if f.severity == "warning"}
+    assert warned == {
+        "airflow/Deployment/airflow-triggerer",
+        "airflow/Deployment/airflow-dag-processor",
+    }
+    exempted = {f.object for f in token if f.severity == "info"}
+    clients = {e["workload"] for c, e in BUILT_IN_EXEMPTIONS if c == API_TOKEN}
+    assert exempted == clients  # each exemption names a workload the charts render

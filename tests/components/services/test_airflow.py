@@ -125,3 +125,36 @@ def test_statsd_is_scraped_so_the_heartbeat_alert_has_its_metric() -> None:
         flows["Prometheus → airflow/ServiceMonitor/airflow-statsd"].port
         == "9102/TCP (statsd-scrape)"
     )
+
+
+@needs_charts
+def test_celery_components_that_call_no_api_run_as_tokenless_accounts(tmp_path) -> None:
+    from mlplat.plan.offline import plan_spec
+    from mlplat.spec import load_spec
+    from tests.render.examples import render_of
+
+    document = yaml.safe_load((STACKS / "local.yaml").read_text())
+    document["services"]["airflow"] = {"executor": "CeleryExecutor"}
+    path = tmp_path / "local.yaml"
+    path.write_text(yaml.safe_dump(document))
+    loaded = load_spec(path)
+    assert loaded.spec is not None
+    report = render_of(path, plan_spec(str(path), loaded.spec, loaded.files, "local"))
+    inventory = report.inventory
+    assert inventory is not None
+    accounts = {
+        p.owner.name: p.spec.get("serviceAccountName")
+        for p in pod_templates(inventory)
+        if p.namespace == "airflow" and p.owner.kind != "ConfigMap"
+    }
+    for workload in ("airflow-redis", "airflow-statsd", "airflow-run-airflow-migrations"):
+        account = inventory.find("ServiceAccount", "airflow", accounts[workload])
+        assert account is not None and account.manifest["automountServiceAccountToken"] is False
+    warned = {
+        f.object
+        for f in report.findings
+        if f.release == "airflow"
+        and "[k8s-sa-token-automount]" in f.message
+        and f.severity == "warning"
+    }
+    assert not any(name in w for w in warned for name in ("redis", "statsd", "migrations"))

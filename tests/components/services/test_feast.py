@@ -55,3 +55,14 @@ def test_the_online_store_is_encrypted_private_and_authenticated() -> None:
     assert inputs["authToken"] == "[secret]"
     assert inputs["automaticFailoverEnabled"] is True and inputs["numCacheClusters"] == 2
     assert cache.options["protect"] is True
+
+
+def test_the_feature_servers_account_mounts_no_api_token() -> None:
+    """It never calls the Kubernetes API; its workload identity's token is projected apart."""
+    accounts = {
+        a.inputs["metadata"]["name"]: a
+        for a in of_type(PROD, "kubernetes:core/v1:ServiceAccount")
+        if a.inputs["metadata"]["namespace"] == "feast"
+    }
+    assert accounts["feast"].inputs["automountServiceAccountToken"] is False
+    assert "eks.amazonaws.com/role-arn" in accounts["feast"].inputs["metadata"]["annotations"]
