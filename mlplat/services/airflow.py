@@ -100,5 +100,10 @@ SERVICE = Service(
             f"{component.NAMESPACE}/Deployment/{RELEASE}-api-server",
             "reads running task pods' logs (KubernetesExecutor)",
         ),
+        ApiClient(
+            f"{component.NAMESPACE}/Deployment/{RELEASE}-triggerer",
+            "runs deferred KubernetesPodOperator triggers, which watch the pods they launched "
+            "(the chart binds it the pod-launcher role)",
+        ),
     ),
 )

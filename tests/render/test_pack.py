@@ -110,18 +110,15 @@ def test_the_accounts_setting_is_read_from_the_pods_own_namespace() -> None:
 
 
 @needs_charts
-def test_only_airflow_pods_sharing_the_schedulers_account_mount_a_token_they_do_not_use() -> None:
+def test_only_airflows_dag_processor_mounts_a_token_it_does_not_use() -> None:
     """Every chart workload that calls the API is exempt by name (with its reason); MLflow
     and Feast turn the token off on their accounts, Airflow's StatsD, migrations and Redis
-    run as tokenless accounts of their own. The triggerer and DAG processor remain: they
-    share the account whose identity writes task logs, and which the scheduler uses."""
+    run as tokenless accounts of their own. The DAG processor remains: it shares the
+    account whose identity writes logs, which the scheduler and task pods use."""
     report = rendered(STACKS / "prod.yaml")
     token = [f for f in report.findings if "[k8s-sa-token-automount]" in f.message]
     warned = {f.object for f in token if f.severity == "warning"}
-    assert warned == {
-        "airflow/Deployment/airflow-triggerer",
-        "airflow/Deployment/airflow-dag-processor",
-    }
+    assert warned == {"airflow/Deployment/airflow-dag-processor"}
     exempted = {f.object for f in token if f.severity == "info"}
     clients = {e["workload"] for c, e in BUILT_IN_EXEMPTIONS if c == API_TOKEN}
     assert exempted == clients  # each exemption names a workload the charts render
