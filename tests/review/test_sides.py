@@ -110,3 +110,16 @@ def test_render_needs_a_spec_head(repo: Path, capsys: pytest.CaptureFixture[str]
     (repo / "p.json").write_text(json.dumps({"kind": "mlplat.dev/plan", "resources": []}))
     assert main(["diff", "p.json", "p.json", "--render"]) == 2
     assert "--render needs HEAD as a spec or REF:PATH" in capsys.readouterr().err
+
+
+def test_a_committed_link_is_not_followed_out_of_the_commit(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A spec committed as a symbolic link (here to the working tree's dev.yaml, outside
+    the checkout of the commit) is not read: REF:PATH sees only the commit's own files."""
+    (repo / "stacks" / "linked.yaml").symlink_to(repo / "stacks" / "dev.yaml")
+    _git(repo, "add", "-A")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "link")
+    assert main(["diff", "HEAD:stacks/linked.yaml", "stacks/dev.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert "linked.yaml" in err and "Traceback" not in err
