@@ -326,9 +326,10 @@ class Team(pulumi.ComponentResource):
             ns_name,
             annotations,
             in_ns,
-            # Team jobs may start pods of their own (Spark drivers, Ray heads); the team's
-            # own Roles say what the token may do.
-            api_token=True,
+            # No Role is bound to it, so a token would only reach discovery; a pod that
+            # needs the API (once a platform admin binds a Role) sets
+            # automountServiceAccountToken: true itself.
+            api_token=False,
         )
         k8s.apiextensions.CustomResource(
             f"{key}-queue",

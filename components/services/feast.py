@@ -166,7 +166,9 @@ class FeatureStore(pulumi.ComponentResource):
             args.namespace,
             args.service_account_annotations,
             in_ns,
-            api_token=False,  # the feature server never calls the Kubernetes API
+            # The feature server calls the Kubernetes API only with `auth: kubernetes` in
+            # feature_store.yaml, which mlplat does not set.
+            api_token=False,
         )
         config = pulumi.Output.all(
             args.object_store.buckets["data"],

@@ -53,7 +53,7 @@ def with_account_token(manifest: Mapping[str, Any], inventory: Inventory) -> Map
     spec: Any = manifest
     for key in path:
         spec = spec.get(key) if isinstance(spec, Mapping) else None
-    if not isinstance(spec, Mapping) or TOKEN in spec:
+    if not isinstance(spec, Mapping) or spec.get(TOKEN) is not None:
         return manifest
     name = str(spec.get("serviceAccountName") or spec.get("serviceAccount") or "default")
     namespace = (manifest.get("metadata") or {}).get("namespace")

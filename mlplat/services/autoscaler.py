@@ -46,7 +46,8 @@ SERVICE = Service(
     api_clients=(
         ApiClient(
             f"{NAMESPACE}/Deployment/cluster-autoscaler-aws-cluster-autoscaler",
-            "watches pending pods and nodes to size the node groups",
+            "watches pending pods and nodes, and evicts pods and taints nodes to shrink "
+            "the node groups",
         ),
     ),
 )

@@ -83,7 +83,12 @@ SERVICE = Service(
         ApiClient(f"{component.NAMESPACE}/{kind}/nvidia-device-plugin{suffix}", reason)
         for kind, suffix, reason in (
             ("DaemonSet", "", _CONFIG_MANAGER),
-            ("DaemonSet", "-gpu-feature-discovery", _CONFIG_MANAGER),
+            (
+                "DaemonSet",
+                "-gpu-feature-discovery",
+                "publishes its node's GPU features as a NodeFeature object; its "
+                "config-manager sidecar reads the node's GPU-sharing label",
+            ),
             ("DaemonSet", "-mps-control-daemon", _CONFIG_MANAGER),
             (
                 "DaemonSet",

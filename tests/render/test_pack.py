@@ -100,6 +100,10 @@ def test_a_pod_that_does_not_say_takes_its_accounts_token_setting() -> None:
     assert len(_token_findings(_pod_of("runner"))) == 1
     # No serviceAccountName means the namespace's default account.
     assert _token_findings(_pod_of(None), _account("default", False)) == []
+    # A null is no setting (Kubernetes reads a pointer).
+    nulled = _pod_of("runner")
+    nulled.manifest["spec"]["template"]["spec"]["automountServiceAccountToken"] = None
+    assert _token_findings(nulled, _account("runner", False)) == []
     # The pod's own setting wins over its account's.
     assert len(_token_findings(_pod_of("runner", token=True), _account("runner", False))) == 1
 

@@ -288,3 +288,28 @@ def test_no_team_pod_may_use_a_system_critical_priority_class():
         "operator": "In",
         "values": ["system-node-critical", "system-cluster-critical"],
     }
+
+
+def test_a_teams_workload_account_mounts_no_api_token():
+    """No Role is bound to it (team admins cannot bind one), so a token would only reach
+    discovery; a pod that needs the API once a platform admin binds a Role says so itself."""
+    accounts = [
+        r
+        for r in planned(PROD).resources
+        if r.type == "kubernetes:core/v1:ServiceAccount"
+        and r.inputs["metadata"]["name"] == objects.WORKLOAD_SERVICE_ACCOUNT
+    ]
+    assert {a.inputs["metadata"]["namespace"] for a in accounts} == {
+        "recsys",
+        "recsys-batch",
+        "nlp",
+    }
+    assert all(a.inputs["automountServiceAccountToken"] is False for a in accounts)
+    bound = {
+        s["name"]
+        for r in planned(PROD).resources
+        if r.type == "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
+        for s in r.inputs["subjects"]
+        if s.get("kind") == "ServiceAccount"
+    }
+    assert objects.WORKLOAD_SERVICE_ACCOUNT not in bound
