@@ -138,6 +138,8 @@ def _provided(platform: _Platform, enabled: Enabled, context: ServiceContext) ->
     needs, name, stores = enabled.needs, enabled.service.name, platform.stores
     logins = platform.logins
     others = [e.needs for e in platform.services if e is not enabled]
+    identities = _identities(platform, enabled)
+    main = needs.identity.service_account if needs.identity else None
     return Provided(
         name=f"{platform.spec.metadata.name}-{name}",
         spec=platform.spec,
@@ -152,7 +154,8 @@ def _provided(platform: _Platform, enabled: Enabled, context: ServiceContext) ->
             tls=stores.db_tls,
             logins={db: logins.secret_names[db] for db in needs.databases} if logins else {},
         ),
-        identity=_identity(platform, enabled),
+        identity=identities.get(main or "", {}),
+        more_identities={a: v for a, v in identities.items() if a != main},
         config={secret.key: config_secrets.read(secret) for secret in needs.config_secrets},
         redis=stores.redis,
         after=(*([logins.job] if logins else []), *stores.ready),
@@ -162,20 +165,22 @@ def _provided(platform: _Platform, enabled: Enabled, context: ServiceContext) ->
     )
 
 
-def _identity(platform: _Platform, enabled: Enabled) -> pulumi.Input[Mapping[str, str]]:
-    """The service account annotations of a service's workload role (none off aws)."""
+def _identities(
+    platform: _Platform, enabled: Enabled
+) -> dict[str, pulumi.Input[Mapping[str, str]]]:
+    """The service account annotations of a service's workload roles, by account: one
+    role per account, each with the identity's permissions (none off aws)."""
     identity, where = enabled.needs.identity, enabled.needs.namespace
     if platform.cloud is None or identity is None:
         return {}
     assert where is not None, "a workload role trusts an account in the service's namespace"
-    role = workload(
-        platform.spec,
-        platform.cloud,
-        where.name,
-        identity.service_account,
-        identity.policy(platform.cloud),
-    )
-    return role.service_account_annotations
+    cloud = platform.cloud
+    return {
+        account: workload(
+            platform.spec, cloud, where.name, account, identity.policy(cloud)
+        ).service_account_annotations
+        for account in (identity.service_account, *identity.more_accounts)
+    }
 
 
 def _shared(context: ServiceContext, shared: Shared) -> ServiceContext:

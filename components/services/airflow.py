@@ -27,6 +27,7 @@ from mlplat.components.services.airflow_values import (
     RELEASE,
     SERVICE_ACCOUNT,
     STATSD_SCRAPE_NAME,
+    TASK_SERVICE_ACCOUNT,
     airflow_values,
     allowances,
     component,
@@ -106,12 +107,20 @@ class AirflowArgs:
     """The namespace it is installed in; the caller creates it first (Pod Security
     restricted suffices)."""
     service_account_annotations: pulumi.Input[Mapping[str, str]] = field(default_factory=dict)
-    """Annotations of the service account every Airflow pod runs as (airflow): its
-    workload identity (the IRSA role); empty off AWS or with EKS Pod Identity."""
+    """Annotations of the account airflow (scheduler, API server): its workload identity
+    reaching the logs bucket (the IRSA role); empty off AWS or with EKS Pod Identity."""
+    task_service_account_annotations: pulumi.Input[Mapping[str, str]] = field(default_factory=dict)
+    """The same for the account airflow-tasks (task pods, triggerer, DAG processor): a role
+    of its own (a role trusts one account) with the same permissions."""
     executor: Executor = Executor.KUBERNETES
     """KubernetesExecutor (a pod per task) or CeleryExecutor (workers and Redis)."""
     dags: GitDags | None = None
     """git-sync source of the DAGs; None ships no DAGs."""
+    allow_pod_launching: bool = False
+    """Let DAG tasks launch pods (KubernetesPodOperator): the account of the code DAG
+    authors write (task pods, triggerer, DAG processor) then mounts an API token, which
+    the chart's pod-launcher role lets create, exec into and delete every pod in the
+    namespace. Off, only the scheduler and the API server have a token."""
     chart_version: str | None = None
     """Override the pinned chart version."""
     values: Mapping[str, Any] = field(default_factory=dict)
@@ -205,18 +214,26 @@ class Airflow(pulumi.ComponentResource):
             provider,
             in_ns,
         )
-        before.append(
+        before += [
+            # The scheduler launches the task pods; the API server reads their logs.
             service_account(
                 f"{name}-sa",
                 SERVICE_ACCOUNT,
                 namespace,
                 args.service_account_annotations,
                 in_ns,
-                # Every Airflow pod runs as this account, the scheduler too: it launches
-                # the task pods and the API server reads their logs through the API.
                 api_token=True,
-            )
-        )
+            ),
+            # What runs code DAG authors write: no token unless tasks launch pods.
+            service_account(
+                f"{name}-tasks-sa",
+                TASK_SERVICE_ACCOUNT,
+                namespace,
+                args.task_service_account_annotations,
+                in_ns,
+                api_token=args.allow_pod_launching,
+            ),
+        ]
         dags = args.dags
         if dags is not None and dags.ssh_key_secret and args.git_ssh_key is not None:
             before.append(

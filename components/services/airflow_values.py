@@ -31,6 +31,11 @@ if TYPE_CHECKING:  # the component's module imports this one
 
 RELEASE = "airflow"
 SERVICE_ACCOUNT = "airflow"
+"""The scheduler's and API server's account: an API token (they launch task pods and read
+their logs) and the workload identity of the logs bucket."""
+TASK_SERVICE_ACCOUNT = "airflow-tasks"
+"""The account of what runs code DAG authors write (task pods, triggerer, DAG processor):
+the same workload identity, and an API token only with allow_pod_launching."""
 AIRFLOW_IMAGE = ("apache/airflow", "3.2.0")
 """The chart 1.21.0 default image, pinned so every Airflow pod runs the same Airflow."""
 AIRFLOW_UID = 50000
@@ -46,9 +51,15 @@ GIT_KEY = "gitSshKey"
 """The key of the deploy-key Secret git-sync reads."""
 CHART_LABELS = {"tier": "airflow", "release": RELEASE}
 """Labels every pod the chart runs carries (plus ``component``)."""
-_COMPONENTS_WITH_ACCOUNTS = ("scheduler", "apiServer", "triggerer", "dagProcessor", "workers")
-"""Components that run as the shared account with the workload identity (they read or
-write task logs in object storage)."""
+_ACCOUNTS = {
+    "scheduler": SERVICE_ACCOUNT,
+    "apiServer": SERVICE_ACCOUNT,
+    "triggerer": TASK_SERVICE_ACCOUNT,
+    "dagProcessor": TASK_SERVICE_ACCOUNT,
+    "workers": TASK_SERVICE_ACCOUNT,
+}
+"""Components that run as an mlplat account with the workload identity (they read or
+write logs in object storage), by account."""
 _COMPONENTS_WITHOUT_TOKENS = ("migrateDatabaseJob", "statsd", "redis")
 """Components that call neither AWS nor the Kubernetes API: each gets the chart's own
 account, which mounts no API token."""
@@ -65,7 +76,6 @@ def airflow_values(args: AirflowArgs) -> dict[str, Any]:
     exactly the API server's callers and Prometheus."""
     celery = args.executor is Executor.CELERY
     container = dict(RESTRICTED_CONTAINER)
-    account = {"create": False, "name": SERVICE_ACCOUNT}
     store = args.object_store
     log_folder = pulumi.Output.concat("s3://", store.buckets["logs"], "/airflow/logs")
     aws_conn: dict[str, Any] = {"region_name": store.region}
@@ -135,8 +145,8 @@ def airflow_values(args: AirflowArgs) -> dict[str, Any]:
             }
         ],
     }
-    for name in _COMPONENTS_WITH_ACCOUNTS:
-        values.setdefault(name, {})["serviceAccount"] = account
+    for name, account in _ACCOUNTS.items():
+        values.setdefault(name, {})["serviceAccount"] = {"create": False, "name": account}
     for name in _COMPONENTS_WITHOUT_TOKENS:
         values.setdefault(name, {})["serviceAccount"] = {
             "create": True,

@@ -10,6 +10,7 @@ from mlplat.components.services.airflow_values import (
     API_PORT,
     RELEASE,
     SERVICE_ACCOUNT,
+    TASK_SERVICE_ACCOUNT,
 )
 from mlplat.components.services.airflow_values import component as airflow_pods
 from mlplat.components.services.alert_rules import AIRFLOW_HEARTBEAT_MISSING
@@ -50,7 +51,11 @@ def _needs(section: AirflowSpec, spec: PlatformSpec) -> Needs:
     return Needs(
         namespace=Namespace(component.NAMESPACE, component.NAMESPACE_LEVEL),
         databases=(DATABASE,),
-        identity=Identity(SERVICE_ACCOUNT, prefix_access("logs", "airflow/")),
+        identity=Identity(
+            SERVICE_ACCOUNT,
+            prefix_access("logs", "airflow/"),
+            more_accounts=(TASK_SERVICE_ACCOUNT,),
+        ),
         config_secrets=secrets,
         endpoint=Endpoint(Pods(component.NAMESPACE, airflow_pods("api-server")), API_PORT),
         workloads=Pods(component.NAMESPACE, airflow_pods("worker")),
@@ -68,6 +73,7 @@ def _build(section: AirflowSpec, provided: Provided) -> Built:
             metadata_secret=database.logins[DATABASE],
             object_store=context.store,
             service_account_annotations=provided.identity,
+            task_service_account_annotations=provided.more_identities.get(TASK_SERVICE_ACCOUNT, {}),
             exposure=context.exposure,
             tls=context.tls,
             peers=provided.peers,
@@ -99,11 +105,6 @@ SERVICE = Service(
         ApiClient(
             f"{component.NAMESPACE}/Deployment/{RELEASE}-api-server",
             "reads running task pods' logs (KubernetesExecutor)",
-        ),
-        ApiClient(
-            f"{component.NAMESPACE}/Deployment/{RELEASE}-triggerer",
-            "runs deferred KubernetesPodOperator triggers, which watch the pods they launched "
-            "(the chart binds it the pod-launcher role)",
         ),
     ),
 )

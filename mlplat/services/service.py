@@ -70,9 +70,12 @@ class Identity:
     """A workload role for the service's account (aws; none on an existing cluster)."""
 
     service_account: str
-    """The one service account the role trusts, in the service's namespace."""
+    """The service account the role trusts, in the service's namespace."""
     policy: Callable[[Cloud], pulumi.Input[str]]
     """Its permissions: an IAM document built from the cloud layer (``prefix_access``)."""
+    more_accounts: tuple[str, ...] = ()
+    """Further accounts in the namespace, each with a role of its own (a role trusts one
+    account) with the same permissions."""
 
 
 def prefix_access(
@@ -199,6 +202,8 @@ class Provided:
     """The namespace its needs asked for."""
     identity: pulumi.Input[Mapping[str, str]] = field(default_factory=dict)
     """Service account annotations of its workload identity (none off aws)."""
+    more_identities: Mapping[str, pulumi.Input[Mapping[str, str]]] = field(default_factory=dict)
+    """The same for each of its identity's ``more_accounts``, by account."""
     config: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
     """Its config secrets by key."""
     redis: OnlineStoreEndpoint | None = None

@@ -114,15 +114,15 @@ def test_the_accounts_setting_is_read_from_the_pods_own_namespace() -> None:
 
 
 @needs_charts
-def test_only_airflows_dag_processor_mounts_a_token_it_does_not_use() -> None:
+def test_no_chart_pod_mounts_an_api_token_it_does_not_use() -> None:
     """Every chart workload that calls the API is exempt by name (with its reason); MLflow
-    and Feast turn the token off on their accounts, Airflow's StatsD, migrations and Redis
-    run as tokenless accounts of their own. The DAG processor remains: it shares the
-    account whose identity writes logs, which the scheduler and task pods use."""
+    and Feast turn the token off on their accounts; Airflow's StatsD, migrations and Redis
+    run as tokenless accounts of their own, and what runs DAG authors' code (task pods,
+    triggerer, DAG processor) as airflow-tasks, which has no token either."""
     report = rendered(STACKS / "prod.yaml")
     token = [f for f in report.findings if "[k8s-sa-token-automount]" in f.message]
     warned = {f.object for f in token if f.severity == "warning"}
-    assert warned == {"airflow/Deployment/airflow-dag-processor"}
+    assert warned == set()
     exempted = {f.object for f in token if f.severity == "info"}
     clients = {e["workload"] for c, e in BUILT_IN_EXEMPTIONS if c == API_TOKEN}
     assert exempted == clients  # each exemption names a workload the charts render

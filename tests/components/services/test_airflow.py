@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -77,12 +78,67 @@ def test_the_hazard_check_catches_the_migration_hook_deadlock() -> None:
 
 @needs_charts
 @pytest.mark.parametrize("spec", EXAMPLE_SPECS, ids=IDS)
-def test_task_pods_run_as_the_account_with_the_workload_identity(spec: Path) -> None:
+def test_code_dag_authors_write_runs_with_the_logs_identity_and_no_api_token(spec: Path) -> None:
+    """Task pods, the triggerer and the DAG processor run as airflow-tasks: the workload
+    identity that writes logs, but no API token (the chart's pod-launcher role is bound to
+    it, and lets create, exec into and delete every pod in the namespace)."""
     from mlplat.render.objects import Inventory, parse_rendered
 
     inventory = Inventory(parse_rendered(rendered(spec).manifests["airflow"], "airflow", "airflow"))
-    (template,) = [p for p in pod_templates(inventory) if p.owner.kind == "ConfigMap"]
-    assert template.spec["serviceAccountName"] == "airflow"
+    accounts = {p.owner.name: p.spec["serviceAccountName"] for p in pod_templates(inventory)}
+    assert accounts["airflow-config"] == "airflow-tasks"  # the executor's pod template
+    assert accounts["airflow-triggerer"] == accounts["airflow-dag-processor"] == "airflow-tasks"
+    assert accounts["airflow-scheduler"] == accounts["airflow-api-server"] == "airflow"
+    declared = {
+        a.inputs["metadata"]["name"]: a.inputs
+        for a in of_type(spec, "kubernetes:core/v1:ServiceAccount")
+        if a.inputs["metadata"]["namespace"] == "airflow"
+    }
+    assert declared["airflow-tasks"]["automountServiceAccountToken"] is False
+    assert "automountServiceAccountToken" not in declared["airflow"]
+    for account in ("airflow", "airflow-tasks"):
+        annotations = declared[account]["metadata"]["annotations"]
+        if spec.stem != "local":  # on aws: each account's own role, reaching the logs
+            assert annotations["eks.amazonaws.com/role-arn"].endswith(f"-{account}-role")
+
+
+def test_each_airflow_account_has_a_logs_role_of_its_own() -> None:
+    """A role trusts one account (the policy pack's iam-irsa-trust-scoped): the task
+    account's role has the scheduler's permissions and trusts only airflow-tasks."""
+    roles = {r.name: r.inputs for r in of_type(PROD, "aws:iam/role:Role")}
+    policies = {r.name: r.inputs for r in of_type(PROD, "aws:iam/rolePolicy:RolePolicy")}
+    for account in ("airflow", "airflow-tasks"):
+        (statement,) = json.loads(roles[f"mlplat-prod-{account}-role"]["assumeRolePolicy"])[
+            "Statement"
+        ]
+        (subject,) = [
+            v for k, v in statement["Condition"]["StringEquals"].items() if k.endswith(":sub")
+        ]
+        assert subject == f"system:serviceaccount:airflow:{account}"
+    assert (
+        policies["mlplat-prod-airflow-tasks-policy"]["policy"]
+        == policies["mlplat-prod-airflow-policy"]["policy"]
+    )
+
+
+def test_tasks_that_launch_pods_get_a_token_when_the_spec_asks(tmp_path) -> None:
+    from mlplat.plan.offline import plan_spec
+    from mlplat.spec import load_spec
+
+    document = yaml.safe_load((STACKS / "local.yaml").read_text())
+    document["services"]["airflow"]["allowPodLaunching"] = True
+    path = tmp_path / "local.yaml"
+    path.write_text(yaml.safe_dump(document))
+    loaded = load_spec(path)
+    assert loaded.spec is not None
+    plan = plan_spec(str(path), loaded.spec, loaded.files, "local")
+    (tasks,) = [
+        r
+        for r in plan.resources
+        if r.type == "kubernetes:core/v1:ServiceAccount"
+        and r.inputs["metadata"]["name"] == "airflow-tasks"
+    ]
+    assert "automountServiceAccountToken" not in tasks.inputs
 
 
 @needs_charts

@@ -88,7 +88,8 @@ def test_airflow_values_keep_a_safe_posture(spec: Path) -> None:
     assert values["triggerer"]["persistence"] == {"enabled": False}
     assert values["config"]["logging"]["remote_logging"] == "True"
     assert values["config"]["logging"]["remote_base_log_folder"].startswith("s3://")
-    assert values["workers"]["serviceAccount"] == {"create": False, "name": "airflow"}
+    assert values["workers"]["serviceAccount"] == {"create": False, "name": "airflow-tasks"}
+    assert values["scheduler"]["serviceAccount"] == {"create": False, "name": "airflow"}
 
 
 def test_airflow_git_sync_follows_the_spec() -> None:
