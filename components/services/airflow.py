@@ -110,17 +110,18 @@ class AirflowArgs:
     """Annotations of the account airflow (scheduler, API server): its workload identity
     reaching the logs bucket (the IRSA role); empty off AWS or with EKS Pod Identity."""
     task_service_account_annotations: pulumi.Input[Mapping[str, str]] = field(default_factory=dict)
-    """The same for the account airflow-tasks (task pods, triggerer, DAG processor): a role
-    of its own (a role trusts one account) with the same permissions."""
+    """The same for the account airflow-tasks (task pods and the triggerer, which upload
+    task and trigger logs): a role of its own (a role trusts one account) with the same
+    permissions."""
     executor: Executor = Executor.KUBERNETES
     """KubernetesExecutor (a pod per task) or CeleryExecutor (workers and Redis)."""
     dags: GitDags | None = None
     """git-sync source of the DAGs; None ships no DAGs."""
     allow_pod_launching: bool = False
-    """Let DAG tasks launch pods (KubernetesPodOperator): the account of the code DAG
-    authors write (task pods, triggerer, DAG processor) then mounts an API token, which
-    the chart's pod-launcher role lets create, exec into and delete every pod in the
-    namespace. Off, only the scheduler and the API server have a token."""
+    """Let DAG tasks launch pods (KubernetesPodOperator, also deferred to the triggerer):
+    the account of task pods and the triggerer then mounts an API token, which the chart's
+    pod-launcher role lets create, exec into and delete every pod in the namespace. Off,
+    only the scheduler and the API server have a token."""
     chart_version: str | None = None
     """Override the pinned chart version."""
     values: Mapping[str, Any] = field(default_factory=dict)

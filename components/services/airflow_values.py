@@ -34,8 +34,12 @@ SERVICE_ACCOUNT = "airflow"
 """The scheduler's and API server's account: an API token (they launch task pods and read
 their logs) and the workload identity of the logs bucket."""
 TASK_SERVICE_ACCOUNT = "airflow-tasks"
-"""The account of what runs code DAG authors write (task pods, triggerer, DAG processor):
-the same workload identity, and an API token only with allow_pod_launching."""
+"""The account of task pods and the triggerer (they run code DAG authors write, and upload
+task and trigger logs): a logs role of its own, and an API token only with
+allow_pod_launching."""
+TOKEN_ANNOTATION = "mlplat.dev/api-token"
+"""On the triggerer's pods: whether its account mounts a token. A pod's token is decided
+when it is created, so a change of allow_pod_launching must roll the triggerer."""
 AIRFLOW_IMAGE = ("apache/airflow", "3.2.0")
 """The chart 1.21.0 default image, pinned so every Airflow pod runs the same Airflow."""
 AIRFLOW_UID = 50000
@@ -55,14 +59,13 @@ _ACCOUNTS = {
     "scheduler": SERVICE_ACCOUNT,
     "apiServer": SERVICE_ACCOUNT,
     "triggerer": TASK_SERVICE_ACCOUNT,
-    "dagProcessor": TASK_SERVICE_ACCOUNT,
     "workers": TASK_SERVICE_ACCOUNT,
 }
-"""Components that run as an mlplat account with the workload identity (they read or
-write logs in object storage), by account."""
-_COMPONENTS_WITHOUT_TOKENS = ("migrateDatabaseJob", "statsd", "redis")
-"""Components that call neither AWS nor the Kubernetes API: each gets the chart's own
-account, which mounts no API token."""
+"""Components that read or write logs in object storage, by the mlplat account (with a
+workload identity) they run as."""
+_COMPONENTS_WITHOUT_TOKENS = ("dagProcessor", "migrateDatabaseJob", "statsd", "redis")
+"""Components that call neither AWS nor the Kubernetes API (the DAG processor keeps its
+logs on local disk): each gets the chart's own account, which mounts no API token."""
 
 
 def component(name: str) -> dict[str, str]:
@@ -71,9 +74,9 @@ def component(name: str) -> dict[str, str]:
 
 
 def airflow_values(args: AirflowArgs) -> dict[str, Any]:
-    """The chart values: hooks off (Pulumi awaits the release), one service account with
-    the workload identity, restricted contexts, remote logs, network policies that admit
-    exactly the API server's callers and Prometheus."""
+    """The chart values: hooks off (Pulumi awaits the release), API tokens and workload
+    identities only for the components that use them, restricted contexts, remote logs,
+    network policies that admit exactly the API server's callers and Prometheus."""
     celery = args.executor is Executor.CELERY
     container = dict(RESTRICTED_CONTAINER)
     store = args.object_store
@@ -108,6 +111,7 @@ def airflow_values(args: AirflowArgs) -> dict[str, Any]:
         "securityContexts": {"pod": restricted_pod(AIRFLOW_UID, 0, 0), "containers": container},
         "networkPolicies": {"enabled": True},
         "triggerer": {
+            "podAnnotations": {TOKEN_ANNOTATION: "mounted" if args.allow_pod_launching else "none"},
             "persistence": {"enabled": False},
             "resources": resources("100m", "512Mi", "1Gi"),
             "logGroomerSidecar": groomer,

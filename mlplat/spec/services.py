@@ -71,9 +71,9 @@ class AirflowSpec:
     dags: GitDagsSpec | None = None
     """git-sync source of the DAGs; None ships no DAGs."""
     allow_pod_launching: bool = False
-    """Let DAG tasks launch pods (KubernetesPodOperator): task pods, the triggerer and the
-    DAG processor then mount the API token of an account that may create, exec into and
-    delete every pod in Airflow's namespace."""
+    """Let DAG tasks launch pods (KubernetesPodOperator): task pods and the triggerer then
+    mount the API token of an account that may create, exec into and delete every pod in
+    Airflow's namespace."""
     chart_version: str | None = None
     """Override the pinned chart version."""
     values: Mapping[str, Any] = field(default_factory=dict)

@@ -118,7 +118,7 @@ def test_no_chart_pod_mounts_an_api_token_it_does_not_use() -> None:
     """Every chart workload that calls the API is exempt by name (with its reason); MLflow
     and Feast turn the token off on their accounts; Airflow's StatsD, migrations and Redis
     run as tokenless accounts of their own, and what runs DAG authors' code (task pods,
-    triggerer, DAG processor) as airflow-tasks, which has no token either."""
+    the triggerer, the DAG processor) as accounts without a token either."""
     report = rendered(STACKS / "prod.yaml")
     token = [f for f in report.findings if "[k8s-sa-token-automount]" in f.message]
     warned = {f.object for f in token if f.severity == "warning"}

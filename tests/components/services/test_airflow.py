@@ -79,15 +79,18 @@ def test_the_hazard_check_catches_the_migration_hook_deadlock() -> None:
 @needs_charts
 @pytest.mark.parametrize("spec", EXAMPLE_SPECS, ids=IDS)
 def test_code_dag_authors_write_runs_with_the_logs_identity_and_no_api_token(spec: Path) -> None:
-    """Task pods, the triggerer and the DAG processor run as airflow-tasks: the workload
-    identity that writes logs, but no API token (the chart's pod-launcher role is bound to
-    it, and lets create, exec into and delete every pod in the namespace)."""
+    """Task pods and the triggerer run as airflow-tasks: the workload identity that writes
+    logs, but no API token (the chart's pod-launcher role is bound to it, and lets create,
+    exec into and delete every pod in the namespace). The DAG processor needs neither."""
     from mlplat.render.objects import Inventory, parse_rendered
 
     inventory = Inventory(parse_rendered(rendered(spec).manifests["airflow"], "airflow", "airflow"))
     accounts = {p.owner.name: p.spec["serviceAccountName"] for p in pod_templates(inventory)}
     assert accounts["airflow-config"] == "airflow-tasks"  # the executor's pod template
-    assert accounts["airflow-triggerer"] == accounts["airflow-dag-processor"] == "airflow-tasks"
+    assert accounts["airflow-triggerer"] == "airflow-tasks"
+    processor = inventory.find("ServiceAccount", "airflow", accounts["airflow-dag-processor"])
+    assert processor is not None and processor.manifest["automountServiceAccountToken"] is False
+    assert "annotations" not in processor.manifest["metadata"]  # no AWS role either
     assert accounts["airflow-scheduler"] == accounts["airflow-api-server"] == "airflow"
     declared = {
         a.inputs["metadata"]["name"]: a.inputs
@@ -139,6 +142,12 @@ def test_tasks_that_launch_pods_get_a_token_when_the_spec_asks(tmp_path) -> None
         and r.inputs["metadata"]["name"] == "airflow-tasks"
     ]
     assert "automountServiceAccountToken" not in tasks.inputs
+    # A pod's token is decided when it is created: the change rolls the triggerer.
+    (release,) = [r for r in plan.resources if r.type.endswith("Release") and r.name == "airflow"]
+    annotations = release.inputs["values"]["triggerer"]["podAnnotations"]
+    assert annotations == {"mlplat.dev/api-token": "mounted"}
+    default = releases(STACKS / "local.yaml")["airflow"].inputs["values"]["triggerer"]
+    assert default["podAnnotations"] == {"mlplat.dev/api-token": "none"}
 
 
 @needs_charts
