@@ -48,17 +48,24 @@ def _labels(props: Any) -> Mapping[str, Any]:
     return dig(props, "metadata.labels") or {}
 
 
-def _hosts_teams(resources: list[Any]) -> bool:
-    """The stack that installs Kueue is the one that hosts teams (and their fences)."""
-    return any(
-        r.resource_type == RELEASE and str(r.props.get("chart")).rsplit("/", 1)[-1] == "kueue"
-        for r in resources
-    )
+def _installs(chart: str) -> Any:
+    """Whether a stack installs ``chart``: the stack that installs Kueue is the one that
+    hosts teams (and their fences); the one that installs Airflow, its task-pod fence."""
+
+    def installs(resources: list[Any]) -> bool:
+        return any(
+            r.resource_type == RELEASE and str(r.props.get("chart")).rsplit("/", 1)[-1] == chart
+            for r in resources
+        )
+
+    return installs
 
 
-def _fence(key: str) -> Any:
+def _fence(key: str, chart: str = "kueue") -> Any:
+    hosts = _installs(chart)
+
     def rule(args: Any, report: Report, settings: Mapping[str, Any]) -> None:
-        if not _hosts_teams(args.resources):
+        if not hosts(args.resources):
             return
         policies = {
             dig(r.props, "metadata.name"): r
@@ -237,6 +244,19 @@ FENCE_CONTROLS = (
 
 CONTROLS = [
     *(_fence_control(*fence) for fence in FENCE_CONTROLS),
+    Control(
+        "airflow-fence-task-pods",
+        "Where Airflow runs, a fail-closed admission policy bound to deny keeps the pods it "
+        "creates off the scheduler's account and the API token.",
+        frozenset({VAP, VAP_BINDING, RELEASE}),
+        ("EKS-BPG-least-privilege-sa",),
+        Severity.HIGH,
+        Level.MANDATORY,
+        "mlplat's Airflow installs it (components/services/airflow_admission.py); keep it "
+        "and its Deny binding.",
+        _fence("airflow-task-pods", chart="airflow"),
+        stack=True,
+    ),
     Control(
         "k8s-no-service-external-ips",
         "No Service sets externalIPs.",

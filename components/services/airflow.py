@@ -19,6 +19,7 @@ import pulumi_kubernetes as k8s
 
 from mlplat.components.args import coerce, spec_fields
 from mlplat.components.options import waits_of
+from mlplat.components.services.airflow_admission import FENCE_KEY, policy_name, task_pod_fence
 from mlplat.components.services.airflow_values import (
     AIRFLOW_IMAGE,
     AIRFLOW_UID,
@@ -45,6 +46,7 @@ from mlplat.components.services.kube import (
     restricted_pod,
     service_account,
 )
+from mlplat.components.tenancy.admission import FENCE_LABEL
 from mlplat.spec.services import AirflowSpec, Executor
 
 NAMESPACE = "airflow"
@@ -235,6 +237,7 @@ class Airflow(pulumi.ComponentResource):
                 api_token=args.allow_pod_launching,
             ),
         ]
+        before.append(self._task_pod_fence(name, namespace, args.allow_pod_launching, in_ns))
         dags = args.dags
         if dags is not None and dags.ssh_key_secret and args.git_ssh_key is not None:
             before.append(
@@ -343,6 +346,26 @@ class Airflow(pulumi.ComponentResource):
                 },
             },
             opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[self.release]),
+        )
+
+    def _task_pod_fence(
+        self, name: str, namespace: str, allow_pod_launching: bool, opts: pulumi.ResourceOptions
+    ) -> pulumi.Resource:
+        """The admission policy that keeps pods Airflow creates off the scheduler's rights
+        (components.services.airflow_admission), before any task pod exists."""
+        metadata = {
+            "name": policy_name(namespace),
+            "labels": {**MANAGED_BY, FENCE_LABEL: FENCE_KEY},
+        }
+        spec = task_pod_fence(namespace, SERVICE_ACCOUNT, TASK_SERVICE_ACCOUNT, allow_pod_launching)
+        policy = k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+            f"{name}-task-pods", metadata=metadata, spec=spec, opts=opts
+        )
+        return k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+            f"{name}-task-pods",
+            metadata=metadata,
+            spec={"policyName": policy_name(namespace), "validationActions": ["Deny"]},
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[policy])),
         )
 
     def _statsd_monitor(

@@ -163,13 +163,14 @@ def fence(key: str, failure: str = "Fail", actions: tuple[str, ...] = ("Deny",))
     ]  # fmt: skip
 
 
-def fence_cases(key: str) -> list:
+def fence_cases(key: str, host: Resource = KUEUE_RELEASE) -> list:
+    """A fence where its host (Kueue: teams; Airflow) is installed."""
     return [
-        ("policy and deny binding", [KUEUE_RELEASE, *fence(key)], False),
-        ("a stack that hosts no teams", [], False),
-        ("no policy", [KUEUE_RELEASE], True),
-        ("binding only warns", [KUEUE_RELEASE, *fence(key, actions=("Warn",))], True),
-        ("failures ignored", [KUEUE_RELEASE, *fence(key, failure="Ignore")], True),
+        ("policy and deny binding", [host, *fence(key)], False),
+        ("a stack without its host", [], False),
+        ("no policy", [host], True),
+        ("binding only warns", [host, *fence(key, actions=("Warn",))], True),
+        ("failures ignored", [host, *fence(key, failure="Ignore")], True),
     ]
 
 
@@ -250,6 +251,7 @@ def team_ns(uid: bool, protect: bool) -> Resource:
 
 TENANCY_CASES |= {
     **{f"team-fence-{key}": fence_cases(key) for key in ("owner-references", "external-ips", "gpu-nodes", "team-identity")},
+    "airflow-fence-task-pods": fence_cases("airflow-task-pods", release({}, chart="airflow", version="1.21.0")),
     "k8s-no-service-external-ips": [
         ("ClusterIP service", [k8s("Service", "core/v1", {"spec": {"type": "ClusterIP"}}, "svc", "fraud")], False),
         ("externalIPs", [k8s("Service", "core/v1", {"spec": {"type": "ClusterIP", "externalIPs": ["10.20.0.10"]}}, "svc", "fraud")], True),

@@ -35,7 +35,7 @@ MANDATORY = {
     "team-fence-owner-references", "team-fence-external-ips", "team-fence-gpu-nodes",
     "team-fence-team-identity", "k8s-no-service-external-ips", "kueue-scoped-ha",
     "team-access-after-namespace", "team-egress-narrow", "vpc-endpoint-policy",
-    "iam-s3-prefix-delimited", "gpu-node-runtime-hardened",
+    "iam-s3-prefix-delimited", "gpu-node-runtime-hardened", "airflow-fence-task-pods",
 }  # fmt: skip
 """The catalogue's mandatory set (policies.md §12.1, helm-values-hardened, tenancy): a control
 leaving it is a downgrade someone must make on purpose, here."""
@@ -51,7 +51,7 @@ MANDATORY_IN_PROD = MANDATORY | {
 
 def test_ids_are_unique_valid_names():
     ids = [c.id for c in CONTROLS]
-    assert len(ids) == len(set(ids)) == 67
+    assert len(ids) == len(set(ids)) == 68
     assert "all" not in ids
     assert all(re.fullmatch(r"[a-z0-9][a-z0-9-]{2,99}", i) for i in ids)
 
