@@ -39,6 +39,9 @@ CHARTS: dict[str, tuple[Must, ...]] = {
         Must("createUserJob.enabled", "the chart's user job creates admin/admin", False),
         Must("securityContexts.pod", "the chart's pods run without a pod security context"),
         Must("securityContexts.containers", "the chart's containers keep their capabilities"),
+        Must("multiNamespaceMode", "the scheduler would launch pods in every namespace", False),
+        Must("allowJobLaunching", "tasks would launch Jobs, whose pods escape the task-pod "
+             "fence", False),
     ),
     "mlflow": (
         Must("postgresql.enabled", OWN_DATABASE, False),

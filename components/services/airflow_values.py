@@ -110,6 +110,9 @@ def airflow_values(args: AirflowArgs) -> dict[str, Any]:
         },
         "securityContexts": {"pod": restricted_pod(AIRFLOW_UID, 0, 0), "containers": container},
         "networkPolicies": {"enabled": True},
+        # Pods launch only in this namespace, and only as pods (the task-pod fence).
+        "multiNamespaceMode": False,
+        "allowJobLaunching": False,
         "triggerer": {
             "podAnnotations": {TOKEN_ANNOTATION: "mounted" if args.allow_pod_launching else "none"},
             "persistence": {"enabled": False},

@@ -104,6 +104,8 @@ AIRFLOW_VALUES = {
     "postgresql": {"enabled": False},
     "createUserJob": {"enabled": False},
     "securityContexts": AIRFLOW_CONTEXTS,
+    "multiNamespaceMode": False,
+    "allowJobLaunching": False,
 }
 
 CASES: dict[str, list[tuple[str, list, bool]]] = {
@@ -386,6 +388,8 @@ CASES: dict[str, list[tuple[str, list, bool]]] = {
         ("device plugin on env vars", [release({"gfd": {"enabled": True}}, chart="nvidia-device-plugin", version="0.20.0")], True),
         ("hardened airflow", [release(AIRFLOW_VALUES, chart="airflow", version="1.21.0")], False),
         ("airflow's user job", [release(changed(AIRFLOW_VALUES, "createUserJob.enabled", True), chart="airflow", version="1.21.0")], True),
+        ("airflow launching pods in every namespace", [release(changed(AIRFLOW_VALUES, "multiNamespaceMode", True), chart="airflow", version="1.21.0")], True),
+        ("airflow tasks launching Jobs", [release(changed(AIRFLOW_VALUES, "allowJobLaunching", True), chart="airflow", version="1.21.0")], True),
         ("airflow contexts under an unread key", [release(changed(AIRFLOW_VALUES, "securityContexts", {"pod": {"runAsNonRoot": True}, "container": {"allowPrivilegeEscalation": False}}), chart="airflow", version="1.21.0")], True),
     ],
 }  # fmt: skip

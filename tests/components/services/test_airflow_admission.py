@@ -30,6 +30,30 @@ def _pod(**spec: Any) -> dict[str, Any]:
     }
 
 
+def _token_volume(audience: str | None = None) -> dict[str, Any]:
+    token: dict[str, Any] = {"path": "token", "expirationSeconds": 3600}
+    if audience is not None:
+        token["audience"] = audience
+    return {"name": "token", "projected": {"sources": [{"serviceAccountToken": token}]}}
+
+
+KUBE_API_ACCESS = {
+    "name": "kube-api-access-x7k2p",
+    "projected": {
+        "sources": [
+            {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+            {
+                "configMap": {
+                    "name": "kube-root-ca.crt",
+                    "items": [{"key": "ca.crt", "path": "ca.crt"}],
+                }
+            },
+        ]
+    },
+}
+"""The volume Kubernetes' ServiceAccount admission adds for a mounted API token."""
+
+
 def _fence(allow: bool) -> dict[str, Any]:
     return task_pod_fence("airflow", "airflow", "airflow-tasks", allow)
 
@@ -50,6 +74,17 @@ CASES = [
      TASKS, True, True),
     ("the scheduler's own pod, made by its ReplicaSet", _pod(serviceAccountName="airflow",
      automountServiceAccountToken=True), REPLICASET_CONTROLLER, False, False),
+    ("a pod_override adding a projected API token", _pod(serviceAccountName="airflow-tasks",
+     automountServiceAccountToken=False, volumes=[_token_volume()]), SCHEDULER, False, True),
+    ("the default account's token, as admission mounts it", _pod(serviceAccountName="default",
+     volumes=[KUBE_API_ACCESS]), SCHEDULER, False, True),
+    ("a task pod with its IRSA token", _pod(serviceAccountName="airflow-tasks",
+     automountServiceAccountToken=False, volumes=[_token_volume("sts.amazonaws.com")]),
+     SCHEDULER, False, False),
+    ("a task pod with its Pod Identity token", _pod(serviceAccountName="airflow-tasks",
+     volumes=[_token_volume("pods.eks.amazonaws.com")]), SCHEDULER, False, False),
+    ("an API token once tasks may launch pods", _pod(serviceAccountName="airflow-tasks",
+     volumes=[KUBE_API_ACCESS]), SCHEDULER, True, False),
 ]  # fmt: skip
 
 
