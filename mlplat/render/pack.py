@@ -17,7 +17,7 @@ from mlplat.policies.runner import Resource, Status, evaluate
 from mlplat.render.context import RenderContext
 from mlplat.render.findings import Finding, Severity
 from mlplat.render.objects import MLPLAT, Inventory, K8sObject
-from mlplat.render.pods import template_path
+from mlplat.render.pods import PodTemplate, pod_templates, template_path
 
 _KUBERNETES_CONTROLS = tuple(
     c for c in CONTROLS if all(t.startswith("kubernetes:") and "helm.sh" not in t for t in c.types)
@@ -68,8 +68,34 @@ def _replaced(tree: Mapping[str, Any], path: tuple[str, ...], value: Any) -> dic
     return {**tree, head: _replaced(tree[head], tuple(rest), value) if rest else value}
 
 
+POD = "kubernetes:core/v1:Pod"
+
+
+def executor_pods(inventory: Inventory, stack: str) -> dict[str, tuple[Resource, PodTemplate]]:
+    """The pods charts hand an executor as a template in a ConfigMap (Airflow's task pods),
+    as Pods the controls can judge, by stand-in URN: the most numerous pods a platform runs
+    are never a workload object of their own."""
+    found = {}
+    for pod in pod_templates(inventory):
+        owner = pod.owner
+        if owner.kind != "ConfigMap" or owner.source == MLPLAT:
+            continue
+        urn = f"{urn_of(owner, stack)}#{pod.path}"
+        manifest = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": owner.name, "namespace": pod.namespace, "labels": pod.labels},
+            "spec": pod.spec,
+        }
+        props = with_account_token(manifest, inventory)
+        found[urn] = (Resource(urn=urn, type=POD, name=owner.name, props=props), pod)
+    return found
+
+
 def check(inventory: Inventory, ctx: RenderContext) -> Iterator[Finding]:
-    resources = [
+    templates = executor_pods(inventory, ctx.stack)
+    resources = [resource for resource, _ in templates.values()]
+    resources += [
         Resource(
             urn=urn_of(o, ctx.stack),
             type=o.type_token,
@@ -82,7 +108,8 @@ def check(inventory: Inventory, ctx: RenderContext) -> Iterator[Finding]:
     rendered = {urn_of(o, ctx.stack): o for o in inventory.objects if o.source != MLPLAT}
     verdict = evaluate(resources, ctx.policy_config, _KUBERNETES_CONTROLS)
     for finding in verdict.findings:
-        obj = rendered.get(finding.urn or "")
+        template = templates.get(finding.urn or "")
+        obj = template[1].owner if template else rendered.get(finding.urn or "")
         if obj is None:
             continue
         if finding.status is Status.EXEMPT:
@@ -96,7 +123,7 @@ def check(inventory: Inventory, ctx: RenderContext) -> Iterator[Finding]:
             severity,
             obj.source,
             obj.ident,
-            "",
+            template[1].path if template else "",
             f"[{finding.control}] {finding.message}",
             finding.remediation,
         )

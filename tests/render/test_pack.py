@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import yaml
+
 from mlplat.policy_config import API_TOKEN, BUILT_IN_EXEMPTIONS
 from mlplat.render import pack
 from tests.conftest import STACKS
-from tests.render.examples import needs_charts, rendered
+from tests.render.examples import needs_charts, rendered, rerendered
 from tests.render.helpers import container, context, deployment, inventory, obj
 
 
@@ -126,3 +128,50 @@ def test_no_chart_pod_mounts_an_api_token_it_does_not_use() -> None:
     exempted = {f.object for f in token if f.severity == "info"}
     clients = {e["workload"] for c, e in BUILT_IN_EXEMPTIONS if c == API_TOKEN}
     assert exempted == clients  # each exemption names a workload the charts render
+
+
+def _executor_config_map(pod_spec: dict) -> object:
+    template = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "task"}, "spec": pod_spec}
+    return obj(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "airflow-config"},
+            "data": {"pod_template_file.yaml": yaml.safe_dump(template)},
+        }
+    )
+
+
+def test_the_controls_see_the_pods_an_executor_is_handed_in_a_config_map() -> None:
+    config = {"k8s-image-pinned": {"enforcementLevel": "mandatory"}}
+    latest = _executor_config_map({"containers": [container(image="nginx:latest")]})
+    (pinned,) = [
+        f
+        for f in pack.check(inventory(latest), context(policy_config=config))
+        if "[k8s-image-pinned]" in f.message
+    ]
+    assert pinned.severity == "error"
+    assert (pinned.object, pinned.field) == (
+        "app/ConfigMap/airflow-config",
+        "data.pod_template_file.yaml",
+    )
+    pinned_image = _executor_config_map({"containers": [container()]})
+    assert not [
+        f
+        for f in pack.check(inventory(pinned_image), context(policy_config=config))
+        if "[k8s-image-pinned]" in f.message
+    ]
+
+
+@needs_charts
+def test_a_task_pod_put_back_on_the_schedulers_account_is_reported() -> None:
+    def back_on_the_scheduler(values: dict) -> None:
+        values["workers"]["serviceAccount"]["name"] = "airflow"
+
+    report = rerendered(STACKS / "prod.yaml", "airflow", back_on_the_scheduler)
+    token = [
+        (f.object, f.field, f.severity)
+        for f in report.findings
+        if "[k8s-sa-token-automount]" in f.message and f.severity == "warning"
+    ]
+    assert token == [("airflow/ConfigMap/airflow-config", "data.pod_template_file.yaml", "warning")]
