@@ -42,6 +42,8 @@ CHARTS: dict[str, tuple[Must, ...]] = {
         Must("multiNamespaceMode", "the scheduler would launch pods in every namespace", False),
         Must("allowJobLaunching", "tasks would launch Jobs, whose pods escape the task-pod "
              "fence", False),
+        Must("allowPodLaunching", "the chart binds pod creation, exec and deletion to the "
+             "task and triggerer accounts; mlplat binds its own Role as needed", False),
     ),
     "mlflow": (
         Must("postgresql.enabled", OWN_DATABASE, False),

@@ -20,6 +20,7 @@ import pulumi_kubernetes as k8s
 from mlplat.components.args import coerce, spec_fields
 from mlplat.components.options import waits_of
 from mlplat.components.services.airflow_admission import FENCE_KEY, policy_name, task_pod_fence
+from mlplat.components.services.airflow_rbac import launchers, pod_launcher
 from mlplat.components.services.airflow_values import (
     AIRFLOW_IMAGE,
     AIRFLOW_UID,
@@ -238,6 +239,17 @@ class Airflow(pulumi.ComponentResource):
             ),
         ]
         before.append(self._task_pod_fence(name, namespace, args.allow_pod_launching, in_ns))
+        before += pod_launcher(
+            name,
+            namespace,
+            launchers(
+                SERVICE_ACCOUNT,
+                TASK_SERVICE_ACCOUNT,
+                schedules_pods=args.executor is Executor.KUBERNETES,
+                tasks_launch_pods=args.allow_pod_launching,
+            ),
+            in_ns,
+        )
         dags = args.dags
         if dags is not None and dags.ssh_key_secret and args.git_ssh_key is not None:
             before.append(

@@ -110,9 +110,11 @@ def airflow_values(args: AirflowArgs) -> dict[str, Any]:
         },
         "securityContexts": {"pod": restricted_pod(AIRFLOW_UID, 0, 0), "containers": container},
         "networkPolicies": {"enabled": True},
-        # Pods launch only in this namespace, and only as pods (the task-pod fence).
+        # Pods launch only in this namespace, only as pods (the task-pod fence), and only
+        # by the accounts mlplat's own Role is bound to (components.services.airflow_rbac).
         "multiNamespaceMode": False,
         "allowJobLaunching": False,
+        "allowPodLaunching": False,
         "triggerer": {
             "podAnnotations": {TOKEN_ANNOTATION: "mounted" if args.allow_pod_launching else "none"},
             "persistence": {"enabled": False},

@@ -106,6 +106,7 @@ AIRFLOW_VALUES = {
     "securityContexts": AIRFLOW_CONTEXTS,
     "multiNamespaceMode": False,
     "allowJobLaunching": False,
+    "allowPodLaunching": False,
 }
 
 CASES: dict[str, list[tuple[str, list, bool]]] = {
@@ -390,6 +391,7 @@ CASES: dict[str, list[tuple[str, list, bool]]] = {
         ("airflow's user job", [release(changed(AIRFLOW_VALUES, "createUserJob.enabled", True), chart="airflow", version="1.21.0")], True),
         ("airflow launching pods in every namespace", [release(changed(AIRFLOW_VALUES, "multiNamespaceMode", True), chart="airflow", version="1.21.0")], True),
         ("airflow tasks launching Jobs", [release(changed(AIRFLOW_VALUES, "allowJobLaunching", True), chart="airflow", version="1.21.0")], True),
+        ("airflow's own pod-launcher binding", [release(changed(AIRFLOW_VALUES, "allowPodLaunching", True), chart="airflow", version="1.21.0")], True),
         ("airflow contexts under an unread key", [release(changed(AIRFLOW_VALUES, "securityContexts", {"pod": {"runAsNonRoot": True}, "container": {"allowPrivilegeEscalation": False}}), chart="airflow", version="1.21.0")], True),
     ],
 }  # fmt: skip

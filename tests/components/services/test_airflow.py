@@ -10,7 +10,7 @@ import yaml
 
 from mlplat.render.pods import pod_templates
 from tests.components.services.helpers import of_type, releases
-from tests.conftest import EXAMPLE_SPECS, STACKS
+from tests.conftest import EXAMPLE_SPECS, STACKS, planned
 from tests.render.examples import errors, needs_charts, rendered, rerendered
 
 IDS = [p.stem for p in EXAMPLE_SPECS]
@@ -223,3 +223,34 @@ def test_celery_components_that_call_no_api_run_as_tokenless_accounts(tmp_path) 
         and f.severity == "warning"
     }
     assert not any(name in w for w in warned for name in ("redis", "statsd", "migrations"))
+
+
+def _launchers(plan) -> list[str]:
+    (binding,) = [
+        r
+        for r in plan.resources
+        if r.type == "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
+        and r.inputs["metadata"]["name"] == "airflow-pod-launcher"
+    ]
+    return [s["name"] for s in binding.inputs["subjects"]]
+
+
+def test_only_the_scheduler_may_launch_pods_unless_the_spec_lets_tasks(tmp_path) -> None:
+    """mlplat's Role replaces the chart's pod-launcher, which binds pod creation, exec and
+    deletion to the task and triggerer accounts whenever the executor launches pods."""
+    from mlplat.plan.offline import plan_spec
+    from mlplat.spec import load_spec
+
+    assert releases(PROD)["airflow"].inputs["values"]["allowPodLaunching"] is False
+    assert _launchers(planned(PROD)) == ["airflow"]
+    document = yaml.safe_load((STACKS / "local.yaml").read_text())
+    for airflow, expected in (
+        ({"allowPodLaunching": True}, ["airflow", "airflow-tasks"]),
+        ({"executor": "CeleryExecutor", "allowPodLaunching": True}, ["airflow-tasks"]),
+    ):
+        document["services"]["airflow"] = airflow
+        path = tmp_path / "local.yaml"
+        path.write_text(yaml.safe_dump(document))
+        loaded = load_spec(path)
+        assert loaded.spec is not None
+        assert _launchers(plan_spec(str(path), loaded.spec, loaded.files, "local")) == expected
