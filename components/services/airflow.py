@@ -20,7 +20,7 @@ import pulumi_kubernetes as k8s
 from mlplat.components.args import coerce, spec_fields
 from mlplat.components.options import waits_of
 from mlplat.components.services.airflow_admission import FENCE_KEY, policy_name, task_pod_fence
-from mlplat.components.services.airflow_rbac import launchers, pod_launcher
+from mlplat.components.services.airflow_rbac import bind_pod_roles, pod_roles
 from mlplat.components.services.airflow_values import (
     AIRFLOW_IMAGE,
     AIRFLOW_UID,
@@ -239,10 +239,10 @@ class Airflow(pulumi.ComponentResource):
             ),
         ]
         before.append(self._task_pod_fence(name, namespace, args.allow_pod_launching, in_ns))
-        before += pod_launcher(
+        before += bind_pod_roles(
             name,
             namespace,
-            launchers(
+            pod_roles(
                 SERVICE_ACCOUNT,
                 TASK_SERVICE_ACCOUNT,
                 schedules_pods=args.executor is Executor.KUBERNETES,

@@ -225,32 +225,47 @@ def test_celery_components_that_call_no_api_run_as_tokenless_accounts(tmp_path) 
     assert not any(name in w for w in warned for name in ("redis", "statsd", "migrations"))
 
 
-def _launchers(plan) -> list[str]:
-    (binding,) = [
-        r
+def _pod_roles(plan) -> dict[str, tuple[str, list]]:
+    """Airflow's pod Roles by name: (the account bound, the rules)."""
+    rbac = "kubernetes:rbac.authorization.k8s.io/v1:"
+    rules = {
+        r.inputs["metadata"]["name"]: r.inputs["rules"]
         for r in plan.resources
-        if r.type == "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
-        and r.inputs["metadata"]["name"] == "airflow-pod-launcher"
-    ]
-    return [s["name"] for s in binding.inputs["subjects"]]
+        if r.type == rbac + "Role" and r.inputs["metadata"]["namespace"] == "airflow"
+    }
+    return {
+        r.inputs["metadata"]["name"]: (
+            r.inputs["subjects"][0]["name"],
+            rules[r.inputs["roleRef"]["name"]],
+        )
+        for r in plan.resources
+        if r.type == rbac + "RoleBinding" and r.inputs["metadata"]["name"] in rules
+    }
 
 
 def test_only_the_scheduler_may_launch_pods_unless_the_spec_lets_tasks(tmp_path) -> None:
-    """mlplat's Role replaces the chart's pod-launcher, which binds pod creation, exec and
-    deletion to the task and triggerer accounts whenever the executor launches pods."""
+    """mlplat's Roles replace the chart's pod-launcher, which binds pod creation, exec and
+    deletion to the task and triggerer accounts whenever the executor launches pods. The
+    scheduler's account (the API server's too) gets only what the executor calls."""
     from mlplat.plan.offline import plan_spec
     from mlplat.spec import load_spec
 
+    executor = [{"apiGroups": [""], "resources": ["pods"],
+                 "verbs": ["create", "list", "get", "patch", "watch", "delete"]}]  # fmt: skip
     assert releases(PROD)["airflow"].inputs["values"]["allowPodLaunching"] is False
-    assert _launchers(planned(PROD)) == ["airflow"]
+    assert _pod_roles(planned(PROD)) == {"airflow-executor": ("airflow", executor)}
     document = yaml.safe_load((STACKS / "local.yaml").read_text())
     for airflow, expected in (
-        ({"allowPodLaunching": True}, ["airflow", "airflow-tasks"]),
-        ({"executor": "CeleryExecutor", "allowPodLaunching": True}, ["airflow-tasks"]),
+        ({"allowPodLaunching": True}, {"airflow-executor", "airflow-pod-launcher"}),
+        ({"executor": "CeleryExecutor", "allowPodLaunching": True}, {"airflow-pod-launcher"}),
     ):
         document["services"]["airflow"] = airflow
         path = tmp_path / "local.yaml"
         path.write_text(yaml.safe_dump(document))
         loaded = load_spec(path)
         assert loaded.spec is not None
-        assert _launchers(plan_spec(str(path), loaded.spec, loaded.files, "local")) == expected
+        roles = _pod_roles(plan_spec(str(path), loaded.spec, loaded.files, "local"))
+        assert set(roles) == expected
+        account, rules = roles["airflow-pod-launcher"]
+        assert account == "airflow-tasks"
+        assert {"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create", "get"]} in rules
