@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -124,17 +125,22 @@ def test_each_airflow_account_has_a_logs_role_of_its_own() -> None:
     )
 
 
-def test_tasks_that_launch_pods_get_a_token_when_the_spec_asks(tmp_path) -> None:
+def _local_with(tmp_path: Path, airflow: dict) -> tuple[Path, Any]:
+    """The local example with ``airflow`` as its Airflow section, and its plan."""
     from mlplat.plan.offline import plan_spec
     from mlplat.spec import load_spec
 
     document = yaml.safe_load((STACKS / "local.yaml").read_text())
-    document["services"]["airflow"]["allowPodLaunching"] = True
+    document["services"]["airflow"] = airflow
     path = tmp_path / "local.yaml"
     path.write_text(yaml.safe_dump(document))
     loaded = load_spec(path)
     assert loaded.spec is not None
-    plan = plan_spec(str(path), loaded.spec, loaded.files, "local")
+    return path, plan_spec(str(path), loaded.spec, loaded.files, "local")
+
+
+def test_tasks_that_launch_pods_get_a_token_when_the_spec_asks(tmp_path) -> None:
+    _, plan = _local_with(tmp_path, {"allowPodLaunching": True})
     (tasks,) = [
         r
         for r in plan.resources
@@ -194,17 +200,9 @@ def test_statsd_is_scraped_so_the_heartbeat_alert_has_its_metric() -> None:
 
 @needs_charts
 def test_celery_components_that_call_no_api_run_as_tokenless_accounts(tmp_path) -> None:
-    from mlplat.plan.offline import plan_spec
-    from mlplat.spec import load_spec
     from tests.render.examples import render_of
 
-    document = yaml.safe_load((STACKS / "local.yaml").read_text())
-    document["services"]["airflow"] = {"executor": "CeleryExecutor"}
-    path = tmp_path / "local.yaml"
-    path.write_text(yaml.safe_dump(document))
-    loaded = load_spec(path)
-    assert loaded.spec is not None
-    report = render_of(path, plan_spec(str(path), loaded.spec, loaded.files, "local"))
+    report = render_of(*_local_with(tmp_path, {"executor": "CeleryExecutor"}))
     inventory = report.inventory
     assert inventory is not None
     accounts = {
@@ -247,24 +245,15 @@ def test_only_the_scheduler_may_launch_pods_unless_the_spec_lets_tasks(tmp_path)
     """mlplat's Roles replace the chart's pod-launcher, which binds pod creation, exec and
     deletion to the task and triggerer accounts whenever the executor launches pods. The
     scheduler's account (the API server's too) gets only what the executor calls."""
-    from mlplat.plan.offline import plan_spec
-    from mlplat.spec import load_spec
-
     executor = [{"apiGroups": [""], "resources": ["pods"],
                  "verbs": ["create", "list", "get", "patch", "watch", "delete"]}]  # fmt: skip
     assert releases(PROD)["airflow"].inputs["values"]["allowPodLaunching"] is False
     assert _pod_roles(planned(PROD)) == {"airflow-executor": ("airflow", executor)}
-    document = yaml.safe_load((STACKS / "local.yaml").read_text())
     for airflow, expected in (
         ({"allowPodLaunching": True}, {"airflow-executor", "airflow-pod-launcher"}),
         ({"executor": "CeleryExecutor", "allowPodLaunching": True}, {"airflow-pod-launcher"}),
     ):
-        document["services"]["airflow"] = airflow
-        path = tmp_path / "local.yaml"
-        path.write_text(yaml.safe_dump(document))
-        loaded = load_spec(path)
-        assert loaded.spec is not None
-        roles = _pod_roles(plan_spec(str(path), loaded.spec, loaded.files, "local"))
+        roles = _pod_roles(_local_with(tmp_path, airflow)[1])
         assert set(roles) == expected
         account, rules = roles["airflow-pod-launcher"]
         assert account == "airflow-tasks"
