@@ -1,11 +1,15 @@
 """Benchmark `mlplat plan` against the floor of Pulumi's mock runtime, in one process run.
 
 For each example stack: time the full in-process plan (load, validate, run the program
-under mocks, render JSON), then the floor: the very same registrations (types, names,
-inputs) replayed as bare resources through the plan's runtime with no mlplat code.
-A third column runs the same program through that runtime without building, checking and
-rendering the plan, which splits the gap into mlplat's plan machinery and the SDK's own
-cost for typed resources and output dependency chains.
+under mocks, render JSON), then the floor: the very same registrations replayed as bare
+resources through the plan's runtime with no mlplat code. A registration is its type, name
+and inputs, and also its parent, provider, options and the resources each input came from:
+the replay reproduces all of them (it is checked against the plan before anything is
+timed), because the SDK's work for each is part of what any program making these
+registrations pays. The bare column replays types, names and inputs only (this bench's
+floor until 2026-11-25), for comparison. The program column runs the same program through
+that runtime without building, checking and rendering the plan, which splits the gap into
+mlplat's plan machinery and the SDK's own cost for typed resources and output chains.
 Then time whole processes: `mlplat plan stacks/dev.yaml` and `mlplat validate`, next to
 their floor: a process that only imports the SDK modules the plan ends up importing (the
 SDKs load service modules lazily, so each AWS service the program uses adds import time).
@@ -60,21 +64,86 @@ def plan_once(stack: str):
     return plan
 
 
-def floor_once(plan) -> None:
-    """Replay the plan's registrations as bare resources through the plan's own runtime."""
+def replay(plan) -> None:
+    """Make the plan's registrations again, as bare resources: the same types, names and
+    inputs, under the same parents and providers, with the same options, and each input
+    that came from other resources carrying those resources as its dependencies."""
+    import asyncio
+
     import pulumi
 
+    by_urn = {r.urn: r for r in plan.resources}
+    made: dict[str, pulumi.Resource] = {}
+
+    def settled(value: object) -> asyncio.Future:
+        future = asyncio.get_event_loop().create_future()
+        future.set_result(value)
+        return future
+
+    def make(urn: str) -> pulumi.Resource:
+        if urn in made:
+            return made[urn]
+        r, options = by_urn[urn], by_urn[urn].options
+        sources = {u: make(u) for us in r.propertyDependencies.values() for u in us}
+        depends_on = [make(u) for u in options["dependsOn"]]
+        opts = pulumi.ResourceOptions(
+            parent=make(r.parent) if r.parent else None,
+            provider=make(r.provider) if r.provider else None,  # type: ignore[arg-type]
+            depends_on=depends_on or None,
+            protect=options["protect"] or None,
+            retain_on_delete=options["retainOnDelete"] or None,
+            ignore_changes=options["ignoreChanges"] or None,
+            aliases=list(options["aliases"]) or None,
+        )
+        inputs = dict(r.inputs)
+        for key, urns in r.propertyDependencies.items():
+            resources = {sources[u] for u in urns}
+            inputs[key] = pulumi.Output(
+                resources, settled(inputs.get(key)), settled(True), settled(False)
+            )
+        if r.type.startswith("pulumi:providers:"):
+            package = r.type.removeprefix("pulumi:providers:")
+            made[urn] = pulumi.ProviderResource(package, r.name, inputs, opts)
+        elif r.custom:
+            made[urn] = pulumi.CustomResource(r.type, r.name, inputs, opts)
+        else:
+            made[urn] = pulumi.ComponentResource(r.type, r.name, None, opts)
+        return made[urn]
+
+    for urn in by_urn:
+        make(urn)
+
+
+def replay_differences(plan, program: Callable[..., None] = replay) -> list[str]:
+    """URNs whose registration by ``program`` differs from the plan's (none: a faithful floor)."""
+    from mlplat.plan.model import build_plan
+
+    run = floor_once(plan, program)
+    replayed = {r.urn: vars(r) for r in build_plan(run, plan.spec_files).resources}
+    planned = {r.urn: vars(r) for r in plan.resources}
+    return sorted(u for u in planned.keys() | replayed.keys() if planned.get(u) != replayed.get(u))
+
+
+def bare_replay(plan) -> None:
+    """The plan's types, names and inputs only: no parents, providers, options or
+    dependencies (the floor this bench used before, kept for comparison)."""
+    import pulumi
+
+    for r in plan.resources:
+        if r.custom:
+            pulumi.CustomResource(r.type, r.name, dict(r.inputs))
+        else:
+            pulumi.ComponentResource(r.type, r.name)
+
+
+def floor_once(plan, program: Callable[..., None] = replay):
+    """Run ``program(plan)`` through the plan's own runtime, with no mlplat code."""
     from mlplat.plan.placeholders import CloudContext
     from mlplat.plan.runtime import run_program
 
-    def program() -> None:
-        for r in plan.resources:
-            if r.custom:
-                pulumi.CustomResource(r.type, r.name, dict(r.inputs))
-            else:
-                pulumi.ComponentResource(r.type, r.name)
-
-    run_program(program, stack=plan.stack, config={}, ctx=CloudContext(region="eu-west-1"))
+    return run_program(
+        lambda: program(plan), stack=plan.stack, config={}, ctx=CloudContext(region="eu-west-1")
+    )
 
 
 def program_once(stack: str) -> None:
@@ -141,23 +210,32 @@ def main() -> int:
     started = time.perf_counter()
     plans = {stack: plan_once(stack) for stack in EXAMPLES}  # warm-up: imports, caches
     print(f"warm-up (imports + first plans): {time.perf_counter() - started:.2f} s")
+    for stack, plan in plans.items():
+        differences = replay_differences(plan)
+        if differences:
+            print(f"the floor does not replay {stack}'s registrations: {differences[:3]}")
+            return 1
     print(
         f"{'stack':<7} {'resources':>9} {'plan ms':>9} {'floor ms':>9} {'ratio':>6} "
-        f"{'program ms':>11} {'policy ms':>10} {'ratio of mins':>14}"
+        f"{'bare ms':>8} {'ratio':>6} {'program ms':>11} {'policy ms':>10} "
+        f"{'ratio of mins':>14}"
     )
     missed = []
     for stack, plan in plans.items():
-        plans_s, floors_s = [], []
-        for _ in range(repeat):  # interleaved, so a busy moment hits both columns
+        plans_s, floors_s, bares_s = [], [], []
+        for _ in range(repeat):  # interleaved, so a busy moment hits every column
             plans_s += samples_of(lambda s=stack: plan_once(s), 1)
             floors_s += samples_of(lambda p=plan: floor_once(p), 1)
+            bares_s += samples_of(lambda p=plan: floor_once(p, bare_replay), 1)
         plan_s, floor_s = statistics.median(plans_s), statistics.median(floors_s)
+        bare_s = statistics.median(bares_s)
         program_s = median_seconds(lambda s=stack: program_once(s), repeat)
         policy_s = median_seconds(lambda p=plan: policy_once(p), repeat)
         ratio = plan_s / floor_s
         count = len(plan.resources)
         print(
             f"{stack:<7} {count:>9} {plan_s * 1000:>9.1f} {floor_s * 1000:>9.1f} {ratio:>6.2f} "
+            f"{bare_s * 1000:>8.1f} {plan_s / bare_s:>6.2f} "
             f"{program_s * 1000:>11.1f} {policy_s * 1000:>10.1f} "
             f"{min(plans_s) / min(floors_s):>14.2f}"
         )

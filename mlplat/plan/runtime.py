@@ -19,10 +19,9 @@ from typing import Any
 import pulumi
 from google.protobuf import struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
-from pulumi.runtime.proto import resource_pb2, source_pb2
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await
 
 from mlplat.plan.placeholders import (
@@ -32,6 +31,7 @@ from mlplat.plan.placeholders import (
     resource_id,
     resource_state,
 )
+from mlplat.plan.sdk_speedups import faster_sdk
 
 PROJECT = "mlplat"
 """Must equal Pulumi.yaml's name: config keys and URNs depend on it."""
@@ -221,26 +221,6 @@ class _LogCollector(logging.Handler):
         self.lines.append(f"{record.levelname.lower()}: {record.getMessage()}")
 
 
-@contextlib.contextmanager
-def _without_stack_traces() -> Any:
-    """Skip the SDK's per-resource stack capture while the plan runs.
-
-    The SDK walks and formats the whole Python stack for every registration so the
-    engine can point diagnostics at source lines. A plan has no engine and records no
-    source positions, and the walk costs about a fifth of a plan's run time. If a future
-    SDK renames the hook, plans simply run at the old speed.
-    """
-    original = getattr(pulumi_resource, "_get_stack_trace", None)
-    if original is None:
-        yield
-        return
-    pulumi_resource._get_stack_trace = source_pb2.StackTrace
-    try:
-        yield
-    finally:
-        pulumi_resource._get_stack_trace = original
-
-
 _freezes = 0
 """How many collecting_only_new_objects blocks are open (they nest)."""
 
@@ -276,7 +256,7 @@ def run_program(
 ) -> ProgramRun:
     """Run ``program`` (a no-argument callable) as stack ``stack`` of ``project`` (whose
     name is the default config namespace) and capture everything."""
-    with _without_stack_traces(), collecting_only_new_objects():
+    with faster_sdk(), collecting_only_new_objects():
         return _run(program, stack, config, ctx, project)
 
 

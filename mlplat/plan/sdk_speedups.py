@@ -1,0 +1,107 @@
+"""Cheaper stand-ins for Pulumi SDK hot paths, in force only while a plan runs.
+
+Each stand-in keeps the contract of the SDK function it replaces; a plan has no engine, so
+the work the originals do for one (source positions) or do repeatedly (type unwrapping) buys
+nothing offline. ``tests/plan/test_sdk_speedups.py`` plans every example stack with and
+without them and requires the same plan. If a future SDK renames a hook, that hook is left
+alone and plans simply run at the old speed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from pulumi import _types as pulumi_types
+from pulumi.output import Output, _OutputData
+from pulumi.runtime import resource as pulumi_resource
+from pulumi.runtime import rpc
+from pulumi.runtime.proto import source_pb2
+
+
+def _no_stack_trace() -> source_pb2.StackTrace:
+    """The SDK walks and formats the whole Python stack at every registration so the engine
+    can point diagnostics at source lines; a plan records no source positions, and the walk
+    cost about a fifth of a plan's run time."""
+    return source_pb2.StackTrace()
+
+
+def _single_future_properties(res: Any, props: Any, custom: bool) -> dict[str, Any]:
+    """``rpc.transfer_properties`` with one future per property instead of four and a task.
+
+    The SDK gives every property of a new resource (a typed resource declares all its output
+    properties, set or not) four futures and a task that gathers them into the Output's
+    state; its own ``resource_output`` (for ``urn`` and ``id``) already resolves a single
+    future with that state, which is what this does for every property.
+    """
+    loop = asyncio.get_event_loop()
+    resolvers: dict[str, Callable[..., None]] = {}
+    for name in props:
+        if name == "urn" or (name == "id" and custom):
+            continue  # the SDK resolves these itself
+        state: asyncio.Future[_OutputData[Any]] = loop.create_future()
+
+        def resolve(
+            value: Any,
+            is_known: bool,
+            is_secret: bool,
+            deps: set[Any] | None,
+            failed: Exception | None,
+            state: asyncio.Future[_OutputData[Any]] = state,
+        ) -> None:
+            if failed is not None:
+                state.set_exception(failed)
+                return
+            resources = set(deps) if deps else set()
+            resources.add(res)
+            state.set_result(_OutputData(resources, value, is_known, is_secret))
+
+        resolvers[name] = resolve
+        res.__dict__[name] = Output._from_data(state)
+    return resolvers
+
+
+def _memoized(unwrap: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``unwrap`` (a pure function of a type annotation) computed once per annotation.
+
+    The SDK unwraps ``Optional[Input[T]]`` afresh for every property of every typed input it
+    serialises; a plan asks about the same few hundred annotations thousands of times.
+    """
+    cached = functools.lru_cache(maxsize=None)(unwrap)
+
+    def unwrap_once(annotation: Any) -> Any:
+        try:
+            return cached(annotation)
+        except TypeError:  # an unhashable annotation: compute it
+            return unwrap(annotation)
+
+    return unwrap_once
+
+
+_STAND_INS: list[tuple[Any, str, Callable[..., Any]]] = [
+    (pulumi_resource, "_get_stack_trace", _no_stack_trace),
+    (rpc, "transfer_properties", _single_future_properties),
+    (pulumi_types, "unwrap_type", _memoized(pulumi_types.unwrap_type)),
+    (pulumi_types, "unwrap_optional_type", _memoized(pulumi_types.unwrap_optional_type)),
+]
+"""(module, attribute, stand-in) for each hook."""
+
+
+@contextlib.contextmanager
+def faster_sdk() -> Iterator[None]:
+    """Put the stand-ins in place for the duration of the block (they nest)."""
+    originals = []
+    for module, attribute, stand_in in _STAND_INS:
+        original = getattr(module, attribute, None)
+        if original is None:
+            continue
+        originals.append((module, attribute, original))
+        setattr(module, attribute, stand_in)
+    try:
+        yield
+    finally:
+        for module, attribute, original in reversed(originals):
+            setattr(module, attribute, original)

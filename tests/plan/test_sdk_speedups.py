@@ -1,0 +1,110 @@
+"""The plan's stand-ins for SDK hot paths: in place in the pinned SDK, and changing nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+from mlplat.plan import sdk_speedups
+from mlplat.plan.render import render_json
+from tests.conftest import ALL_SPECS, plan_file
+
+
+@pytest.fixture
+def loop() -> Iterator[asyncio.AbstractEventLoop]:
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield loop
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
+def test_every_hook_exists_in_the_pinned_sdk() -> None:
+    """A renamed hook would be skipped silently and plans would only get slower: say so."""
+    for module, attribute, _ in sdk_speedups._STAND_INS:
+        assert callable(getattr(module, attribute, None)), f"{module.__name__}.{attribute}"
+
+
+def test_the_hooks_are_restored_after_the_block() -> None:
+    before = [getattr(module, attribute) for module, attribute, _ in sdk_speedups._STAND_INS]
+    with sdk_speedups.faster_sdk(), sdk_speedups.faster_sdk():
+        inside = [getattr(m, a) for m, a, _ in sdk_speedups._STAND_INS]
+    assert inside == [stand_in for _, _, stand_in in sdk_speedups._STAND_INS]
+    assert [getattr(m, a) for m, a, _ in sdk_speedups._STAND_INS] == before
+
+
+@pytest.mark.parametrize("spec", ALL_SPECS, ids=[p.stem for p in ALL_SPECS])
+def test_a_plan_is_the_same_without_the_stand_ins(
+    spec: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_them = render_json(plan_file(spec))
+    monkeypatch.setattr(sdk_speedups, "_STAND_INS", [])
+    assert render_json(plan_file(spec)) == with_them
+
+
+class _Resource:
+    """Enough of a resource for transfer_properties: it only sets attributes."""
+
+
+def _state(output: pulumi.Output[Any], loop: asyncio.AbstractEventLoop) -> tuple[Any, ...]:
+    async def read() -> tuple[Any, ...]:
+        return (
+            await output.future(),
+            await output.is_known(),
+            await output.is_secret(),
+            await output.resources(),
+        )
+
+    return loop.run_until_complete(read())
+
+
+def test_properties_resolve_to_what_the_sdk_resolves_them_to(
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    from pulumi.runtime import rpc
+
+    dependency = _Resource()
+    outputs: dict[str, list[tuple[Any, ...]]] = {}
+    for transfer in (rpc.transfer_properties, sdk_speedups._single_future_properties):
+        res = _Resource()
+        resolvers = transfer(res, {"urn": None, "id": None, "arn": None, "tags": None}, True)
+        assert sorted(resolvers) == ["arn", "tags"]
+        resolvers["arn"]("arn:aws:x", True, True, {dependency}, None)
+        resolvers["tags"](None, False, False, None, None)
+        outputs[transfer.__name__] = [
+            (*_state(vars(res)[name], loop)[:3], _state(vars(res)[name], loop)[3] - {res})
+            for name in ("arn", "tags")
+        ]
+    sdk, ours = outputs.values()
+    assert ours == sdk == [("arn:aws:x", True, True, {dependency}), (None, False, False, set())]
+
+
+def test_a_failed_registration_fails_the_properties(loop: asyncio.AbstractEventLoop) -> None:
+    res = _Resource()
+    resolvers = sdk_speedups._single_future_properties(res, {"arn": None}, True)
+    resolvers["arn"](None, False, False, None, RuntimeError("refused"))
+    with pytest.raises(RuntimeError, match="refused"):
+        _state(vars(res)["arn"], loop)
+
+
+def test_unwrapping_is_computed_once_per_annotation_and_agrees() -> None:
+    from pulumi import _types
+
+    annotation = pulumi.Input[pulumi.InputType[dict[str, str]]] | None
+    calls: list[Any] = []
+
+    def unwrap_type(value: Any) -> Any:
+        calls.append(value)
+        return _types.unwrap_type(value)
+
+    unwrap = sdk_speedups._memoized(unwrap_type)
+    assert unwrap(annotation) == unwrap(annotation) == _types.unwrap_type(annotation)
+    assert calls == [annotation]
+    unhashable: Any = [str]
+    assert unwrap(unhashable) == _types.unwrap_type(unhashable)
+    assert calls == [annotation, unhashable]
