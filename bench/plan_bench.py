@@ -67,10 +67,22 @@ def plan_once(stack: str):
 def replay(plan) -> None:
     """Make the plan's registrations again, as bare resources: the same types, names and
     inputs, under the same parents and providers, with the same options, and each input
-    that came from other resources carrying those resources as its dependencies."""
+    that came from other resources carrying those resources as its dependencies; the
+    values the plan masks are sent as secrets again."""
     import asyncio
 
     import pulumi
+
+    from mlplat.plan.model import SECRET
+
+    def unmasked(value: object) -> object:
+        if value == SECRET:
+            return pulumi.Output.secret(SECRET)
+        if isinstance(value, dict):
+            return {k: unmasked(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [unmasked(v) for v in value]
+        return value
 
     by_urn = {r.urn: r for r in plan.resources}
     made: dict[str, pulumi.Resource] = {}
@@ -95,7 +107,7 @@ def replay(plan) -> None:
             ignore_changes=options["ignoreChanges"] or None,
             aliases=list(options["aliases"]) or None,
         )
-        inputs = dict(r.inputs)
+        inputs = {key: unmasked(value) for key, value in r.inputs.items()}
         for key, urns in r.propertyDependencies.items():
             resources = {sources[u] for u in urns}
             inputs[key] = pulumi.Output(
@@ -116,12 +128,28 @@ def replay(plan) -> None:
 
 def replay_differences(plan, program: Callable[..., None] = replay) -> list[str]:
     """URNs whose registration by ``program`` differs from the plan's (none: a faithful floor)."""
-    from mlplat.plan.model import build_plan
+    from mlplat.plan.model import SECRET, build_plan
 
     run = floor_once(plan, program)
     replayed = {r.urn: vars(r) for r in build_plan(run, plan.spec_files).resources}
     planned = {r.urn: vars(r) for r in plan.resources}
-    return sorted(u for u in planned.keys() | replayed.keys() if planned.get(u) != replayed.get(u))
+    differ = {u for u in planned.keys() | replayed.keys() if planned.get(u) != replayed.get(u)}
+    # The plan masks a secret and a string "[secret]" alike; the replay must send secrets.
+    plain = {r.name for r in run.registrations if SECRET in _plain_strings(r.inputs)}
+    return sorted(differ | {f"{name}: a secret sent in plain text" for name in plain})
+
+
+def _plain_strings(value: object) -> set[str]:
+    """The strings in a registration's raw inputs that are not inside a secret."""
+    from mlplat.plan.model import _SECRET_SIG, _SIG_KEY
+
+    if isinstance(value, dict):
+        if value.get(_SIG_KEY) == _SECRET_SIG:
+            return set()
+        return set().union(*(_plain_strings(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_plain_strings(v) for v in value))
+    return {value} if isinstance(value, str) else set()
 
 
 def bare_replay(plan) -> None:

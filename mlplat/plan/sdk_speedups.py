@@ -3,15 +3,15 @@
 Each stand-in keeps the contract of the SDK function it replaces; a plan has no engine, so
 the work the originals do for one (source positions) or do repeatedly (type unwrapping) buys
 nothing offline. ``tests/plan/test_sdk_speedups.py`` plans every example stack with and
-without them and requires the same plan. If a future SDK renames a hook, that hook is left
-alone and plans simply run at the old speed.
+without them and requires the same plan, and fails when a hook or an SDK name used here is
+gone. A hook a future SDK renames is left alone (plans run at the old speed); a renamed
+``Output._from_data`` or ``_OutputData`` fails the import, and that test with it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -37,12 +37,11 @@ def _single_future_properties(res: Any, props: Any, custom: bool) -> dict[str, A
     state; its own ``resource_output`` (for ``urn`` and ``id``) already resolves a single
     future with that state, which is what this does for every property.
     """
-    loop = asyncio.get_event_loop()
     resolvers: dict[str, Callable[..., None]] = {}
     for name in props:
         if name == "urn" or (name == "id" and custom):
             continue  # the SDK resolves these itself
-        state: asyncio.Future[_OutputData[Any]] = loop.create_future()
+        state: asyncio.Future[_OutputData[Any]] = asyncio.get_event_loop().create_future()
 
         def resolve(
             value: Any,
@@ -65,18 +64,21 @@ def _single_future_properties(res: Any, props: Any, custom: bool) -> dict[str, A
 
 
 def _memoized(unwrap: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``unwrap`` (a pure function of a type annotation) computed once per annotation.
+    """``unwrap`` (a pure function of a type annotation) computed once per annotation object.
 
     The SDK unwraps ``Optional[Input[T]]`` afresh for every property of every typed input it
-    serialises; a plan asks about the same few hundred annotations thousands of times.
+    serialises; a plan asks about the same few hundred annotation objects thousands of
+    times. Keyed by identity, not equality: ``Union[A, B] == Union[B, A]``, but unwrapping
+    looks at the order of the arguments. Each entry keeps its annotation alive, so an id is
+    never reused while it is cached.
     """
-    cached = functools.lru_cache(maxsize=None)(unwrap)
+    cache: dict[int, tuple[Any, Any]] = {}
 
     def unwrap_once(annotation: Any) -> Any:
-        try:
-            return cached(annotation)
-        except TypeError:  # an unhashable annotation: compute it
-            return unwrap(annotation)
+        entry = cache.get(id(annotation))
+        if entry is None or entry[0] is not annotation:
+            entry = cache[id(annotation)] = (annotation, unwrap(annotation))
+        return entry[1]
 
     return unwrap_once
 
@@ -92,15 +94,19 @@ _STAND_INS: list[tuple[Any, str, Callable[..., Any]]] = [
 
 @contextlib.contextmanager
 def faster_sdk() -> Iterator[None]:
-    """Put the stand-ins in place for the duration of the block (they nest)."""
+    """Put the stand-ins in place for the duration of the block (they nest).
+
+    They are process-wide: plans run one at a time, as the SDK's own global settings
+    require of any Pulumi program.
+    """
     originals = []
-    for module, attribute, stand_in in _STAND_INS:
-        original = getattr(module, attribute, None)
-        if original is None:
-            continue
-        originals.append((module, attribute, original))
-        setattr(module, attribute, stand_in)
     try:
+        for module, attribute, stand_in in _STAND_INS:
+            original = getattr(module, attribute, None)
+            if original is None:
+                continue
+            originals.append((module, attribute, original))
+            setattr(module, attribute, stand_in)
         yield
     finally:
         for module, attribute, original in reversed(originals):

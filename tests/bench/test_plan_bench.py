@@ -24,9 +24,10 @@ def test_the_floor_replays_every_registration_with_its_options(spec: Path) -> No
     assert _bench().replay_differences(plan_file(spec)) == []
 
 
-def test_the_bare_floor_drops_parents_and_options() -> None:
+def test_the_bare_floor_drops_parents_options_and_secrets() -> None:
     """The comparison column is what the check above would catch."""
     bench = _bench()
     plan = plan_file(ROOT / "stacks" / "local.yaml")
     differences = bench.replay_differences(plan, bench.bare_replay)
     assert len(differences) >= len([r for r in plan.resources if r.parent])
+    assert any(d.endswith("a secret sent in plain text") for d in differences)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 import pulumi
 import pytest
+from pulumi.runtime import rpc
 
 from mlplat.plan import sdk_speedups
 from mlplat.plan.render import render_json
@@ -63,33 +64,37 @@ def _state(output: pulumi.Output[Any], loop: asyncio.AbstractEventLoop) -> tuple
     return loop.run_until_complete(read())
 
 
-def test_properties_resolve_to_what_the_sdk_resolves_them_to(
-    loop: asyncio.AbstractEventLoop,
+_TRANSFERS = {
+    "sdk": lambda: rpc.transfer_properties,
+    "stand-in": lambda: sdk_speedups._single_future_properties,
+}
+
+
+@pytest.mark.parametrize("transfer", _TRANSFERS, ids=list(_TRANSFERS))
+def test_properties_resolve_as_the_sdk_resolves_them(
+    transfer: str, loop: asyncio.AbstractEventLoop
 ) -> None:
-    from pulumi.runtime import rpc
-
-    dependency = _Resource()
-    outputs: dict[str, list[tuple[Any, ...]]] = {}
-    for transfer in (rpc.transfer_properties, sdk_speedups._single_future_properties):
-        res = _Resource()
-        resolvers = transfer(res, {"urn": None, "id": None, "arn": None, "tags": None}, True)
-        assert sorted(resolvers) == ["arn", "tags"]
-        resolvers["arn"]("arn:aws:x", True, True, {dependency}, None)
-        resolvers["tags"](None, False, False, None, None)
-        outputs[transfer.__name__] = [
-            (*_state(vars(res)[name], loop)[:3], _state(vars(res)[name], loop)[3] - {res})
-            for name in ("arn", "tags")
-        ]
-    sdk, ours = outputs.values()
-    assert ours == sdk == [("arn:aws:x", True, True, {dependency}), (None, False, False, set())]
+    dependency, res = _Resource(), _Resource()
+    props = {"urn": None, "id": None, "arn": None, "tags": None}
+    resolvers = _TRANSFERS[transfer]()(res, props, True)
+    assert sorted(resolvers) == ["arn", "tags"]
+    assert set(vars(res)) == {"arn", "tags"}
+    resolvers["arn"]("arn:aws:x", True, True, {dependency}, None)
+    resolvers["tags"](None, False, False, None, None)
+    assert _state(vars(res)["arn"], loop) == ("arn:aws:x", True, True, {dependency, res})
+    assert _state(vars(res)["tags"], loop) == (None, False, False, {res})
 
 
-def test_a_failed_registration_fails_the_properties(loop: asyncio.AbstractEventLoop) -> None:
-    res = _Resource()
-    resolvers = sdk_speedups._single_future_properties(res, {"arn": None}, True)
-    resolvers["arn"](None, False, False, None, RuntimeError("refused"))
-    with pytest.raises(RuntimeError, match="refused"):
+@pytest.mark.parametrize("transfer", _TRANSFERS, ids=list(_TRANSFERS))
+def test_a_failed_registration_fails_the_properties(
+    transfer: str, loop: asyncio.AbstractEventLoop
+) -> None:
+    res, failure = _Resource(), RuntimeError("refused")
+    resolvers = _TRANSFERS[transfer]()(res, {"arn": None}, True)
+    resolvers["arn"](None, False, False, None, failure)
+    with pytest.raises(RuntimeError) as raised:
         _state(vars(res)["arn"], loop)
+    assert raised.value is failure
 
 
 def test_unwrapping_is_computed_once_per_annotation_and_agrees() -> None:
@@ -108,3 +113,15 @@ def test_unwrapping_is_computed_once_per_annotation_and_agrees() -> None:
     unhashable: Any = [str]
     assert unwrap(unhashable) == _types.unwrap_type(unhashable)
     assert calls == [annotation, unhashable]
+
+
+def test_unwrapping_tells_apart_annotations_that_compare_equal() -> None:
+    """Union[int, None] == Union[None, int], but only the first is an Optional[int]."""
+    from pulumi import _types
+
+    unwrap = sdk_speedups._memoized(_types.unwrap_optional_type)
+    assert unwrap(Union[int, None]) is int  # noqa: UP007 - the order is the point
+    with pytest.raises(AssertionError):
+        _types.unwrap_optional_type(Union[None, int])  # noqa: UP007
+    with pytest.raises(AssertionError):
+        unwrap(Union[None, int])  # noqa: UP007
