@@ -38,10 +38,12 @@ def _single_future_properties(res: Any, props: Any, custom: bool) -> dict[str, A
     future with that state, which is what this does for every property.
     """
     resolvers: dict[str, Callable[..., None]] = {}
+    loop: asyncio.AbstractEventLoop | None = None
     for name in props:
         if name == "urn" or (name == "id" and custom):
             continue  # the SDK resolves these itself
-        state: asyncio.Future[_OutputData[Any]] = asyncio.get_event_loop().create_future()
+        loop = loop or asyncio.get_event_loop()
+        state: asyncio.Future[_OutputData[Any]] = loop.create_future()
 
         def resolve(
             value: Any,
@@ -61,6 +63,37 @@ def _single_future_properties(res: Any, props: Any, custom: bool) -> dict[str, A
         resolvers[name] = resolve
         res.__dict__[name] = Output._from_data(state)
     return resolvers
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_sdk_contains_unknowns = rpc.contains_unknowns
+
+
+def _contains_unknowns(value: Any) -> bool:
+    """``rpc.contains_unknowns`` that steps over plain scalars, lists and dicts itself.
+
+    The SDK checks every value an Output settles to for unknowns, element by element, with
+    a call, an isinstance test and a set insertion for each string; the values here are
+    whole Kubernetes objects and chart values. Anything else (an ``Unknown``, a dict
+    subclass such as an output type, whose item access may have effects) goes to the SDK's
+    own check, so the answer is the same.
+    """
+    return _walk(value, set())
+
+
+def _walk(value: Any, seen: set[int]) -> bool:
+    kind = type(value)
+    if kind in _SCALARS:
+        return False
+    if kind is not dict and kind is not list:
+        return _sdk_contains_unknowns(value)
+    if id(value) in seen:
+        return False  # already walked (a shared or cyclic value), as the SDK's check does
+    seen.add(id(value))
+    for item in value.values() if kind is dict else value:
+        if type(item) not in _SCALARS and _walk(item, seen):
+            return True
+    return False
 
 
 def _memoized(unwrap: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -86,6 +119,7 @@ def _memoized(unwrap: Callable[[Any], Any]) -> Callable[[Any], Any]:
 _STAND_INS: list[tuple[Any, str, Callable[..., Any]]] = [
     (pulumi_resource, "_get_stack_trace", _no_stack_trace),
     (rpc, "transfer_properties", _single_future_properties),
+    (rpc, "contains_unknowns", _contains_unknowns),
     (pulumi_types, "unwrap_type", _memoized(pulumi_types.unwrap_type)),
     (pulumi_types, "unwrap_optional_type", _memoized(pulumi_types.unwrap_optional_type)),
 ]

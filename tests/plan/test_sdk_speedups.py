@@ -9,6 +9,9 @@ from typing import Any, Union
 
 import pulumi
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pulumi.output import UNKNOWN
 from pulumi.runtime import rpc
 
 from mlplat.plan import sdk_speedups
@@ -46,6 +49,10 @@ def test_a_plan_is_the_same_without_the_stand_ins(
     with_them = render_json(plan_file(spec))
     monkeypatch.setattr(sdk_speedups, "_STAND_INS", [])
     assert render_json(plan_file(spec)) == with_them
+
+
+class _OutputTypeLike(dict):
+    """A dict subclass, as generated output types are: the walk hands it to the SDK."""
 
 
 class _Resource:
@@ -125,3 +132,35 @@ def test_unwrapping_tells_apart_annotations_that_compare_equal() -> None:
         _types.unwrap_optional_type(Union[None, int])  # noqa: UP007
     with pytest.raises(AssertionError):
         unwrap(Union[None, int])  # noqa: UP007
+
+
+_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=3)
+    | st.just(UNKNOWN),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(max_size=2), inner, max_size=3)
+        | st.tuples(inner)
+        | st.builds(_OutputTypeLike, st.dictionaries(st.text(max_size=2), inner, max_size=2))
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_VALUES)
+def test_unknowns_are_found_where_the_sdk_finds_them(value: Any) -> None:
+    assert sdk_speedups._contains_unknowns(value) == rpc.contains_unknowns(value)
+
+
+def test_shared_and_cyclic_values_end_the_walk() -> None:
+    shared: dict[str, Any] = {"a": ["x"]}
+    cyclic: list[Any] = [shared, shared]
+    cyclic.append(cyclic)
+    assert sdk_speedups._contains_unknowns(cyclic) is rpc.contains_unknowns(cyclic) is False
+    cyclic.append({"late": [UNKNOWN]})
+    assert sdk_speedups._contains_unknowns(cyclic) is rpc.contains_unknowns(cyclic) is True
