@@ -107,9 +107,18 @@ class Context:
         )
 
 
+CAPACITY_BLOCK_REASON = (
+    "a Capacity Block is paid up front, at the rate EC2 quotes for that block when it is "
+    "bought; the Price List files do not carry it"
+)
+
+
 def _node_group(ctx: Context, resource: Mapping[str, Any]) -> Iterator[LineItem]:
     inputs = resource.get("inputs") or {}
+    template = _launch_template(ctx, resource) or {}
+    # A Capacity Block's group names no instance type: its launch template does.
     types = [str(t) for t in inputs.get("instanceTypes") or []]
+    types = types or ([str(template["instanceType"])] if template.get("instanceType") else [])
     if not types:
         return
     scaling = inputs.get("scalingConfig") or {}
@@ -121,6 +130,8 @@ def _node_group(ctx: Context, resource: Mapping[str, Any]) -> Iterator[LineItem]
         notes.append(f"priced as {types[0]}, the first of {', '.join(types)}")
     if inputs.get("capacityType") == "SPOT":
         notes.append("spot: priced at on-demand, a ceiling")
+    if inputs.get("capacityType") == "CAPACITY_BLOCK":
+        price = Price(price.category, price.item, None, price.source, CAPACITY_BLOCK_REASON)
     pool = (inputs.get("labels") or {}).get(POOL_LABEL, resource["name"])
     what = f"node pool {pool}: {low}-{high} x {types[0]}"
     if gpu is not None:
@@ -145,18 +156,24 @@ def _node_group(ctx: Context, resource: Mapping[str, Any]) -> Iterator[LineItem]
         )
 
 
-def _root_volume_gib(ctx: Context, node_group: Mapping[str, Any]) -> float:
-    inputs = node_group.get("inputs") or {}
-    if inputs.get("diskSize"):
-        return float(inputs["diskSize"])
+def _launch_template(ctx: Context, node_group: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The inputs of the launch template beside ``node_group`` in its pool, if any."""
     for sibling in ctx.by_urn.values():
         if sibling["type"] == "aws:ec2/launchTemplate:LaunchTemplate" and sibling.get(
             "parent"
         ) == node_group.get("parent"):
-            for mapping in (sibling.get("inputs") or {}).get("blockDeviceMappings") or []:
-                size = (mapping.get("ebs") or {}).get("volumeSize")
-                if size:
-                    return float(size)
+            return sibling.get("inputs") or {}
+    return None
+
+
+def _root_volume_gib(ctx: Context, node_group: Mapping[str, Any]) -> float:
+    inputs = node_group.get("inputs") or {}
+    if inputs.get("diskSize"):
+        return float(inputs["diskSize"])
+    for mapping in (_launch_template(ctx, node_group) or {}).get("blockDeviceMappings") or []:
+        size = (mapping.get("ebs") or {}).get("volumeSize")
+        if size:
+            return float(size)
     return 20.0 if inputs.get("launchTemplate") is None else 0.0
 
 

@@ -141,3 +141,19 @@ def test_refresh_builds_a_table_the_estimate_uses(tmp_path: Path) -> None:
         ["prices", "refresh", "--region", "eu-west-1", "--offers", str(OFFERS), "-o", str(out)]
     )
     assert code == 0 and json.loads(out.read_text())["regions"]["eu-west-1"]["nat"]["hour"] == 0.048
+
+
+def test_a_capacity_block_pool_is_listed_with_its_price_unknown(tmp_path: Path) -> None:
+    def to_block(doc: dict) -> None:
+        pool(doc, "gpu-training").update(
+            capacityType="capacityBlock", capacityReservationId="cr-0123456789abcdef0"
+        )
+
+    cost = estimate(load_side(str(write_variant(tmp_path, to_block)), "prod").plan)
+    [training] = [i for i in cost.items if i.what.startswith("node pool gpu-training: 0-4 x")]
+    assert training.what == "node pool gpu-training: 0-4 x p4d.24xlarge (8x A100-40GB)"
+    assert not training.price.known and training in cost.unknown
+    assert "Capacity Block" in training.price.reason
+    assert training.gpu_hours_max == 8 * 4 * HOURS
+    on_demand = estimate(example_side("prod").plan)
+    assert on_demand.gpu_hours_max == cost.gpu_hours_max
