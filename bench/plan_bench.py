@@ -84,6 +84,18 @@ def replay(plan) -> None:
             return [unmasked(v) for v in value]
         return value
 
+    def alias(urn: str, old: str) -> pulumi.Alias | str:
+        """An old URN as the program most likely said it: only its type or name changed."""
+        prefix, chain, name = urn.rsplit("::", 2)
+        old_prefix, old_chain, old_name = old.rsplit("::", 2)
+        parents, _, kind = chain.rpartition("$")
+        old_parents, _, old_kind = old_chain.rpartition("$")
+        if (prefix, parents) != (old_prefix, old_parents):
+            return old
+        if old_name == name:
+            return pulumi.Alias(type_=old_kind)
+        return pulumi.Alias(name=old_name) if old_kind == kind else old
+
     by_urn = {r.urn: r for r in plan.resources}
     made: dict[str, pulumi.Resource] = {}
 
@@ -105,7 +117,7 @@ def replay(plan) -> None:
             protect=options["protect"] or None,
             retain_on_delete=options["retainOnDelete"] or None,
             ignore_changes=options["ignoreChanges"] or None,
-            aliases=list(options["aliases"]) or None,
+            aliases=[alias(r.urn, old) for old in options["aliases"]] or None,
         )
         inputs = {key: unmasked(value) for key, value in r.inputs.items()}
         for key, urns in r.propertyDependencies.items():
