@@ -21,8 +21,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parent.parent
 PROD = ROOT / "stacks" / "prod.yaml"
 CHARTS = ROOT.parent / "shared" / "charts"
@@ -30,33 +28,11 @@ TARGET_S = 15.0
 
 
 def head_spec(folder: Path) -> Path:
-    """prod.yaml with the README example's change, next to a base/ it can extend."""
-    doc = yaml.safe_load(PROD.read_text())
-    doc["extends"] = str(PROD.parent / doc["extends"])
-    doc["teamStacks"] = [str(PROD.parent / t) for t in doc.get("teamStacks", [])]
-    next(p for p in doc["nodePools"] if p["name"] == "gpu-training")["maxSize"] = 6
-    doc["teams"].append(
-        {
-            "name": "vision",
-            "members": {"admins": ["arn:aws:iam::111122223333:role/vision-leads"]},
-            "quota": {
-                "cpu": "32",
-                "memory": "128Gi",
-                "gpus": [{"pool": "gpu-inference", "gpus": 2}],
-            },
-        }
-    )
-    doc["registry"]["repositories"] = [
-        r for r in doc["registry"]["repositories"] if r["name"] != "models"
-    ]
-    doc["review"] = {
-        "acknowledge": [
-            {"resource": "mlplat-prod-models", "reason": "models now live in the artifacts bucket"}
-        ]
-    }
-    path = folder / "prod.yaml"
-    path.write_text(yaml.safe_dump(doc, sort_keys=False))
-    return path
+    """prod.yaml with the README example's change, next to copies of the other stacks."""
+    sys.path.insert(0, str(ROOT))
+    from tests.review.conftest import example_change, write_variant
+
+    return write_variant(folder / "stacks", example_change)
 
 
 def whole_process(head: Path, out: Path) -> float:

@@ -43,6 +43,31 @@ def write_variant(
     return path
 
 
+def example_change(doc: dict[str, Any]) -> None:
+    """The README's example (also bench/review_bench.py's): a bigger training pool, a new
+    team, a repository retired."""
+    pool(doc, "gpu-training")["maxSize"] = 6
+    doc["teams"].append(
+        {
+            "name": "vision",
+            "members": {"admins": ["arn:aws:iam::111122223333:role/vision-leads"]},
+            "quota": {
+                "cpu": "32",
+                "memory": "128Gi",
+                "gpus": [{"pool": "gpu-inference", "gpus": 2}],
+            },
+        }
+    )
+    doc["registry"]["repositories"] = [
+        r for r in doc["registry"]["repositories"] if r["name"] != "models"
+    ]
+    doc["review"] = {
+        "acknowledge": [
+            {"resource": "mlplat-prod-models", "reason": "models now live in the artifacts bucket"}
+        ]
+    }
+
+
 @cache
 def example_side(name: str) -> Side:
     """An example stack planned once, as a review side."""

@@ -14,34 +14,10 @@ from mlplat.review.report import Review, build_review
 from mlplat.review.sides import load_side
 from mlplat.review.text import render_text
 from tests.conftest import ROOT
-from tests.review.conftest import example_side, pool, write_variant
+from tests.review.conftest import example_change, example_side, write_variant
 
 README = ROOT / "README.md"
 START, END = "<!-- review-example:start -->", "<!-- review-example:end -->"
-
-
-def example_change(doc: dict) -> None:
-    """The README's example: a bigger training pool, a new team, a repository retired."""
-    pool(doc, "gpu-training")["maxSize"] = 6
-    doc["teams"].append(
-        {
-            "name": "vision",
-            "members": {"admins": ["arn:aws:iam::111122223333:role/vision-leads"]},
-            "quota": {
-                "cpu": "32",
-                "memory": "128Gi",
-                "gpus": [{"pool": "gpu-inference", "gpus": 2}],
-            },
-        }
-    )
-    doc["registry"]["repositories"] = [
-        r for r in doc["registry"]["repositories"] if r["name"] != "models"
-    ]
-    doc["review"] = {
-        "acknowledge": [
-            {"resource": "mlplat-prod-models", "reason": "models now live in the artifacts bucket"}
-        ]
-    }
 
 
 def _example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Review:
