@@ -33,6 +33,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ("dev", "prod", "local")
@@ -112,7 +113,7 @@ def replay(plan) -> None:
         depends_on = [make(u) for u in options["dependsOn"]]
         opts = pulumi.ResourceOptions(
             parent=make(r.parent) if r.parent else None,
-            provider=make(r.provider) if r.provider else None,  # type: ignore[arg-type]
+            provider=cast(pulumi.ProviderResource, make(r.provider)) if r.provider else None,
             depends_on=depends_on or None,
             protect=options["protect"] or None,
             retain_on_delete=options["retainOnDelete"] or None,
