@@ -49,6 +49,9 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("capacity", capacity.check),
 )
 """Every check but the network one, which also returns its matrix."""
+NEEDS_EVERY_RELEASE = frozenset({"wiring", "network"})
+"""Checks that judge references between objects: what they find missing may be in a
+release that was not rendered (as may a custom resource's CRD)."""
 
 
 @dataclass(frozen=True)
@@ -217,9 +220,26 @@ def render_plan(
     flow_findings, flows = network.check(inventory, ctx)
     report.findings.extend(flow_findings)
     report.flows = flows
+    missing = sorted(r.release for r in report.releases if not r.rendered)
+    if missing:
+        report.findings = [_hedged(f, missing) for f in report.findings]
     report.findings.sort(key=Finding.sort_key)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _hedged(finding: Finding, missing: Sequence[str]) -> Finding:
+    """``finding`` as a warning that says it may be wrong, if the releases in ``missing``
+    (not rendered) could hold what it reports missing. The render still fails, on the
+    releases themselves."""
+    depends = finding.check in NEEDS_EVERY_RELEASE or finding.message.startswith(schema.NO_CRD)
+    if not depends or finding.severity is Severity.INFO:
+        return finding
+    return replace(
+        finding,
+        severity=Severity.WARNING,
+        message=f"unsure while {', '.join(missing)} not rendered: {finding.message}",
+    )
 
 
 def _render(

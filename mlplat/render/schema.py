@@ -25,6 +25,8 @@ from mlplat.render.findings import Finding, Severity
 from mlplat.render.objects import Inventory, K8sObject
 
 _MAX_PER_OBJECT = 5
+NO_CRD = "no CRD in the platform serves"
+"""How a finding about a custom resource without its CRD begins."""
 
 
 def check(inventory: Inventory, ctx: RenderContext) -> Iterator[Finding]:
@@ -48,8 +50,7 @@ def check(inventory: Inventory, ctx: RenderContext) -> Iterator[Finding]:
                 "apiVersion",
                 f"Kubernetes {version} does not serve {obj.api_version} {obj.kind}"
                 if builtin
-                else f"no CRD in the platform serves {obj.api_version} {obj.kind}: the API "
-                "server would refuse it",
+                else f"{NO_CRD} {obj.api_version} {obj.kind}: the API server would refuse it",
                 "use an API version the cluster serves"
                 if builtin
                 else "install the chart that ships this CRD first, or drop the object",

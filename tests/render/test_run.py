@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from mlplat.render.context import RenderContext
+from mlplat.render.findings import Severity
 from mlplat.render.helm import chart_apis, find_helm, template
 from mlplat.render.run import RenderOptions, releases_of, render_plan
 from tests.conftest import EXAMPLE_SPECS, planned
@@ -50,3 +51,19 @@ def test_a_chart_missing_from_the_cache_is_reported_never_passed(tmp_path: Path)
     not_rendered = [f for f in report.findings if f.check == "render"]
     assert len(not_rendered) == len(report.releases)
     assert report.failed
+
+
+def test_what_the_missing_releases_could_hold_is_not_reported_as_missing(
+    tmp_path: Path,
+) -> None:
+    """Without its charts, dev's references into the releases (Airflow's ConfigMap, the
+    ServiceMonitor CRD, the services' URLs) cannot be judged: warnings that say so."""
+    spec = Path(EXAMPLE_SPECS[0]).parent / "dev.yaml"
+    resources = [vars(r) for r in planned(spec).resources]
+    report = render_plan(
+        resources, RenderContext("1.35.0"), RenderOptions(charts=tmp_path, pull=False)
+    )
+    assert {f.check for f in report.findings if f.severity is Severity.ERROR} == {"render"}
+    hedged = [f for f in report.findings if f.message.startswith("unsure while airflow, ")]
+    assert {f.check for f in hedged} >= {"wiring", "schema"}
+    assert all(f.severity is Severity.WARNING for f in hedged)
