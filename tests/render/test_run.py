@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mlplat.render.context import RenderContext
-from mlplat.render.findings import Severity
+from mlplat.render.findings import RenderReport, Severity
 from mlplat.render.helm import chart_apis, find_helm, template
 from mlplat.render.run import RenderOptions, releases_of, render_plan
 from tests.conftest import EXAMPLE_SPECS, planned
@@ -40,12 +40,15 @@ def test_charts_render_against_the_apis_the_platform_installs() -> None:
     assert "kind: ServiceMonitor" not in template(helm, mlflow, "m", "m", values, "1.35.0", [])
 
 
-def test_a_chart_missing_from_the_cache_is_reported_never_passed(tmp_path: Path) -> None:
+def _dev_without_charts(empty_cache: Path) -> RenderReport:
     spec = Path(EXAMPLE_SPECS[0]).parent / "dev.yaml"
     resources = [vars(r) for r in planned(spec).resources]
-    report = render_plan(
-        resources, RenderContext("1.35.0"), RenderOptions(charts=tmp_path, pull=False)
-    )
+    options = RenderOptions(charts=empty_cache, pull=False)
+    return render_plan(resources, RenderContext("1.35.0"), options)
+
+
+def test_a_chart_missing_from_the_cache_is_reported_never_passed(tmp_path: Path) -> None:
+    report = _dev_without_charts(tmp_path)
     assert report.releases and not any(r.rendered for r in report.releases)
     assert all("not rendered: chart not in cache" in r.note for r in report.releases)
     not_rendered = [f for f in report.findings if f.check == "render"]
@@ -58,11 +61,7 @@ def test_what_the_missing_releases_could_hold_is_not_reported_as_missing(
 ) -> None:
     """Without its charts, dev's references into the releases (Airflow's ConfigMap, the
     ServiceMonitor CRD, the services' URLs) cannot be judged: warnings that say so."""
-    spec = Path(EXAMPLE_SPECS[0]).parent / "dev.yaml"
-    resources = [vars(r) for r in planned(spec).resources]
-    report = render_plan(
-        resources, RenderContext("1.35.0"), RenderOptions(charts=tmp_path, pull=False)
-    )
+    report = _dev_without_charts(tmp_path)
     assert {f.check for f in report.findings if f.severity is Severity.ERROR} == {"render"}
     hedged = [f for f in report.findings if f.message.startswith("unsure while airflow, ")]
     assert {f.check for f in hedged} >= {"wiring", "schema"}
