@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+from mlplat import stable_json
 from mlplat.plan.model import NOTE, Plan, PlannedResource
 from mlplat.plan.render_policy import render_policy_markdown, render_policy_text
 from mlplat.render.report import markdown as render_markdown_section
@@ -16,7 +17,7 @@ def render(plan: Plan, fmt: str) -> str:
 
 
 def render_json(plan: Plan) -> str:
-    return json.dumps(plan.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return stable_json.dumps(plan.to_dict())
 
 
 def _flags(resource: PlannedResource) -> str:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
+from mlplat import stable_json
 from mlplat.render.findings import Finding, RenderReport, Severity
 
 _ICON = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "💬"}
@@ -12,7 +12,7 @@ _ICON = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "💬
 
 def render_report(report: RenderReport, fmt: str) -> str:
     if fmt == "json":
-        return json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        return stable_json.dumps(report.to_dict())
     lines = markdown(report) if fmt == "markdown" else text(report)
     return "\n".join(lines) + "\n"
 
