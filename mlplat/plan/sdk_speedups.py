@@ -97,7 +97,7 @@ def _walk(value: Any, seen: set[int]) -> bool:
 
 
 def _memoized(unwrap: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``unwrap`` (a pure function of a type annotation) computed once per annotation object.
+    """``unwrap`` (a pure function of a type annotation or a class) computed once per object.
 
     The SDK unwraps ``Optional[Input[T]]`` afresh for every property of every typed input it
     serialises; a plan asks about the same few hundred annotation objects thousands of
@@ -116,12 +116,32 @@ def _memoized(unwrap: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return unwrap_once
 
 
+def _memoized_tables(table_of: Callable[[type], dict[str, Any]]) -> Callable[[type], Any]:
+    """``table_of`` (a name or type table of a resource class) read once per class.
+
+    The SDK reads a typed resource's property names and types from its class's annotations
+    (resolving them with ``typing.get_type_hints``) at every registration of that class, and
+    a plan registers the same few dozen classes hundreds of times. Each caller gets its own
+    copy, so none can change what the next one reads.
+    """
+    once = _memoized(table_of)
+
+    def copy_of_table(resource_class: type) -> dict[str, Any]:
+        return dict(once(resource_class))
+
+    return copy_of_table
+
+
 _STAND_INS: list[tuple[Any, str, Callable[..., Any]]] = [
     (pulumi_resource, "_get_stack_trace", _no_stack_trace),
     (rpc, "transfer_properties", _single_future_properties),
     (rpc, "contains_unknowns", _contains_unknowns),
     (pulumi_types, "unwrap_type", _memoized(pulumi_types.unwrap_type)),
     (pulumi_types, "unwrap_optional_type", _memoized(pulumi_types.unwrap_optional_type)),
+    *(
+        (pulumi_types, name, _memoized_tables(getattr(pulumi_types, name)))
+        for name in ("resource_types", "resource_pulumi_to_py_names", "resource_py_to_pulumi_names")
+    ),
 ]
 """(module, attribute, stand-in) for each hook."""
 

@@ -140,6 +140,31 @@ def test_unwrapping_tells_apart_annotations_that_compare_equal() -> None:
         unwrap(none_first)
 
 
+@pytest.mark.parametrize(
+    "table", ["resource_types", "resource_pulumi_to_py_names", "resource_py_to_pulumi_names"]
+)
+def test_class_tables_are_read_once_and_each_caller_gets_its_own_copy(table: str) -> None:
+    import pulumi_aws as aws
+    import pulumi_kubernetes as k8s
+    from pulumi import _types
+
+    sdk_table = getattr(_types, table)
+    calls: list[type] = []
+
+    def counted(resource_class: type) -> dict[str, Any]:
+        calls.append(resource_class)
+        return sdk_table(resource_class)
+
+    read = sdk_speedups._memoized_tables(counted)
+    for resource_class in (aws.iam.Role, k8s.helm.v3.Release, pulumi.CustomResource):
+        first = read(resource_class)
+        assert first == read(resource_class) == sdk_table(resource_class)
+        first.clear()
+        assert read(resource_class) == sdk_table(resource_class)
+    assert calls == [aws.iam.Role, k8s.helm.v3.Release, pulumi.CustomResource]
+    assert read(aws.iam.Role), "a typed resource has a non-empty table"
+
+
 _VALUES = st.recursive(
     st.none()
     | st.booleans()
