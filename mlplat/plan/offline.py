@@ -11,7 +11,7 @@ from mlplat.build_teams import OUTPUT
 from mlplat.plan.model import Plan, build_plan
 from mlplat.plan.placeholders import PLACEHOLDER_SECRET_PREFIX, CloudContext
 from mlplat.plan.policy_check import check
-from mlplat.plan.runtime import PROJECT, collecting_only_new_objects, run_program
+from mlplat.plan.runtime import PROJECT, run_program, without_cycle_collection
 from mlplat.policy_config import policy_config
 from mlplat.program import SPEC_CONFIG_KEY, main
 from mlplat.spec import AnySpec, TeamStackSpec
@@ -38,7 +38,7 @@ def plan_spec(
     else:
         region = spec.cloud.region or "us-east-1"
         references = {}
-    with collecting_only_new_objects():
+    with without_cycle_collection():
         run = run_program(
             functools.partial(main, spec),
             stack=stack,

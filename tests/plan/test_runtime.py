@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 from google.protobuf import json_format
 from pulumi.runtime import rpc
 
-from mlplat.plan.runtime import _InlineExecutor, _struct
+from mlplat.plan.runtime import _InlineExecutor, _struct, without_cycle_collection
 
 SECRET = rpc.wrap_rpc_secret("s3cr3t")
 
@@ -66,3 +67,19 @@ def test_the_inline_executor_hands_errors_to_the_future() -> None:
     future = _InlineExecutor().submit(fail)
     with pytest.raises(RuntimeError, match="monitor said no"):
         future.result()
+
+
+def test_the_cycle_collector_is_off_inside_and_restored_by_the_outermost_block() -> None:
+    assert gc.isenabled()
+    with without_cycle_collection():
+        with without_cycle_collection():
+            assert not gc.isenabled()
+        assert not gc.isenabled(), "an inner block must not turn the collector back on"
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with without_cycle_collection():
+            pass
+        assert not gc.isenabled(), "a collector that was off stays off"
+    finally:
+        gc.enable()
