@@ -120,6 +120,7 @@ def evaluate(
 ) -> Verdict:
     config = config or {}
     props = {r.urn: unknown_checking_proxy(wire(r.props)) for r in resources}
+    options = {r.urn: _options(r) for r in resources}
     by_type: dict[str, list[Resource]] = {}
     for resource in resources:
         by_type.setdefault(resource.type, []).append(resource)
@@ -139,7 +140,7 @@ def evaluate(
             return Finding(c.id, status, lv, c.severity, urn, message, c.remediation)
 
         if control.stack:
-            stack_view = stack_view or _stack_view(resources, props)
+            stack_view = stack_view or _stack_view(resources, props, options)
             mine = [r for r in stack_view if r.resource_type in control.types]
             args = StackValidationArgs(mine, settings)
             targets: list[tuple[Any, str | None]] = [(args, None)]
@@ -147,7 +148,7 @@ def evaluate(
             targets = [
                 (
                     ResourceValidationArgs(
-                        r.type, props[r.urn], r.urn, r.name, _options(r), None, settings
+                        r.type, props[r.urn], r.urn, r.name, options[r.urn], None, settings
                     ),
                     r.urn,
                 )
@@ -173,10 +174,16 @@ def evaluate(
     return Verdict(findings, ran, len(resources))
 
 
-def _stack_view(resources: Sequence[Resource], props: Mapping[str, Any]) -> list[PolicyResource]:
+def _stack_view(
+    resources: Sequence[Resource],
+    props: Mapping[str, Any],
+    options: Mapping[str, PolicyResourceOptions],
+) -> list[PolicyResource]:
     """PolicyResources with parents and property dependencies linked, as the engine builds them."""
     view = {
-        r.urn: PolicyResource(r.type, props[r.urn], r.urn, r.name, _options(r), None, None, [], {})
+        r.urn: PolicyResource(
+            r.type, props[r.urn], r.urn, r.name, options[r.urn], None, None, [], {}
+        )
         for r in resources
     }
     for resource in resources:
