@@ -177,8 +177,16 @@ def build_plan(run: ProgramRun, spec_files: list[str]) -> Plan:
     )
 
 
+_PLAIN_SCALARS = frozenset({int, float, bool, type(None)})
+
+
 def mask(value: Any) -> Any:
     """Replace secrets with a marker and make the value plain JSON data."""
+    kind = type(value)  # most of a plan's values are plain strings: answer those first
+    if kind is str:
+        return "[unknown]" if value == _UNKNOWN else value
+    if kind in _PLAIN_SCALARS:
+        return value
     if isinstance(value, dict):
         sig = value.get(_SIG_KEY)
         if sig == _SECRET_SIG:
