@@ -109,7 +109,11 @@ def _kueue(args: Any, report: Report, settings: Mapping[str, Any]) -> None:
     if dig(manager, "podDisruptionBudget.enabled") is not True:
         report("Kueue has no PodDisruptionBudget")
     text = dig(values, "managerConfig.controllerManagerConfigYaml")
-    config = yaml.load(text, Loader=_YAML_LOADER) if isinstance(text, str) else None
+    try:
+        config = yaml.load(text, Loader=_YAML_LOADER) if isinstance(text, str) else None
+    except (yaml.YAMLError, UnicodeError) as error:
+        report(f"Kueue's configuration is not valid YAML: {str(error).splitlines()[0]}")
+        return
     if not isinstance(config, Mapping):
         report("Kueue runs the chart's default configuration")
         return

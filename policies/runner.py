@@ -110,7 +110,11 @@ def _options(resource: Resource) -> PolicyResourceOptions:
 def _call(validate: Any, args: Any, report: Any) -> None:
     result = validate(args, report)
     if inspect.isawaitable(result):
-        asyncio.new_event_loop().run_until_complete(result)
+        loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(result)
+        finally:
+            loop.close()  # its selector's file handles would wait for the cycle collector
 
 
 def evaluate(

@@ -83,3 +83,13 @@ def test_the_cycle_collector_is_off_inside_and_restored_by_the_outermost_block()
         assert not gc.isenabled(), "a collector that was off stays off"
     finally:
         gc.enable()
+
+
+def test_blocks_that_overlap_without_nesting_still_turn_the_collector_back_on() -> None:
+    first, second = without_cycle_collection(), without_cycle_collection()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()
+    second.__exit__(None, None, None)
+    assert gc.isenabled()

@@ -264,6 +264,7 @@ TENANCY_CASES |= {
         ("webhooks in every namespace", kueue_config("managedJobsNamespaceSelector"), True),
         ("no waitForPodsReady", kueue_config("waitForPodsReady"), True),
         ("the chart's default configuration", kueue_values("managerConfig", DELETE), True),
+        ("configuration that is not YAML", kueue_values("managerConfig.controllerManagerConfigYaml", "a: [1"), True),
     ],
     "team-access-after-namespace": [
         ("entry waits for the namespace", [TEAM_NS, access_entry(True)], False),
