@@ -124,7 +124,7 @@ def evaluate(
 ) -> Verdict:
     config = config or {}
     props = {r.urn: unknown_checking_proxy(wire(r.props)) for r in resources}
-    options = {r.urn: _options(r) for r in resources}
+    options = {r.urn: _options(r) for r in resources}  # shared: every rule only reads them
     by_type: dict[str, list[Resource]] = {}
     for resource in resources:
         by_type.setdefault(resource.type, []).append(resource)
