@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pulumi
@@ -18,14 +17,7 @@ from mlplat.plan.runtime import _InlineExecutor, _struct, without_cycle_collecti
 SECRET = rpc.wrap_rpc_secret("s3cr3t")
 
 
-@pytest.fixture(autouse=True)
-def event_loop() -> Iterator[asyncio.AbstractEventLoop]:
-    """The loop a plan runs on; the SDK's serializer looks for the current one."""
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    yield loop
-    asyncio.set_event_loop(None)
-    loop.close()
+pytestmark = pytest.mark.usefixtures("loop")
 
 
 def _sdk_struct(values: dict[str, Any]) -> dict[str, Any]:

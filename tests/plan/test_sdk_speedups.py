@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Union
 
@@ -17,15 +16,6 @@ from pulumi.runtime import rpc
 from mlplat.plan import sdk_speedups
 from mlplat.plan.render import render_json
 from tests.conftest import ALL_SPECS, plan_file
-
-
-@pytest.fixture
-def loop() -> Iterator[asyncio.AbstractEventLoop]:
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    yield loop
-    asyncio.set_event_loop(None)
-    loop.close()
 
 
 def test_every_hook_exists_in_the_pinned_sdk() -> None:
