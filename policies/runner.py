@@ -78,6 +78,17 @@ class Verdict:
 
 def wire(value: Any) -> Any:
     """Plan JSON to what the engine sends: numbers as floats, unknowns as the sentinel."""
+    kind = type(value)  # plain JSON types first: ABC checks on every value cost a third
+    if kind is str:
+        return UNKNOWN_STRING_VALUE if value == UNKNOWN_MARKER else value
+    if kind is dict:
+        return {k: wire(v) for k, v in value.items()}
+    if kind is list:
+        return [wire(v) for v in value]
+    if kind is int:
+        return float(value)
+    if kind is bool or kind is float or value is None:
+        return value
     if isinstance(value, Mapping):
         return {k: wire(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -5,18 +5,23 @@ the work the originals do for one (source positions) or do repeatedly (type unwr
 nothing offline. ``tests/plan/test_sdk_speedups.py`` plans every example stack with and
 without them and requires the same plan, and fails when a hook or an SDK name used here is
 gone. A hook a future SDK renames is left alone (plans run at the old speed); a renamed
-``Output._from_data`` or ``_OutputData`` fails the import, and that test with it.
+``_OutputData`` fails the import, and an Output that no longer keeps its state in ``_data``
+fails that test.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterator
+import copy
+import copyreg
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from pulumi import _types as pulumi_types
 from pulumi.output import Output, _OutputData
+from pulumi.resource import ResourceOptions
+from pulumi.resource_hooks import ResourceHookBinding
 from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import source_pb2
@@ -30,12 +35,18 @@ def _no_stack_trace() -> source_pb2.StackTrace:
 
 
 def _single_future_properties(res: Any, props: Any, custom: bool) -> dict[str, Any]:
-    """``rpc.transfer_properties`` with one future per property instead of four and a task.
+    """``rpc.transfer_properties`` with one untracked future per property instead of four
+    tracked futures and a task.
 
     The SDK gives every property of a new resource (a typed resource declares all its output
     properties, set or not) four futures and a task that gathers them into the Output's
     state; its own ``resource_output`` (for ``urn`` and ``id``) already resolves a single
-    future with that state, which is what this does for every property.
+    future with that state, which is what this does for every property. The SDK also enters
+    each Output in the set of Outputs a program waits for at its end, so that a fault no
+    later Output carries is still reported. A property's only fault is its registration's,
+    and that is reported anyway: the RPC manager re-raises it, and the tracked ``urn``
+    Output carries it. Tracking cost a lock, two set operations and a done-callback for each
+    of the dozen or so properties of every typed resource.
     """
     resolvers: dict[str, Callable[..., None]] = {}
     loop: asyncio.AbstractEventLoop | None = None
@@ -61,7 +72,9 @@ def _single_future_properties(res: Any, props: Any, custom: bool) -> dict[str, A
             state.set_result(_OutputData(resources, value, is_known, is_secret))
 
         resolvers[name] = resolve
-        res.__dict__[name] = Output._from_data(state)
+        output: Output[Any] = object.__new__(Output)
+        output._data = state  # what Output._from_data sets, without the tracking
+        res.__dict__[name] = output
     return resolvers
 
 
@@ -132,10 +145,80 @@ def _memoized_tables(table_of: Callable[[type], dict[str, Any]]) -> Callable[[ty
     return copy_of_table
 
 
+_sdk_serialize_properties = rpc.serialize_properties
+
+
+async def _serialize_set_properties(
+    inputs: Any, property_deps: Any, *args: Any, **kwargs: Any
+) -> Any:
+    """``rpc.serialize_properties`` over the inputs that are set.
+
+    A typed resource hands over every input its class declares, most of them ``None``, and
+    the SDK serialises each (a coroutine apiece) only to leave out what serialises to
+    ``None``, which ``None`` always does, adding no dependency. The SDK reads each key only
+    after serialising the ones before it, so the view below reads the dict as it goes too.
+    A dict subclass, whose item access may differ from its ``items()``, goes to the SDK whole.
+    """
+    if type(inputs) is dict:
+        inputs = _SetInputs(inputs)
+    return await _sdk_serialize_properties(inputs, property_deps, *args, **kwargs)
+
+
+class _SetInputs(Mapping[str, Any]):
+    """A live view of the entries of a dict whose value is not ``None``."""
+
+    def __init__(self, inputs: dict[str, Any]) -> None:
+        self._inputs = inputs
+
+    def __iter__(self) -> Iterator[str]:
+        inputs = self._inputs
+        return (key for key in inputs if inputs[key] is not None)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._inputs[key]
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _customises_copying(cls: type) -> bool:
+    """Whether ``copy.copy`` would do more for ``cls`` than copy its instance's attributes."""
+    hooks = {
+        *("__copy__", "__reduce__", "__reduce_ex__", "__getstate__", "__setstate__"),
+        *("__new__", "__getnewargs__", "__getnewargs_ex__", "__getattr__", "__slots__"),
+    }
+    own = [klass for klass in cls.__mro__ if klass is not object]
+    return cls in copyreg.dispatch_table or any(hooks & vars(klass).keys() for klass in own)
+
+
+_PLAIN_OPTIONS = frozenset(
+    c for c in (ResourceOptions, ResourceHookBinding) if not _customises_copying(c)
+)
+
+
+def _shallow_copy(options: Any) -> Any:
+    """``ResourceOptions._copy`` and ``ResourceHookBinding._copy`` (``copy.copy``) without the
+    pickle protocol.
+
+    Every typed resource merges the provider's default options into its own, which copies
+    two option objects and two hook bindings; ``copy.copy`` of a plain object takes a new
+    instance and its attribute dict through ``__reduce_ex__``, which is what this does
+    directly. A subclass, or a class that customises copying, takes ``copy.copy``.
+    """
+    if type(options) not in _PLAIN_OPTIONS or type(options) in copyreg.dispatch_table:
+        return copy.copy(options)
+    twin = object.__new__(type(options))
+    twin.__dict__.update(options.__dict__)
+    return twin
+
+
 _STAND_INS: list[tuple[Any, str, Callable[..., Any]]] = [
     (pulumi_resource, "_get_stack_trace", _no_stack_trace),
     (rpc, "transfer_properties", _single_future_properties),
     (rpc, "contains_unknowns", _contains_unknowns),
+    (rpc, "serialize_properties", _serialize_set_properties),
+    (ResourceOptions, "_copy", _shallow_copy),
+    (ResourceHookBinding, "_copy", _shallow_copy),
     (pulumi_types, "unwrap_type", _memoized(pulumi_types.unwrap_type)),
     (pulumi_types, "unwrap_optional_type", _memoized(pulumi_types.unwrap_optional_type)),
     *(

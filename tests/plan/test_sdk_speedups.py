@@ -8,6 +8,7 @@ from typing import Any, Union
 
 import pulumi
 import pytest
+from google.protobuf import json_format
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pulumi.output import UNKNOWN
@@ -32,15 +33,6 @@ def test_the_hooks_are_restored_after_the_block() -> None:
     assert [getattr(m, a) for m, a, _ in sdk_speedups._STAND_INS] == before
 
 
-@pytest.mark.parametrize("spec", ALL_SPECS, ids=[p.stem for p in ALL_SPECS])
-def test_a_plan_is_the_same_without_the_stand_ins(
-    spec: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    with_them = render_json(plan_file(spec))
-    monkeypatch.setattr(sdk_speedups, "_STAND_INS", [])
-    assert render_json(plan_file(spec)) == with_them
-
-
 class _OutputTypeLike(dict):
     """A dict subclass, as generated output types are: the walk hands it to the SDK."""
 
@@ -58,7 +50,7 @@ def _state(output: pulumi.Output[Any], loop: asyncio.AbstractEventLoop) -> tuple
             await output.resources(),
         )
 
-    return loop.run_until_complete(read())
+    return loop.run_until_complete(asyncio.wait_for(read(), timeout=10))  # fail, never hang
 
 
 _TRANSFERS = {
@@ -185,3 +177,166 @@ def test_shared_and_cyclic_values_end_the_walk() -> None:
     assert sdk_speedups._contains_unknowns(cyclic) is rpc.contains_unknowns(cyclic) is False
     cyclic.append({"late": [UNKNOWN]})
     assert sdk_speedups._contains_unknowns(cyclic) is rpc.contains_unknowns(cyclic) is True
+
+
+_INPUTS = st.dictionaries(
+    st.sampled_from(["name", "tags", "policy", "arn", "description"]),
+    st.none() | st.text(max_size=3) | st.dictionaries(st.text(max_size=2), st.none() | _VALUES),
+    max_size=5,
+)
+
+
+def _serialized(serialize: Any, inputs: Any) -> tuple[Any, dict[str, Any]]:
+    """The struct and dependencies ``serialize`` makes of ``inputs``, or the error it raises
+    (protobuf refuses NaN and infinities, whoever hands them over)."""
+    loop = asyncio.new_event_loop()
+    try:
+        deps: dict[str, Any] = {}
+        struct = loop.run_until_complete(serialize(inputs, deps))
+        return json_format.MessageToDict(struct), deps
+    except ValueError as error:
+        return repr(error), deps
+    finally:
+        loop.close()
+
+
+@settings(max_examples=200, deadline=None)
+@given(_INPUTS)
+def test_inputs_serialise_as_through_the_sdk(inputs: dict[str, Any]) -> None:
+    ours = _serialized(sdk_speedups._serialize_set_properties, inputs)
+    assert ours == _serialized(rpc.serialize_properties, inputs)
+    if not isinstance(ours[0], str):
+        assert set(ours[1]) == {k for k, v in inputs.items() if v is not None}
+
+
+def test_inputs_are_read_as_serialisation_reaches_them() -> None:
+    """The SDK reads each input only after serialising the ones before it: a value set
+    meanwhile counts, as it does there."""
+
+    def inputs() -> dict[str, Any]:
+        later: dict[str, Any] = {"first": None, "second": "kept", "third": None}
+
+        async def set_the_rest() -> str:
+            later["third"] = "set while the first was serialised"
+            later["second"] = None
+            return "first"
+
+        later["first"] = set_the_rest()
+        return later
+
+    ours = _serialized(sdk_speedups._serialize_set_properties, inputs())
+    assert ours == _serialized(rpc.serialize_properties, inputs())
+    assert ours[0] == {"first": "first", "third": "set while the first was serialised"}
+
+
+def test_serialisation_options_reach_the_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[Any, ...]] = []
+
+    async def sdk(inputs: Any, deps: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append((dict(inputs), deps, args, kwargs))
+        return None
+
+    monkeypatch.setattr(sdk_speedups, "_sdk_serialize_properties", sdk)
+    deps: dict[str, Any] = {}
+    options = {"keep_output_values": True, "exclude_resource_refs_from_deps": True}
+    coroutine = sdk_speedups._serialize_set_properties({"a": 1}, deps, "res", str.upper, **options)
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(coroutine)
+    finally:
+        loop.close()
+    assert calls == [({"a": 1}, deps, ("res", str.upper), options)]
+    assert calls[0][1] is deps
+
+
+def test_a_dict_subclass_is_serialised_whole_by_the_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[Any] = []
+
+    async def sdk(inputs: Any, deps: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(inputs)
+        return await rpc.serialize_properties(inputs, deps, *args, **kwargs)
+
+    monkeypatch.setattr(sdk_speedups, "_sdk_serialize_properties", sdk)
+    labels = _OutputTypeLike(a=None, b="x")
+    assert _serialized(sdk_speedups._serialize_set_properties, labels)[0] == {"b": "x"}
+    assert seen == [labels] and seen[0] is labels
+    _serialized(sdk_speedups._serialize_set_properties, {"a": None, "b": "x"})
+    assert dict(seen[1]) == {"b": "x"}
+
+
+@pytest.mark.parametrize("stand_ins", [True, False], ids=["stand-ins", "sdk"])
+def test_a_failed_read_still_fails_the_plan(
+    stand_ins: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Property Outputs are not tracked: the read's own fault must still surface."""
+    from mlplat.plan.placeholders import CloudContext, UnplannableCall
+    from mlplat.plan.runtime import run_program
+
+    if not stand_ins:
+        monkeypatch.setattr(sdk_speedups, "_STAND_INS", [])
+    applied: list[Any] = []
+
+    def program() -> None:
+        unknown_stack = pulumi.StackReference("org/platform/nowhere")
+        unknown_stack.outputs.apply(applied.append)
+
+    with pytest.raises(UnplannableCall, match="org/platform/nowhere"):
+        run_program(program, stack="dev", config={}, ctx=CloudContext(region="eu-west-1"))
+    assert applied == []
+
+
+@pytest.mark.parametrize("stand_ins", [True, False], ids=["stand-ins", "sdk"])
+def test_a_failed_registration_still_fails_the_plan(
+    stand_ins: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlplat.plan.placeholders import CloudContext
+    from mlplat.plan.runtime import PlaceholderMocks, run_program
+
+    if not stand_ins:
+        monkeypatch.setattr(sdk_speedups, "_STAND_INS", [])
+    answer = PlaceholderMocks.new_resource
+
+    def refuse(self: PlaceholderMocks, args: Any) -> Any:
+        if args.typ == "test:index:Refused":
+            raise RuntimeError("the monitor refused the registration")
+        return answer(self, args)
+
+    monkeypatch.setattr(PlaceholderMocks, "new_resource", refuse)
+    applied: list[Any] = []
+
+    def program() -> None:
+        refused = pulumi.CustomResource("test:index:Refused", "r", {"size": 1, "arn": None})
+        refused.arn.apply(applied.append)  # type: ignore[attr-defined]
+        pulumi.CustomResource("test:index:Fed", "f", {"size": refused.size})  # type: ignore[attr-defined]
+
+    with pytest.raises(RuntimeError, match="refused the registration"):
+        run_program(program, stack="dev", config={}, ctx=CloudContext(region="eu-west-1"))
+    assert applied == []
+
+
+@pytest.mark.parametrize("stand_ins", [True, False], ids=["stand-ins", "sdk"])
+def test_a_fault_in_an_apply_on_a_property_fails_the_plan(
+    stand_ins: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlplat.plan.placeholders import CloudContext
+    from mlplat.plan.runtime import run_program
+
+    if not stand_ins:
+        monkeypatch.setattr(sdk_speedups, "_STAND_INS", [])
+
+    def program() -> None:
+        role = pulumi.CustomResource("aws:iam/role:Role", "r", {"name": "r", "tags": None})
+        role.name.apply(lambda name: 1 / len(name[:0]))  # type: ignore[attr-defined]
+
+    with pytest.raises(ZeroDivisionError):
+        run_program(program, stack="dev", config={}, ctx=CloudContext(region="eu-west-1"))
+
+
+# Last: the slowest test, and the one a broken stand-in makes hang rather than fail.
+@pytest.mark.parametrize("spec", ALL_SPECS, ids=[p.stem for p in ALL_SPECS])
+def test_a_plan_is_the_same_without_the_stand_ins(
+    spec: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_them = render_json(plan_file(spec))
+    monkeypatch.setattr(sdk_speedups, "_STAND_INS", [])
+    assert render_json(plan_file(spec)) == with_them
