@@ -264,16 +264,25 @@ def test_a_dict_subclass_is_serialised_whole_by_the_sdk(monkeypatch: pytest.Monk
     assert dict(seen[1]) == {"b": "x"}
 
 
-@pytest.mark.parametrize("stand_ins", [True, False], ids=["stand-ins", "sdk"])
-def test_a_failed_read_still_fails_the_plan(
-    stand_ins: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Property Outputs are not tracked: the read's own fault must still surface."""
-    from mlplat.plan.placeholders import CloudContext, UnplannableCall
+@pytest.fixture(params=[True, False], ids=["stand-ins", "sdk"])
+def run(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Run a program as a plan does, with the stand-ins and without them."""
+    from mlplat.plan.placeholders import CloudContext
     from mlplat.plan.runtime import run_program
 
-    if not stand_ins:
+    if not request.param:
         monkeypatch.setattr(sdk_speedups, "_STAND_INS", [])
+    return lambda program: run_program(
+        program, stack="dev", config={}, ctx=CloudContext(region="eu-west-1")
+    )
+
+
+# Property Outputs are not tracked: a fault must still fail the plan, as it does in the SDK.
+
+
+def test_a_failed_read_still_fails_the_plan(run: Any) -> None:
+    from mlplat.plan.placeholders import UnplannableCall
+
     applied: list[Any] = []
 
     def program() -> None:
@@ -281,19 +290,15 @@ def test_a_failed_read_still_fails_the_plan(
         unknown_stack.outputs.apply(applied.append)
 
     with pytest.raises(UnplannableCall, match="org/platform/nowhere"):
-        run_program(program, stack="dev", config={}, ctx=CloudContext(region="eu-west-1"))
+        run(program)
     assert applied == []
 
 
-@pytest.mark.parametrize("stand_ins", [True, False], ids=["stand-ins", "sdk"])
 def test_a_failed_registration_still_fails_the_plan(
-    stand_ins: bool, monkeypatch: pytest.MonkeyPatch
+    run: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mlplat.plan.placeholders import CloudContext
-    from mlplat.plan.runtime import PlaceholderMocks, run_program
+    from mlplat.plan.runtime import PlaceholderMocks
 
-    if not stand_ins:
-        monkeypatch.setattr(sdk_speedups, "_STAND_INS", [])
     answer = PlaceholderMocks.new_resource
 
     def refuse(self: PlaceholderMocks, args: Any) -> Any:
@@ -305,31 +310,22 @@ def test_a_failed_registration_still_fails_the_plan(
     applied: list[Any] = []
 
     def program() -> None:
-        refused = pulumi.CustomResource("test:index:Refused", "r", {"size": 1, "arn": None})
-        refused.arn.apply(applied.append)  # type: ignore[attr-defined]
-        pulumi.CustomResource("test:index:Fed", "f", {"size": refused.size})  # type: ignore[attr-defined]
+        refused: Any = pulumi.CustomResource("test:index:Refused", "r", {"size": 1, "arn": None})
+        refused.arn.apply(applied.append)
+        pulumi.CustomResource("test:index:Fed", "f", {"size": refused.size})
 
     with pytest.raises(RuntimeError, match="refused the registration"):
-        run_program(program, stack="dev", config={}, ctx=CloudContext(region="eu-west-1"))
+        run(program)
     assert applied == []
 
 
-@pytest.mark.parametrize("stand_ins", [True, False], ids=["stand-ins", "sdk"])
-def test_a_fault_in_an_apply_on_a_property_fails_the_plan(
-    stand_ins: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from mlplat.plan.placeholders import CloudContext
-    from mlplat.plan.runtime import run_program
-
-    if not stand_ins:
-        monkeypatch.setattr(sdk_speedups, "_STAND_INS", [])
-
+def test_a_fault_in_an_apply_on_a_property_fails_the_plan(run: Any) -> None:
     def program() -> None:
-        role = pulumi.CustomResource("aws:iam/role:Role", "r", {"name": "r", "tags": None})
-        role.name.apply(lambda name: 1 / len(name[:0]))  # type: ignore[attr-defined]
+        role: Any = pulumi.CustomResource("aws:iam/role:Role", "r", {"name": "r", "tags": None})
+        role.name.apply(lambda name: 1 / len(name[:0]))
 
     with pytest.raises(ZeroDivisionError):
-        run_program(program, stack="dev", config={}, ctx=CloudContext(region="eu-west-1"))
+        run(program)
 
 
 # Last: the slowest test, and the one a broken stand-in makes hang rather than fail.

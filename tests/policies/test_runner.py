@@ -36,7 +36,7 @@ def test_an_async_rule_runs_to_its_end_and_leaves_no_event_loop_open() -> None:
     assert after <= before, "each unclosed loop keeps three file handles"  # others may close
 
 
-class _Labels(dict):  # type: ignore[type-arg]
+class _Labels(dict[str, Any]):
     """A mapping that is not a plain dict: it takes the general rules."""
 
 
