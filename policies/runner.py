@@ -78,7 +78,7 @@ class Verdict:
 
 def wire(value: Any) -> Any:
     """Plan JSON to what the engine sends: numbers as floats, unknowns as the sentinel."""
-    kind = type(value)  # plain JSON types first: ABC checks on every value cost a third
+    kind = type(value)  # plain JSON first: the ABC checks below took half of this time
     if kind is str:
         return UNKNOWN_STRING_VALUE if value == UNKNOWN_MARKER else value
     if kind is dict:
